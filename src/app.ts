@@ -1,0 +1,78 @@
+// Builds the Hono app: request ids, the problem+json error handler, auth, and one router per resource.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppEnv } from "./env";
+import { loadConfig } from "./config";
+import { AppError, handleError } from "./http/errors";
+import { limitBody } from "./http/middleware/body-limit";
+import { requestId } from "./http/middleware/request-id";
+import { requireAuth } from "./http/middleware/auth";
+import { apiKeyRoutes } from "./http/routes/api-keys";
+import { endpointsRoutes } from "./http/routes/endpoints";
+import { subscriptionsRoutes } from "./http/routes/subscriptions";
+import { eventsRoutes } from "./http/routes/events";
+import { deliveriesRoutes } from "./http/routes/deliveries";
+import { jobsRoutes } from "./http/routes/jobs";
+import { sourcesRoutes } from "./http/routes/sources";
+import { notificationChannelsRoutes } from "./http/routes/notification-channels";
+import { notificationsRoutes } from "./http/routes/notifications";
+import { deadLettersRoutes } from "./http/routes/dead-letters";
+import { ingestRoutes } from "./ingest/routes";
+
+export const VERSION = "0.1.0";
+
+/** Management bodies are small; event ingest sets its own larger limit from MAX_PAYLOAD_BYTES. */
+const MANAGEMENT_BODY_LIMIT = 64 * 1024;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestId);
+  app.use("*", async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    await next();
+  });
+  app.onError(handleError);
+  app.notFound((c) => {
+    throw new AppError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`);
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.use("/v1/*", requireAuth);
+  app.use("/v1/*", async (c, next) => {
+    const path = new URL(c.req.url).pathname;
+    if (path.startsWith("/v1/events")) return next();
+    return limitBody(MANAGEMENT_BODY_LIMIT)(c, next);
+  });
+
+  app.route("/v1/api-keys", apiKeyRoutes);
+  app.route("/v1/endpoints", endpointsRoutes);
+  app.route("/v1/subscriptions", subscriptionsRoutes);
+  app.route("/v1/events", eventsRoutes);
+  app.route("/v1/deliveries", deliveriesRoutes);
+  app.route("/v1/jobs", jobsRoutes);
+  app.route("/v1/sources", sourcesRoutes);
+  app.route("/v1/notification-channels", notificationChannelsRoutes);
+  app.route("/v1/notifications", notificationsRoutes);
+  app.route("/v1/dead-letters", deadLettersRoutes);
+  app.route("/ingest", ingestRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "The admin key (ADMIN_API_KEY) or an owner-scoped key (hr_…) from /v1/api-keys.",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "HookRelay API",
+      version: VERSION,
+      description: "Webhook delivery: fanout, Standard Webhooks signing, retries, rate limits, SNS and WebSocket ingest.",
+      license: { name: "MIT" },
+    },
+  });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "HookRelay API reference" }));
+
+  return app;
+}

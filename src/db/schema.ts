@@ -1,0 +1,239 @@
+// D1 schema (drizzle). Times are epoch milliseconds in *_at INTEGER columns; JSON lives in TEXT columns.
+// Secret material (endpoint secrets, endpoint auth, channel targets) is stored encrypted: see domain/crypto.ts.
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    ownerId: text("owner_id").notNull(),
+    keyHash: text("key_hash").notNull(),
+    keyPrefix: text("key_prefix").notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash").on(t.keyHash), index("api_keys_owner").on(t.ownerId, t.id)],
+);
+
+export const endpoints = sqliteTable(
+  "endpoints",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Encrypted current signing secret (whsec_…). */
+    secretEnc: text("secret_enc").notNull(),
+    /** Encrypted previous secret, still signing until previous_secret_expires_at (rotation window). */
+    previousSecretEnc: text("previous_secret_enc"),
+    previousSecretExpiresAt: integer("previous_secret_expires_at"),
+    timeoutMs: integer("timeout_ms").notNull(),
+    /** JSON {requests, per_seconds} or NULL for unlimited. */
+    rateLimit: text("rate_limit"),
+    maxInFlight: integer("max_in_flight").notNull().default(4),
+    /** Encrypted JSON of the auth config, or NULL. */
+    authEnc: text("auth_enc"),
+    /** JSON retry policy, defaults filled in. */
+    retry: text("retry").notNull(),
+    metadata: text("metadata").notNull().default("{}"),
+    status: text("status", { enum: ["active", "disabled"] }).notNull(),
+    disabledReason: text("disabled_reason"),
+    disabledAt: integer("disabled_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("endpoints_owner").on(t.ownerId, t.id), index("endpoints_status").on(t.status, t.id)],
+);
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: text("id").primaryKey(),
+    endpointId: text("endpoint_id").notNull(),
+    /** Denormalised from the endpoint so routing and owner filters need no join. */
+    ownerId: text("owner_id").notNull(),
+    /** JSON array of patterns: exact, `prefix.*` or `*`. */
+    eventTypes: text("event_types").notNull(),
+    description: text("description"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("subscriptions_endpoint").on(t.endpointId, t.id), index("subscriptions_owner").on(t.ownerId, t.id)],
+);
+
+/** Bumped on every write that changes routing or endpoint delivery config; caches compare against it. */
+export const configVersions = sqliteTable("config_versions", {
+  ownerId: text("owner_id").primaryKey(),
+  version: integer("version").notNull(),
+});
+
+export const sources = sqliteTable(
+  "sources",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: ["sns", "websocket"] }).notNull(),
+    name: text("name").notNull(),
+    ownerId: text("owner_id").notNull(),
+    eventType: text("event_type"),
+    eventTypeAttribute: text("event_type_attribute"),
+    /** SHA-256 of the WebSocket token; NULL for SNS sources. */
+    tokenHash: text("token_hash"),
+    tokenVersion: integer("token_version").notNull().default(1),
+    status: text("status").notNull(),
+    topicArn: text("topic_arn"),
+    subscriptionArn: text("subscription_arn"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("sources_owner").on(t.ownerId, t.id)],
+);
+
+export const notificationChannels = sqliteTable(
+  "notification_channels",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: ["email", "slack"] }).notNull(),
+    /** NULL = every owner. */
+    ownerId: text("owner_id"),
+    /** Encrypted JSON: {to: string[]} for email, {webhook_url} for Slack. */
+    configEnc: text("config_enc").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("notification_channels_owner").on(t.ownerId, t.id)],
+);
+
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id").notNull(),
+    endpointId: text("endpoint_id"),
+    ownerId: text("owner_id"),
+    kind: text("kind", { enum: ["endpoint.failing", "endpoint.disabled", "test"] }).notNull(),
+    /** One notice per (channel, endpoint, kind, episode): the unique index makes the cron idempotent. */
+    episode: integer("episode").notNull().default(0),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    error: text("error"),
+    tries: integer("tries").notNull().default(0),
+    details: text("details").notNull().default("{}"),
+    sentAt: integer("sent_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("notifications_once").on(t.channelId, t.endpointId, t.kind, t.episode),
+    index("notifications_status").on(t.status, t.id),
+    index("notifications_owner").on(t.ownerId, t.id),
+  ],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The payload exactly as it is sent: serialized once at acceptance, the same bytes on every attempt. */
+    payload: text("payload").notNull(),
+    payloadSize: integer("payload_size").notNull(),
+    sourceId: text("source_id"),
+    idempotencyKey: text("idempotency_key"),
+    acceptedAt: integer("accepted_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("events_owner").on(t.ownerId, t.id),
+    index("events_owner_type").on(t.ownerId, t.eventType, t.id),
+    index("events_type").on(t.eventType, t.id),
+    index("events_accepted").on(t.acceptedAt),
+  ],
+);
+
+/** Payloads too large for a queue message, written before the event is queued and read by the consumer. */
+export const largePayloads = sqliteTable("large_payloads", {
+  eventId: text("event_id").primaryKey(),
+  payload: text("payload").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    ownerId: text("owner_id").notNull(),
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: ["pending", "retrying", "succeeded", "failed", "held"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    /** Attempts since the last manual retry: the policy's max_attempts counts from here. */
+    attemptsInRun: integer("attempts_in_run").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastDurationMs: integer("last_duration_ms"),
+    eventAcceptedAt: integer("event_accepted_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    completedAt: integer("completed_at"),
+  },
+  (t) => [
+    uniqueIndex("deliveries_event_endpoint").on(t.eventId, t.endpointId),
+    index("deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
+    index("deliveries_endpoint").on(t.endpointId, t.id),
+    index("deliveries_owner").on(t.ownerId, t.id),
+    index("deliveries_status_updated").on(t.status, t.updatedAt),
+    index("deliveries_status").on(t.status, t.id),
+  ],
+);
+
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    startedAt: integer("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    responseBody: text("response_body"),
+  },
+  (t) => [
+    uniqueIndex("attempts_delivery_attempt").on(t.deliveryId, t.attempt),
+    index("attempts_endpoint_started").on(t.endpointId, t.startedAt),
+    index("attempts_started").on(t.startedAt),
+  ],
+);
+
+export const jobs = sqliteTable(
+  "jobs",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    ownerId: text("owner_id"),
+    status: text("status", { enum: ["running", "completed", "failed"] }).notNull(),
+    total: integer("total").notNull(),
+    done: integer("done").notNull().default(0),
+    error: text("error"),
+    params: text("params").notNull().default("{}"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("jobs_owner").on(t.ownerId, t.id)],
+);
+
+/** Messages that exhausted a queue consumer's retries; visible through the API and redrivable. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at").notNull(),
+    redrivenAt: integer("redriven_at"),
+  },
+  (t) => [index("dead_letters_created").on(t.id)],
+);
+

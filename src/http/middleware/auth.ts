@@ -1,0 +1,81 @@
+// Bearer authentication: the admin key (ADMIN_API_KEY secret) or an owner-scoped key looked up by hash.
+import { createMiddleware } from "hono/factory";
+import { getDb } from "../../db/client";
+import { findApiKeyByHash } from "../../db/repos/api-keys";
+import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
+import type { AppEnv } from "../../env";
+import { AppError } from "../errors";
+
+export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
+
+// Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
+// (other isolates within KEY_CACHE_MS).
+const KEY_CACHE_MS = 10_000;
+const keyCache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+
+export function forgetApiKey(keyHash: string): void {
+  keyCache.delete(keyHash);
+}
+
+export function clearApiKeyCache(): void {
+  keyCache.clear();
+}
+
+export async function resolvePrincipal(
+  db: D1Database,
+  adminKey: string | undefined,
+  presented: string,
+): Promise<Principal | null> {
+  if (adminKey && (await constantTimeEqual(presented, adminKey))) return { kind: "admin" };
+  if (!presented.startsWith("hr_")) return null;
+  const keyHash = await sha256Hex(presented);
+  const cached = keyCache.get(keyHash);
+  if (cached && cached.expiresAt > Date.now()) return cached.principal;
+  const row = await findApiKeyByHash(getDb(db), keyHash);
+  // The hash lookup already selected the row; the constant-time compare guards against index quirks.
+  const principal: Principal | null =
+    row && (await constantTimeEqual(row.keyHash, keyHash)) ? { kind: "owner", ownerId: row.ownerId, keyId: row.id } : null;
+  keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+  return principal;
+}
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return match ? match[1]!.trim() : null;
+}
+
+export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token) throw new AppError("unauthorized", "Missing bearer API key.");
+  const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token);
+  if (!principal) throw new AppError("unauthorized", "Invalid API key.");
+  c.set("principal", principal);
+  await next();
+});
+
+export function isAdmin(principal: Principal): boolean {
+  return principal.kind === "admin";
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.kind !== "admin") throw new AppError("forbidden", "This action needs the admin key.");
+}
+
+/**
+ * The owner a request acts for. An owner key may only name its own owner (else 403); the admin key
+ * may name any owner, or none (then `undefined`: all owners).
+ */
+export function scopedOwner(principal: Principal, requested: string | undefined): string | undefined {
+  if (principal.kind === "admin") return requested;
+  if (requested !== undefined && requested !== principal.ownerId) {
+    throw new AppError("forbidden", "This API key cannot act for another owner.");
+  }
+  return principal.ownerId;
+}
+
+/** Throws not_found when a resource belongs to another owner: other owners' ids are indistinguishable from unknown ones. */
+export function assertOwns(principal: Principal, ownerId: string | null | undefined, what: string): void {
+  if (principal.kind === "admin") return;
+  if (ownerId !== principal.ownerId) throw new AppError("not_found", `${what} not found.`);
+}

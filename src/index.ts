@@ -1,0 +1,23 @@
+// The Worker's entry points: HTTP (Hono), queue consumers, cron; and the Durable Object classes.
+import { createApp } from "./app";
+import type { Env } from "./env";
+import { handleQueueBatch } from "./queues";
+import { runScheduled } from "./notify/cron";
+
+export { EndpointDO } from "./delivery/endpoint.do";
+export { IngestSocket } from "./ingest/ingest-socket.do";
+export { IdempotencyDO } from "./ingest/idempotency.do";
+
+const app = createApp();
+
+export default {
+  async fetch(request, env, ctx) {
+    return app.fetch(request, env, ctx);
+  },
+  async queue(batch, env, ctx) {
+    await handleQueueBatch(batch, env, ctx);
+  },
+  async scheduled(controller, env, ctx) {
+    await runScheduled(controller, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,17 @@
+// Routes a queue batch to its consumer by queue name (names as in wrangler.toml).
+import type { Env } from "./env";
+
+export const QUEUE_NAMES = {
+  events: "hookrelay-events",
+  retries: "hookrelay-retries",
+  deadLetters: "hookrelay-dead-letters",
+} as const;
+
+export async function handleQueueBatch(batch: MessageBatch, _env: Env, _ctx: ExecutionContext): Promise<void> {
+  switch (batch.queue) {
+    default:
+      // Unknown queues are retried rather than acked, so a misconfiguration never drops messages.
+      console.error(JSON.stringify({ level: "error", msg: "no consumer for queue", queue: batch.queue }));
+      batch.retryAll();
+  }
+}

@@ -1,0 +1,151 @@
+// Starts a real `wrangler dev` (workerd + Miniflare, local D1/Queues/DOs) on a free loopback port with its
+// own state folder, migrated, for one test file. Stop it with `worker.stop()`.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface RunningWorker {
+  url: string;
+  port: number;
+  adminKey: string;
+  persistDir: string;
+  logs: string[];
+  stop(): Promise<void>;
+  /** Fires the cron handler now (wrangler's own scheduled route). */
+  runCron(): Promise<void>;
+  api(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartOptions {
+  vars?: Record<string, string>;
+  /** Milliseconds to wait for /healthz. */
+  readyTimeoutMs?: number;
+}
+
+export async function startWorker(opts: StartOptions = {}): Promise<RunningWorker> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-e2e-"));
+  const adminKey = `e2e-admin-${Math.random().toString(36).slice(2)}`;
+  const vars: Record<string, string> = {
+    ADMIN_API_KEY: adminKey,
+    ENCRYPTION_KEY: "e2e-encryption-key",
+    ALLOW_PRIVATE_ENDPOINTS: "true",
+    ...opts.vars,
+  };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
+    env,
+    encoding: "utf8",
+  });
+  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}\n${migrate.stdout}`);
+
+  const args = [
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistDir,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn("wrangler", args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const logs: string[] = [];
+  child.stdout?.on("data", (d) => logs.push(String(d)));
+  child.stderr?.on("data", (d) => logs.push(String(d)));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${logs.join("")}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      killTree(child);
+      throw new Error(`wrangler dev did not become ready:\n${logs.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  async function api(method: string, path: string, body?: unknown, key: string | null = adminKey) {
+    const headers: Record<string, string> = {};
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  return {
+    url,
+    port,
+    adminKey,
+    persistDir,
+    logs,
+    api,
+    async runCron() {
+      const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
+      await res.text();
+    },
+    async stop() {
+      killTree(child);
+      await new Promise((r) => setTimeout(r, 300));
+      rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function killTree(child: ChildProcess) {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGKILL");
+  } catch {
+    child.kill("SIGKILL");
+  }
+}
+
+/** Polls `check` until it returns a truthy value or the time runs out (bounded loop). */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+}
