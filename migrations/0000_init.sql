@@ -81,6 +81,12 @@ CREATE TABLE `endpoints` (
 	`status` text NOT NULL,
 	`disabled_reason` text,
 	`disabled_at` integer,
+	`consecutive_failures` integer DEFAULT 0 NOT NULL,
+	`failing_since` integer,
+	`failure_episode` integer DEFAULT 0 NOT NULL,
+	`last_attempt_at` integer,
+	`last_status_code` integer,
+	`last_error` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL
 );

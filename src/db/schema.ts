@@ -40,6 +40,15 @@ export const endpoints = sqliteTable(
     status: text("status", { enum: ["active", "disabled"] }).notNull(),
     disabledReason: text("disabled_reason"),
     disabledAt: integer("disabled_at"),
+    // Failure tracking, written by the EndpointDO (batched with attempts) and read by the cron notifier.
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** When the current run of consecutive failures began (NULL while healthy). */
+    failingSince: integer("failing_since"),
+    /** Increments when a failure episode begins; notifications are sent once per (endpoint, kind, episode). */
+    failureEpisode: integer("failure_episode").notNull().default(0),
+    lastAttemptAt: integer("last_attempt_at"),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

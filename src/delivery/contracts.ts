@@ -1,0 +1,48 @@
+// The contracts between the pieces of the delivery path. Kept in one place because the fanout consumer,
+// the retries consumer, the cron sweep, the API and the EndpointDO all speak them.
+
+/** One delivery handed to an EndpointDO. Enqueue is idempotent by delivery_id. */
+export interface DeliveryWork {
+  delivery_id: string;
+  event_id: string;
+  endpoint_id: string;
+  owner_id: string;
+  event_type: string;
+  /** The event payload exactly as serialized at acceptance: the body sent on every attempt. */
+  payload: string;
+  /** Epoch ms the event was accepted. */
+  accepted_at: number;
+  /** Attempts already made (0 for new work); the next attempt is number attempts + 1. */
+  attempts: number;
+  /** Attempts already made in the current run of the policy (a manual retry starts a new run at 0). */
+  attempts_in_run: number;
+}
+
+/** Message body on the events queue. */
+export type EventsQueueMessage =
+  | {
+      kind: "event";
+      id: string;
+      owner_id: string;
+      event_type: string;
+      /** Serialized payload, or null when it was too large for a queue message and sits in large_payloads. */
+      payload: string | null;
+      payload_size: number;
+      accepted_at: number;
+      source_id: string | null;
+      idempotency_key: string | null;
+    }
+  /** A slice of a large fanout, split off so no single invocation exceeds platform subrequest limits. */
+  | { kind: "fanout"; event_id: string; endpoint_ids: string[] };
+
+/** Message body on the retries queue: hand a delivery back to its EndpointDO once due_at has come. */
+export interface RetryQueueMessage {
+  kind: "retry";
+  delivery_id: string;
+  endpoint_id: string;
+  /** Epoch ms the next attempt is due; longer than one queue delay allows means several hops. */
+  due_at: number;
+}
+
+/** Queues accept delays up to 12 h per hop. */
+export const MAX_QUEUE_DELAY_SECONDS = 43_200;
