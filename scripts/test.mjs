@@ -1,25 +1,47 @@
-// `npm test`: type check, unit, integration (inside workerd) and e2e (Node, real servers) in order.
+// `npm test`: type check, unit, integration (inside workerd) and e2e (Node, real servers) in order,
+// then one closing line with the totals.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+const reports = mkdtempSync(join(tmpdir(), "hookrelay-test-"));
+const suites = [
+  ["unit", "vitest.unit.config.ts"],
+  ["integration", "vitest.config.ts"],
+  ["e2e", "vitest.e2e.config.ts"],
+];
 const steps = [
   ["dashboard build", "node", ["scripts/build-dashboard.mjs"]],
   ["typecheck", "tsc", ["--noEmit", "-p", "tsconfig.json"]],
-  ["unit", "vitest", ["run", "--config", "vitest.unit.config.ts"]],
-  ["integration", "vitest", ["run", "--config", "vitest.config.ts"]],
-  ["e2e", "vitest", ["run", "--config", "vitest.e2e.config.ts"]],
+  ...suites.map(([name, config]) => [
+    name,
+    "vitest",
+    ["run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile.json=${join(reports, `${name}.json`)}`],
+  ]),
 ];
 
 const results = [];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
 for (const [name, cmd, args] of steps) {
-  if (name === "e2e" && !existsSync("vitest.e2e.config.ts")) continue;
   console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
   const started = Date.now();
   const result = spawnSync(cmd, args, { stdio: "inherit", env });
   results.push({ name, ok: result.status === 0, seconds: Math.round((Date.now() - started) / 1000) });
+  const report = join(reports, `${name}.json`);
+  if (existsSync(report)) {
+    const json = JSON.parse(readFileSync(report, "utf8"));
+    passed += json.numPassedTests ?? 0;
+    failed += json.numFailedTests ?? 0;
+    skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+  }
   if (result.status !== 0) break;
 }
 console.log("\n=== summary");
 for (const r of results) console.log(`${r.ok ? "✔" : "✖"} ${r.name} (${r.seconds}s)`);
-process.exit(results.every((r) => r.ok) && results.length > 0 ? 0 : 1);
+const ok = results.length === steps.length && results.every((r) => r.ok);
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok ? 0 : 1);
