@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { parseIpv4, parseIpv6, urlSafetyProblem } from "../../src/domain/url-safety";
+
+const strict = { allowPrivate: false };
+const relaxed = { allowPrivate: true };
+
+describe("urlSafetyProblem (production: ALLOW_PRIVATE_ENDPOINTS=false)", () => {
+  it.each([
+    "https://example.com/hook",
+    "https://hooks.example.co.uk:8443/a/b?c=d",
+    "https://93.184.216.34/hook",
+    "https://[2606:4700:4700::1111]/hook",
+    "https://172.32.0.1/", // just outside 172.16/12
+    "https://100.128.0.1/", // just outside 100.64/10
+    "https://localhost.example.com/", // a real domain that merely starts with "localhost"
+  ])("accepts %s", (url) => {
+    expect(urlSafetyProblem(url, strict)).toBeNull();
+  });
+
+  it.each([
+    ["http://example.com/hook", /https/],
+    ["ftp://example.com/hook", /https/],
+    ["not a url", /absolute URL/],
+    ["https://localhost/hook", /localhost/],
+    ["https://LOCALHOST./hook", /localhost/],
+    ["https://api.localhost/hook", /localhost/],
+    ["https://127.0.0.1/", /loopback/],
+    ["https://127.255.1.2/", /loopback/],
+    ["https://0.0.0.0/", /this network/],
+    ["https://10.1.2.3/", /private/],
+    ["https://172.16.0.1/", /private/],
+    ["https://172.31.255.255/", /private/],
+    ["https://192.168.1.1/", /private/],
+    ["https://100.64.0.1/", /carrier-grade/],
+    ["https://169.254.1.1/", /link-local/],
+    ["https://169.254.169.254/latest/meta-data/", /metadata/],
+    ["https://metadata.google.internal/computeMetadata/v1/", /metadata/],
+    ["https://[fd00:ec2::254]/", /metadata/],
+    ["https://[::1]/", /loopback/],
+    ["https://[::]/", /unspecified/],
+    ["https://[fe80::1]/", /link-local/],
+    ["https://[fc00::1]/", /unique-local/],
+    ["https://[fdff:ffff::1]/", /unique-local/],
+    ["https://[::ffff:127.0.0.1]/", /loopback.*IPv4-mapped/],
+    ["https://[::ffff:7f00:1]/", /loopback.*IPv4-mapped/],
+    ["https://[0:0:0:0:0:ffff:a00:1]/", /private.*IPv4-mapped/],
+    ["https://[::ffff:169.254.169.254]/", /metadata/],
+    ["https://[64:ff9b::a9fe:a9fe]/", /metadata.*NAT64/],
+    ["https://[2002:7f00:1::]/", /loopback.*6to4/],
+    ["https://2130706433/", /loopback/],
+    ["https://0177.0.0.1/", /loopback/],
+    ["https://0x7f.1/", /loopback/],
+    ["https://0x7f000001/", /loopback/],
+    ["https://017700000001/", /loopback/],
+    ["https://3232235777/", /private/], // 192.168.1.1
+    ["https://224.0.0.1/", /multicast/],
+    ["https://255.255.255.255/", /broadcast/],
+  ])("refuses %s", (url, reason) => {
+    expect(urlSafetyProblem(url, strict)).toMatch(reason);
+  });
+});
+
+describe("urlSafetyProblem (local: ALLOW_PRIVATE_ENDPOINTS=true)", () => {
+  it("allows http and private or loopback hosts", () => {
+    for (const url of ["http://127.0.0.1:8080/hook", "http://localhost/x", "https://10.0.0.1/", "http://[::1]:9000/"]) {
+      expect(urlSafetyProblem(url, relaxed)).toBeNull();
+    }
+  });
+
+  it("still refuses schemes other than http(s) and non-URLs", () => {
+    expect(urlSafetyProblem("file:///etc/passwd", relaxed)).toMatch(/https/);
+    expect(urlSafetyProblem("javascript:alert(1)", relaxed)).toMatch(/https/);
+    expect(urlSafetyProblem("/relative", relaxed)).toMatch(/absolute/);
+  });
+});
+
+describe("address parsers", () => {
+  it("parses every inet_aton form of IPv4 to the same number", () => {
+    const loopback = 0x7f000001;
+    for (const form of ["127.0.0.1", "2130706433", "0177.0.0.1", "0x7f.1", "127.1", "0x7f.0.0.0x1", "0x7F000001"]) {
+      expect(parseIpv4(form)).toBe(loopback);
+    }
+    expect(parseIpv4("256.0.0.1")).toBeNull();
+    expect(parseIpv4("1.2.3.4.5")).toBeNull();
+    expect(parseIpv4("example.com")).toBeNull();
+    expect(parseIpv4("4294967296")).toBeNull();
+  });
+
+  it("expands IPv6 with :: and an embedded IPv4", () => {
+    expect(parseIpv6("::1")).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(parseIpv6("::ffff:127.0.0.1")).toEqual([0, 0, 0, 0, 0, 0xffff, 0x7f00, 1]);
+    expect(parseIpv6("fe80::1%eth0")).toEqual([0xfe80, 0, 0, 0, 0, 0, 0, 1]);
+    expect(parseIpv6("1:2:3:4:5:6:7:8")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(parseIpv6("1::2::3")).toBeNull();
+    expect(parseIpv6("1:2:3:4:5:6:7:8:9")).toBeNull();
+    expect(parseIpv6("12345::")).toBeNull();
+  });
+});
