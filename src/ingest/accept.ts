@@ -1,6 +1,13 @@
 // accept(): the one way an event enters HookRelay, shared by REST, SNS and WebSocket ingest.
-// (Contract fixed here; the implementation belongs to the delivery core issue.)
+// Validate → assign ids (or reuse an idempotent request's) → queue durably → answer. No D1 write per request.
+import { loadConfig } from "../config";
+import { newId } from "../domain/ids";
 import type { Env } from "../env";
+import { AppError } from "../http/errors";
+import { assertValidIdempotencyKey, idempotencyStub } from "./idempotency-client";
+import type { AcceptedEvent } from "./queue-messages";
+import { sendEvents } from "./send-events";
+import { validateEvents } from "./validate-events";
 
 export interface AcceptInput {
   /**
@@ -26,6 +33,53 @@ export interface AcceptResult {
 }
 
 /** Validates, assigns ids and durably queues the events. Throws AppError on bad input. */
-export async function accept(_env: Env, _input: AcceptInput): Promise<AcceptResult> {
-  throw new Error("accept() is not implemented yet");
+export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult> {
+  const config = loadConfig(env);
+  if (input.events.length === 0) {
+    throw new AppError("validation_failed", "At least one event is required.", [{ path: "events", message: "must not be empty" }]);
+  }
+  if (input.idempotencyKey !== undefined) assertValidIdempotencyKey(input.idempotencyKey);
+  const valid = validateEvents(input.events, {
+    batch: input.batch,
+    maxPayloadBytes: config.maxPayloadBytes,
+    ownerScope: input.ownerScope,
+  });
+
+  const now = Date.now();
+  const proposedIds = valid.map(() => newId("evt", now));
+  const toQueue = (ids: string[]): AcceptedEvent[] =>
+    valid.map((event, i) => ({
+      id: ids[i]!,
+      ownerId: event.ownerId,
+      eventType: event.eventType,
+      payloadJson: event.payloadJson,
+      payloadBytes: event.payloadBytes,
+      acceptedAt: now,
+      sourceId: input.sourceId ?? null,
+      idempotencyKey: input.idempotencyKey ?? null,
+    }));
+
+  if (input.idempotencyKey === undefined) {
+    await sendEvents(env, toQueue(proposedIds), now);
+    return { ids: proposedIds, replayed: false };
+  }
+
+  const keeper = idempotencyStub(env, valid.map((e) => e.ownerId), input.idempotencyKey);
+  const claim = await keeper.claim(proposedIds);
+  if (claim.outcome === "committed") return { ids: claim.ids, replayed: true };
+  if (claim.outcome === "mismatch") {
+    throw new AppError("conflict", `This Idempotency-Key was already used for a request with ${claim.ids.length} event(s).`);
+  }
+  try {
+    await sendEvents(env, toQueue(claim.ids), now);
+  } catch (err) {
+    // Let a client retry with the same key try again rather than be told "accepted" for unqueued events.
+    await keeper.release(claim.token).catch(() => undefined);
+    throw err;
+  }
+  // The events are queued whatever happens next: a lost commit only means a retry re-sends the same ids.
+  await keeper.commit(claim.token).catch((err: unknown) => {
+    console.error(JSON.stringify({ level: "error", msg: "idempotency commit failed", error: String(err) }));
+  });
+  return { ids: claim.ids, replayed: false };
 }

@@ -1,0 +1,80 @@
+// Turns accepted events into events-queue messages and packs them into sendBatch calls that respect the
+// platform limits: 128 KB per message, 100 messages and 256 KB per sendBatch (kept with a safety margin).
+import type { EventsQueueMessage } from "../delivery/contracts";
+import { utf8ByteLength } from "../domain/payload-size";
+
+/** Largest message body we send (platform limit 128 KB, minus room for per-message metadata). */
+export const MAX_MESSAGE_BYTES = 120_000;
+/** Largest sendBatch we send (platform limit 256 KB). */
+export const MAX_SEND_BATCH_BYTES = 240_000;
+export const MAX_SEND_BATCH_MESSAGES = 100;
+/** What the platform adds per message on top of its body, as we budget it. */
+const MESSAGE_OVERHEAD_BYTES = 128;
+
+export interface AcceptedEvent {
+  id: string;
+  ownerId: string;
+  eventType: string;
+  payloadJson: string;
+  payloadBytes: number;
+  acceptedAt: number;
+  sourceId: string | null;
+  idempotencyKey: string | null;
+}
+
+export interface OutgoingMessage {
+  body: EventsQueueMessage;
+  /** UTF-8 bytes of the JSON body: what the queue carries, since we send with contentType "json". */
+  bytes: number;
+  /** True when the payload travels by reference and must be in large_payloads before sending. */
+  byReference: boolean;
+}
+
+function eventMessage(event: AcceptedEvent, payload: string | null): EventsQueueMessage {
+  return {
+    kind: "event",
+    id: event.id,
+    owner_id: event.ownerId,
+    event_type: event.eventType,
+    payload,
+    payload_size: event.payloadBytes,
+    accepted_at: event.acceptedAt,
+    source_id: event.sourceId,
+    idempotency_key: event.idempotencyKey,
+  };
+}
+
+export function messageBytes(body: unknown): number {
+  return utf8ByteLength(JSON.stringify(body));
+}
+
+/** The message for one event: payload inline when it fits, else by reference (payload: null). */
+export function toOutgoingMessage(event: AcceptedEvent): OutgoingMessage {
+  // The payload string is escaped once more inside the JSON body, so measure the real body, not the payload.
+  if (event.payloadBytes <= MAX_MESSAGE_BYTES) {
+    const inline = eventMessage(event, event.payloadJson);
+    const bytes = messageBytes(inline);
+    if (bytes <= MAX_MESSAGE_BYTES) return { body: inline, bytes, byReference: false };
+  }
+  const byReference = eventMessage(event, null);
+  return { body: byReference, bytes: messageBytes(byReference), byReference: true };
+}
+
+/** Greedy, order-preserving packing into sendBatch groups within the message-count and byte limits. */
+export function packSendBatches<M extends { bytes: number }>(messages: M[]): M[][] {
+  const groups: M[][] = [];
+  let current: M[] = [];
+  let currentBytes = 0;
+  for (const message of messages) {
+    const cost = message.bytes + MESSAGE_OVERHEAD_BYTES;
+    if (current.length > 0 && (current.length >= MAX_SEND_BATCH_MESSAGES || currentBytes + cost > MAX_SEND_BATCH_BYTES)) {
+      groups.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(message);
+    currentBytes += cost;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
