@@ -81,61 +81,107 @@ export const RetryPolicy = z.discriminatedUnion("strategy", [ExponentialRetry, C
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 export const DEFAULT_RETRY_POLICY: RetryPolicy = ExponentialRetry.parse({ strategy: "exponential" });
 
+const EndpointUrl = z.string().url().max(2000).openapi({ example: "https://example.com/hook" });
+const EndpointSecret = z
+  .string()
+  .max(200)
+  .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, "whsec_ followed by base64 of at least 16 bytes");
+const TimeoutMs = z.number().int().min(1000).max(30_000);
+const MaxInFlight = z.number().int().min(1).max(6);
+const Description = z.string().max(1000);
+/** Required with the admin key; an owner key may omit it (it acts for its own owner) or name only itself. */
+const ScopedOwnerId = OwnerId.optional().openapi({
+  description: "The owner. Required with the admin key; an owner-scoped key defaults to (and may only name) its own owner.",
+});
+
 export const EndpointCreate = z
   .object({
-    url: z.string().url().max(2000),
-    owner_id: OwnerId,
-    description: z.string().max(1000).optional(),
-    secret: z
-      .string()
-      .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, "whsec_ followed by base64 of at least 16 bytes")
-      .optional(),
-    timeout_ms: z.number().int().min(1000).max(30_000).default(10_000),
-    rate_limit: RateLimit.nullable().default(null),
-    max_in_flight: z.number().int().min(1).max(6).default(4),
+    url: EndpointUrl,
+    owner_id: ScopedOwnerId,
+    description: Description.optional(),
+    secret: EndpointSecret.optional().openapi({ description: "Generated (whsec_ + 24 random bytes) when absent." }),
+    timeout_ms: TimeoutMs.default(10_000),
+    rate_limit: RateLimit.nullable().default(null).openapi({ description: "null = unlimited" }),
+    max_in_flight: MaxInFlight.default(4),
     auth: EndpointAuth.nullable().optional(),
-    retry: RetryPolicy.optional(),
+    retry: RetryPolicy.optional().openapi({ description: "Defaults to exponential, 8 attempts, 5 s base, ×6, 10 h cap, jitter." }),
     metadata: Metadata.default({}),
   })
   .strict()
   .openapi("EndpointCreate");
 
-export const EndpointPatch = EndpointCreate.omit({ owner_id: true, secret: true })
-  .partial()
+// Written out rather than derived with .partial(): zod 4 applies a field's .default() even inside
+// .partial(), which would silently reset every omitted setting on PATCH.
+export const EndpointPatch = z
+  .object({
+    url: EndpointUrl.optional(),
+    description: Description.nullable().optional(),
+    timeout_ms: TimeoutMs.optional(),
+    rate_limit: RateLimit.nullable().optional(),
+    max_in_flight: MaxInFlight.optional(),
+    auth: EndpointAuth.nullable().optional(),
+    retry: RetryPolicy.optional().openapi({ description: "Replaces the whole policy; omitted fields take their defaults." }),
+    metadata: Metadata.optional(),
+  })
   .strict()
   .openapi("EndpointPatch");
 
+/** `auth` as the API echoes it: the secret part (password, token, header value) is masked. */
+export const EndpointAuthMasked = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("basic"), username: z.string(), password: z.string().openapi({ example: "••••" }) }),
+    z.object({ type: z.literal("bearer"), token: z.string().openapi({ example: "••••abcd" }) }),
+    z.object({ type: z.literal("header"), name: z.string(), value: z.string().openapi({ example: "••••abcd" }) }),
+  ])
+  .openapi("EndpointAuthMasked");
+
 export const EndpointSchema = z
   .object({
-    id: z.string(),
+    id: z.string().openapi({ example: "ep_01jd5m3x7q0000000000000000" }),
     url: z.string(),
     owner_id: z.string(),
     description: z.string().nullable(),
-    secret: z.string(),
+    secret: z.string().openapi({ description: "The current signing secret (Standard Webhooks)." }),
+    previous_secret_expires_at: Timestamp.nullable().openapi({
+      description: "While set and in the future, the previous secret still signs (a second signature).",
+    }),
     timeout_ms: z.number().int(),
     rate_limit: RateLimit.nullable(),
     max_in_flight: z.number().int(),
-    auth: z.record(z.string(), z.unknown()).nullable(),
+    auth: EndpointAuthMasked.nullable(),
     retry: RetryPolicy,
     metadata: Metadata,
     status: z.enum(["active", "disabled"]),
     disabled_reason: z.enum(["manual", "consecutive_failures", "gone_410"]).nullable(),
+    disabled_at: Timestamp.nullable(),
+    consecutive_failures: z.number().int(),
+    failing_since: Timestamp.nullable(),
+    last_attempt_at: Timestamp.nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
-  .passthrough()
   .openapi("Endpoint");
 
+export const SecretRotated = z
+  .object({ secret: z.string(), previous_secret_expires_at: Timestamp })
+  .openapi("SecretRotated");
+
 // --- Subscriptions -----------------------------------------------------------------------------------
+const EventTypePatterns = z.array(EventTypePattern).min(1).max(100);
 export const SubscriptionCreate = z
   .object({
     endpoint_id: z.string().min(1).max(100),
-    event_types: z.array(EventTypePattern).min(1).max(100),
-    description: z.string().max(1000).optional(),
+    event_types: EventTypePatterns,
+    description: Description.optional(),
   })
   .strict()
   .openapi("SubscriptionCreate");
-export const SubscriptionPatch = SubscriptionCreate.omit({ endpoint_id: true }).partial().strict().openapi("SubscriptionPatch");
+export const SubscriptionPatch = z
+  .object({ event_types: EventTypePatterns.optional(), description: Description.nullable().optional() })
+  .strict()
+  .openapi("SubscriptionPatch");
 export const SubscriptionSchema = z
   .object({
     id: z.string(),
@@ -161,18 +207,53 @@ export type EventInput = z.infer<typeof EventInput>;
 export const EventBatchInput = z.object({ events: z.array(z.unknown()).min(1).max(100) }).strict().openapi("EventBatch");
 
 // --- Sources -----------------------------------------------------------------------------------------
+const TopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, "an SNS topic ARN");
+const EventTypeAttribute = z.string().min(1).max(256);
 export const SourceCreate = z
   .object({
     type: z.enum(["sns", "websocket"]),
     name: z.string().min(1).max(200),
-    owner_id: OwnerId,
-    event_type: EventType.optional(),
-    event_type_attribute: z.string().min(1).max(256).optional(),
-    topic_arn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/).optional(),
+    owner_id: ScopedOwnerId,
+    event_type: EventType.optional().openapi({ description: "The event type when a message names none." }),
+    event_type_attribute: EventTypeAttribute.optional().openapi({
+      description: "SNS only: the message attribute that carries the event type.",
+    }),
+    topic_arn: TopicArn.optional().openapi({ description: "SNS only: the topic messages must come from." }),
   })
   .strict()
   .openapi("SourceCreate");
-export const SourcePatch = SourceCreate.omit({ type: true, owner_id: true }).partial().strict().openapi("SourcePatch");
+export const SourcePatch = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    event_type: EventType.nullable().optional(),
+    event_type_attribute: EventTypeAttribute.nullable().optional(),
+    topic_arn: TopicArn.nullable().optional(),
+  })
+  .strict()
+  .openapi("SourcePatch");
+export const SourceSchema = z
+  .object({
+    id: z.string().openapi({ example: "src_01jd5m3x7q0000000000000000" }),
+    type: z.enum(["sns", "websocket"]),
+    name: z.string(),
+    owner_id: z.string(),
+    event_type: z.string().nullable(),
+    event_type_attribute: z.string().nullable(),
+    topic_arn: z.string().nullable(),
+    ingest_url: z.string().openapi({ example: "https://hookrelay.example.com/ingest/ws/src_01jd5m3x7q0000000000000000" }),
+    status: z.enum(["pending_confirmation", "confirmed", "unsubscribed", "active"]),
+    subscription_arn: z.string().nullable(),
+    token_version: z.number().int().nullable().openapi({ description: "WebSocket only: increments on every token rotation." }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi("Source");
+export const SourceCreated = SourceSchema.extend({
+  token: z.string().optional().openapi({ description: "WebSocket only: shown at creation and rotation, stored only hashed." }),
+}).openapi("SourceCreated");
+export const SourceTokenRotated = z
+  .object({ id: z.string(), token: z.string(), token_version: z.number().int() })
+  .openapi("SourceTokenRotated");
 
 // --- Notification channels ---------------------------------------------------------------------------
 export const ChannelCreate = z
