@@ -17,6 +17,7 @@ import { sourcesRoutes } from "./http/routes/sources";
 import { notificationChannelsRoutes } from "./http/routes/notification-channels";
 import { notificationsRoutes } from "./http/routes/notifications";
 import { deadLettersRoutes } from "./http/routes/dead-letters";
+import { metricsRoutes } from "./http/routes/metrics";
 import { ingestRoutes } from "./ingest/routes";
 
 export const VERSION = "0.1.0";
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/v1/notification-channels", notificationChannelsRoutes);
   app.route("/v1/notifications", notificationsRoutes);
   app.route("/v1/dead-letters", deadLettersRoutes);
+  app.route("/v1/metrics", metricsRoutes);
   app.route("/ingest", ingestRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

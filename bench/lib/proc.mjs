@@ -1,0 +1,96 @@
+// Reads /proc for the process tree the harness started: descendants, their names, resident memory and CPU
+// time, so results can state what the local runtime cost in memory and CPU (Linux only; null elsewhere).
+import { readdirSync, readFileSync } from "node:fs";
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux; /proc/<pid>/stat times are in these ticks.
+
+function readStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // comm may contain spaces and parentheses: split after the last ')'.
+    const close = text.lastIndexOf(")");
+    const comm = text.slice(text.indexOf("(") + 1, close);
+    const fields = text.slice(close + 2).split(" ");
+    return { pid, comm, ppid: Number(fields[1]), utime: Number(fields[11]), stime: Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Every live descendant of `rootPid` (and the root itself), with its command name. */
+export function processTree(rootPid) {
+  let all;
+  try {
+    all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => readStat(Number(d))).filter(Boolean);
+  } catch {
+    return [];
+  }
+  const byParent = new Map();
+  for (const p of all) {
+    if (!byParent.has(p.ppid)) byParent.set(p.ppid, []);
+    byParent.get(p.ppid).push(p);
+  }
+  const out = [];
+  const root = all.find((p) => p.pid === rootPid);
+  const stack = root ? [root] : [];
+  while (stack.length && out.length < 10_000) {
+    const p = stack.pop();
+    out.push(p);
+    for (const child of byParent.get(p.pid) ?? []) stack.push(child);
+  }
+  return out;
+}
+
+function rssKiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function cmdline(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ").slice(0, 160);
+  } catch {
+    return "";
+  }
+}
+
+/** RSS (MiB) per process of the tree, plus totals per command name (workerd, node = wrangler, esbuild…). */
+export function memoryOfTree(rootPid) {
+  const procs = processTree(rootPid).map((p) => ({ pid: p.pid, name: p.comm, rss_mib: mib(rssKiB(p.pid)), cmd: cmdline(p.pid) }));
+  if (procs.length === 0) return { processes: [], by_name: {}, total_rss_mib: null, reason: "process tree not readable from /proc" };
+  const byName = {};
+  for (const p of procs) byName[p.name] = round1((byName[p.name] ?? 0) + (p.rss_mib ?? 0));
+  const total = round1(procs.reduce((s, p) => s + (p.rss_mib ?? 0), 0));
+  return { processes: procs, by_name: byName, total_rss_mib: total };
+}
+
+/** Total CPU seconds (user + system) consumed so far by the processes of the tree whose name matches. */
+export function cpuSecondsOfTree(rootPid, nameFilter = () => true) {
+  const procs = processTree(rootPid).filter((p) => nameFilter(p.comm));
+  if (procs.length === 0) return null;
+  return procs.reduce((s, p) => s + p.utime + p.stime, 0) / CLOCK_TICKS;
+}
+
+/** Total CPU seconds of the whole machine (all cores) from /proc/stat, to compare against. */
+export function machineCpuSeconds() {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+    const [, ...nums] = line.trim().split(/\s+/).map(Number);
+    const busy = nums[0] + nums[1] + nums[2] + (nums[5] ?? 0) + (nums[6] ?? 0) + (nums[7] ?? 0);
+    return { busy: busy / CLOCK_TICKS, total: nums.reduce((a, b) => a + b, 0) / CLOCK_TICKS };
+  } catch {
+    return null;
+  }
+}
+
+function mib(kib) {
+  return kib === null ? null : round1(kib / 1024);
+}
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}

@@ -1,0 +1,130 @@
+// Starts the Worker exactly as `npm start` runs it — `wrangler dev` (workerd + Miniflare, local D1, Queues,
+// Durable Objects), migrated, dashboard built — but on a free loopback port with its own temp state dir.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..", "..");
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.once("error", rej);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => res(port));
+    });
+  });
+}
+
+/** Environment for child processes: node_modules/.bin first (Node 22 + wrangler), no telemetry. */
+function childEnv() {
+  return {
+    ...process.env,
+    PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
+    WRANGLER_SEND_METRICS: "false",
+    CI: "true",
+  };
+}
+
+/**
+ * Runs `wrangler dev` and waits for /healthz. Returns { url, adminKey, pid, logs, stop() }.
+ * `stop()` kills the whole process group (wrangler, workerd, esbuild) and removes the state dir.
+ */
+export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } = {}) {
+  const env = childEnv();
+  if (!existsSync(join(ROOT, "dashboard", "dist", "index.html"))) {
+    log("building the dashboard (as npm start does)…");
+    const built = spawnSync("node", ["scripts/build-dashboard.mjs"], { cwd: ROOT, env, encoding: "utf8" });
+    if (built.status !== 0) throw new Error(`dashboard build failed: ${built.stderr}\n${built.stdout}`);
+  }
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
+  const adminKey = `bench-admin-${randomBytes(12).toString("hex")}`;
+  const vars = {
+    ADMIN_API_KEY: adminKey,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+    ALLOW_PRIVATE_ENDPOINTS: "true",
+  };
+
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (migrate.status !== 0) {
+    rmSync(persistDir, { recursive: true, force: true });
+    throw new Error(`D1 migrations failed: ${migrate.stderr}\n${migrate.stdout}`);
+  }
+
+  const args = [
+    "dev",
+    "--port", String(port),
+    "--ip", "127.0.0.1",
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistDir,
+    "--show-interactive-dev-session=false",
+    "--log-level", "info",
+  ];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const startedAt = Date.now();
+  const child = spawn("wrangler", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const logs = [];
+  const keep = (d) => {
+    logs.push(String(d));
+    if (logs.length > 5000) logs.splice(0, logs.length - 5000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child);
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(persistDir, { recursive: true, force: true });
+  };
+  // Never leave a wrangler behind, whatever ends this process.
+  process.once("exit", () => killGroup(child));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`wrangler dev exited early:\n${logs.join("").slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/healthz`);
+      await res.text();
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev not ready after ${readyTimeoutMs} ms:\n${logs.join("").slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { url, port, adminKey, persistDir, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
+}
+
+function killGroup(child) {
+  if (!child.pid || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
