@@ -16,6 +16,12 @@ export interface DeliveryWork {
   attempts: number;
   /** Attempts already made in the current run of the policy (a manual retry starts a new run at 0). */
   attempts_in_run: number;
+  /**
+   * A manual retry (POST …/retry, replay of an existing delivery, batch retry): accepted even when the
+   * object already finished or holds this delivery, and it restarts the run. Otherwise work whose
+   * `attempts` is behind what the object already attempted is a stale duplicate and is ignored.
+   */
+  manual?: boolean;
 }
 
 /** Message body on the events queue. */
@@ -42,6 +48,8 @@ export interface RetryQueueMessage {
   endpoint_id: string;
   /** Epoch ms the next attempt is due; longer than one queue delay allows means several hops. */
   due_at: number;
+  /** Attempts made when the retry was scheduled (so a stale D1 row cannot make the retry look stale). */
+  attempts?: number;
 }
 
 /** Queues accept delays up to 12 h per hop. */
