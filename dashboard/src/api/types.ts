@@ -1,0 +1,178 @@
+// Shapes of the /v1 API as documented in shared/API.md. Fields the API may add later are optional here,
+// so the dashboard shows them when present and never invents them when absent.
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type?: string;
+  title: string;
+  status: number;
+  code?: string;
+  detail?: string;
+  request_id?: string;
+  errors?: FieldError[];
+}
+
+export interface RateLimit {
+  requests: number;
+  per_seconds: number;
+}
+
+export type EndpointAuth =
+  | { type: "basic"; username: string; password: string }
+  | { type: "bearer"; token: string }
+  | { type: "header"; name: string; value: string };
+
+export type RetryPolicy =
+  | {
+      strategy: "exponential";
+      max_attempts: number;
+      base_delay_s: number;
+      max_delay_s: number;
+      multiplier: number;
+      jitter: boolean;
+    }
+  | { strategy: "constant"; max_attempts: number; delay_s: number; jitter: boolean };
+
+export interface Endpoint {
+  id: string;
+  url: string;
+  owner_id: string;
+  description: string | null;
+  secret: string;
+  timeout_ms: number;
+  rate_limit: RateLimit | null;
+  /** Secrets inside are masked by the API; the type tells which kind is configured. */
+  auth: ({ type?: string } & Record<string, unknown>) | null;
+  retry: RetryPolicy;
+  metadata: Record<string, unknown>;
+  status: "active" | "disabled";
+  disabled_reason: "manual" | "consecutive_failures" | "gone_410" | null;
+  created_at: string;
+  updated_at: string;
+  consecutive_failures?: number;
+  failing_since?: string | null;
+  last_attempt_at?: string | null;
+  last_status_code?: number | null;
+  last_error?: string | null;
+}
+
+export interface EndpointStats {
+  counts?: Partial<Record<DeliveryStatus, number>>;
+  success_rate?: number | null;
+  p50_ms?: number | null;
+  p99_ms?: number | null;
+  [key: string]: unknown;
+}
+
+export interface Subscription {
+  id: string;
+  endpoint_id: string;
+  owner_id: string;
+  event_types: string[];
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type DeliveryStatus = "pending" | "retrying" | "succeeded" | "failed" | "held";
+
+export interface Attempt {
+  id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+}
+
+export interface Delivery {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  owner_id?: string;
+  event_type?: string;
+  status: DeliveryStatus;
+  attempts?: number | Attempt[];
+  next_attempt_at?: string | null;
+  last_status_code?: number | null;
+  last_error?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  completed_at?: string | null;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts: Attempt[];
+}
+
+export interface EventSummary {
+  id: string;
+  owner_id: string;
+  event_type: string;
+  source_id?: string | null;
+  accepted_at?: string;
+  created_at?: string;
+  payload_size?: number;
+}
+
+export interface EventDetail extends EventSummary {
+  payload: unknown;
+  deliveries?: Delivery[];
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  status: "running" | "completed" | "failed";
+  total: number;
+  done: number;
+  error?: string | null;
+}
+
+export interface JobStarted {
+  job_id: string;
+  count: number;
+}
+
+export interface Source {
+  id: string;
+  type: "sns" | "websocket";
+  name: string;
+  owner_id: string;
+  ingest_url: string;
+  status: string;
+  event_type?: string | null;
+  event_type_attribute?: string | null;
+  topic_arn?: string | null;
+  token?: string;
+  created_at?: string;
+}
+
+export interface NotificationChannel {
+  id: string;
+  type: "email" | "slack";
+  owner_id: string | null;
+  to?: string[];
+  webhook_url?: string;
+  created_at?: string;
+}
+
+export interface NotificationRecord {
+  id: string;
+  channel_id: string;
+  endpoint_id: string | null;
+  kind: "endpoint.failing" | "endpoint.disabled" | "test";
+  sent_at: string | null;
+  status: "pending" | "sent" | "failed";
+  error: string | null;
+}

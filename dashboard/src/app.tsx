@@ -1,0 +1,105 @@
+// The shell: sign-in gate, navigation, and which page the hash route shows.
+import { useMemo, useState } from "react";
+import { ApiClient } from "./api/client";
+import { clearSession, loadSession, saveSession, type Session } from "./api/session";
+import { AppContext } from "./lib/app-context";
+import { useRoute, type Route } from "./lib/router";
+import { SignInPage } from "./pages/sign-in";
+import { OverviewPage } from "./pages/overview";
+import { EndpointsPage } from "./pages/endpoints";
+import { EndpointDetailPage } from "./pages/endpoint-detail";
+import { EndpointCreatePage } from "./pages/endpoint-create";
+import { EventsPage } from "./pages/events";
+import { EventDetailPage } from "./pages/event-detail";
+import { SourcesPage } from "./pages/sources";
+import { SettingsPage } from "./pages/settings";
+
+const NAV = [
+  { section: "", label: "Overview" },
+  { section: "endpoints", label: "Endpoints" },
+  { section: "events", label: "Events" },
+  { section: "sources", label: "Sources" },
+  { section: "settings", label: "Settings" },
+];
+
+function PageFor({ route }: { route: Route }) {
+  const [section, id] = route.parts;
+  switch (section) {
+    case undefined:
+      return <OverviewPage />;
+    case "endpoints":
+      if (id === "new") return <EndpointCreatePage />;
+      return id ? <EndpointDetailPage id={id} /> : <EndpointsPage />;
+    case "events":
+      return id ? <EventDetailPage id={id} /> : <EventsPage query={route.query} />;
+    case "sources":
+      return <SourcesPage />;
+    case "settings":
+      return <SettingsPage />;
+    default:
+      return (
+        <div className="empty">
+          <p>There is no page at this address.</p>
+          <a href="#/">Go to the overview</a>
+        </div>
+      );
+  }
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const route = useRoute();
+
+  const signOut = () => {
+    clearSession();
+    setSession(null);
+  };
+  const api = useMemo(() => (session ? new ApiClient(session.key, signOut) : null), [session]);
+
+  if (!session || !api) {
+    return (
+      <SignInPage
+        onSignedIn={(s) => {
+          saveSession(s);
+          setSession(s);
+        }}
+      />
+    );
+  }
+
+  const current = route.parts[0] ?? "";
+  return (
+    <AppContext.Provider value={{ api, session, signOut }}>
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
+        Skip to content
+      </a>
+      <header className="topbar">
+        <a className="brand" href="#/">
+          HookRelay
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.section}>
+                <a href={`#/${item.section}`} aria-current={current === item.section ? "page" : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span className="muted" data-testid="signed-in-as">
+            {session.role === "admin" ? "Admin · all owners" : `Owner · ${session.ownerId}`}
+          </span>
+          <button type="button" className="button small ghost" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <PageFor route={route} />
+      </main>
+    </AppContext.Provider>
+  );
+}

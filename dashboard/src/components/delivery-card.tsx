@@ -1,0 +1,62 @@
+// One delivery of an event: its endpoint, status, attempt timeline and a retry button. Polls while the
+// delivery is still in motion so a page left open shows the outcome without a manual refresh.
+import type { Delivery, DeliveryWithAttempts } from "../api/types";
+import { useApp } from "../lib/app-context";
+import { formatTime } from "../lib/format";
+import { href } from "../lib/router";
+import { useAction, usePolling, useResource, useWatchWindow } from "../lib/use-resource";
+import { AttemptTimeline } from "./attempt-timeline";
+import { AsyncView } from "./async-view";
+import { ProblemView } from "./problem-view";
+import { StatusBadge } from "./status-badge";
+
+const IN_MOTION = new Set(["pending", "retrying"]);
+
+export function DeliveryCard({ summary }: { summary: Delivery }) {
+  const { api } = useApp();
+  const { resource, reload } = useResource(() => api.get<DeliveryWithAttempts>(`/v1/deliveries/${summary.id}`), [api, summary.id]);
+  const retry = useAction();
+  const [watching, watch] = useWatchWindow();
+  const status = resource.data?.status ?? summary.status;
+  // ~5 minutes of polling at most; a long backoff is shown as "retrying" with its next attempt time.
+  usePolling(reload, 1500, (IN_MOTION.has(status) || watching) && resource.state !== "error", 200);
+
+  async function retryNow() {
+    const ok = await retry.run(async () => {
+      await api.post(`/v1/deliveries/${summary.id}/retry`);
+      return true;
+    });
+    if (ok) {
+      watch();
+      reload();
+    }
+  }
+
+  const delivery = resource.data;
+  return (
+    <article className="card delivery" data-testid="delivery" data-status={status} aria-label={`Delivery ${summary.id}`}>
+      <div className="row-between">
+        <div className="row-meta">
+          <StatusBadge status={status} />
+          <a href={href(["endpoints", summary.endpoint_id])}>endpoint {summary.endpoint_id}</a>
+          <code className="muted">{summary.id}</code>
+          {delivery?.next_attempt_at && IN_MOTION.has(status) && <span className="muted">next attempt {formatTime(delivery.next_attempt_at)}</span>}
+        </div>
+        <div className="actions">
+          <button type="button" className="button small ghost" onClick={reload}>
+            Refresh
+          </button>
+          {status !== "succeeded" && (
+            <button type="button" className="button small" onClick={retryNow} disabled={retry.pending}>
+              {retry.pending ? "Retrying…" : "Retry delivery"}
+            </button>
+          )}
+        </div>
+      </div>
+      {retry.error && <ProblemView error={retry.error} />}
+      <AsyncView resource={resource} onRetry={reload} loadingLabel="Loading attempts…">
+        {(d) => <AttemptTimeline attempts={d.attempts} />}
+      </AsyncView>
+    </article>
+  );
+}

@@ -1,0 +1,23 @@
+// Fetches the deliveries created in a recent window by paging GET /v1/deliveries newest first.
+// Bounded: at most `maxPages` pages, and the result says when it stopped before the window's start.
+import type { ApiClient } from "../api/client";
+import type { Delivery } from "../api/types";
+
+export interface RecentDeliveries {
+  deliveries: Delivery[];
+  /** True when the page limit cut the window short: the chart then covers only the newest part. */
+  truncated: boolean;
+}
+
+export async function fetchRecentDeliveries(api: ApiClient, since: number, maxPages = 20): Promise<RecentDeliveries> {
+  const deliveries: Delivery[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const res = await api.list<Delivery>("/v1/deliveries", { limit: 500, cursor });
+    deliveries.push(...res.data);
+    const oldest = res.data[res.data.length - 1]?.created_at;
+    if (!res.next_cursor || (oldest && Date.parse(oldest) < since)) return { deliveries, truncated: false };
+    cursor = res.next_cursor;
+  }
+  return { deliveries, truncated: true };
+}

@@ -1,0 +1,39 @@
+// New endpoint: the form, then straight to the endpoint's page (where subscriptions are added).
+import type { Endpoint } from "../api/types";
+import { EndpointForm } from "../components/endpoint-form";
+import { PageHeader } from "../components/page-header";
+import { useApp, useBoundOwner } from "../lib/app-context";
+import { endpointCreateBody, emptyEndpointForm } from "../lib/endpoint-form-state";
+import { putFlash } from "../lib/flash";
+import { href, navigate } from "../lib/router";
+import { useAction } from "../lib/use-resource";
+
+export function EndpointCreatePage() {
+  const { api } = useApp();
+  const bound = useBoundOwner();
+  const action = useAction();
+
+  return (
+    <>
+      <PageHeader title="New endpoint" subtitle={<a href={href(["endpoints"])}>← Endpoints</a>} />
+      <section className="card">
+        <EndpointForm
+          initial={emptyEndpointForm(bound ?? "")}
+          mode="create"
+          ownerEditable={!bound}
+          pending={action.pending}
+          error={action.error}
+          submitLabel="Create endpoint"
+          onCancel={() => navigate(href(["endpoints"]))}
+          onSubmit={async (state) => {
+            const created = await action.run(() => api.post<Endpoint>("/v1/endpoints", endpointCreateBody(state)));
+            if (!created) return;
+            // The full secret comes back in this response; the endpoint page shows it once.
+            putFlash(`secret:${created.id}`, created.secret);
+            navigate(href(["endpoints", created.id]));
+          }}
+        />
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,144 @@
+// Overview: how delivery went over the last 24 h, which endpoints need attention, and recent failures.
+import { useMemo } from "react";
+import type { Delivery, Endpoint } from "../api/types";
+import { AsyncView } from "../components/async-view";
+import { DeliveryChart } from "../components/delivery-chart";
+import { PageHeader } from "../components/page-header";
+import { HttpStatus, StatusBadge } from "../components/status-badge";
+import { useApp } from "../lib/app-context";
+import { buildDeliverySeries } from "../lib/delivery-series";
+import { formatRate, formatRelative } from "../lib/format";
+import { fetchRecentDeliveries } from "../lib/recent-deliveries";
+import { href } from "../lib/router";
+import { useResource } from "../lib/use-resource";
+
+const DAY = 24 * 3_600_000;
+
+export function OverviewPage() {
+  return (
+    <>
+      <PageHeader title="Overview" subtitle="Deliveries over the last 24 hours." />
+      <DeliveryActivity />
+      <div className="two-columns">
+        <EndpointsNeedingAttention />
+        <RecentFailures />
+      </div>
+    </>
+  );
+}
+
+function DeliveryActivity() {
+  const { api } = useApp();
+  const { resource, reload } = useResource(async () => {
+    const now = Date.now();
+    const recent = await fetchRecentDeliveries(api, now - DAY);
+    return { ...recent, series: buildDeliverySeries(recent.deliveries, now) };
+  }, [api]);
+
+  return (
+    <section className="card" aria-labelledby="activity-title">
+      <div className="card-head">
+        <h2 id="activity-title">Delivery activity</h2>
+        <button type="button" className="button small ghost" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      <AsyncView resource={resource} onRetry={reload} loadingLabel="Loading deliveries…">
+        {({ series, truncated }) => (
+          <>
+            <dl className="stats">
+              <Stat label="Deliveries (24 h)" value={String(series.total)} testId="stat-total" />
+              <Stat label="Success rate" value={formatRate(series.successRate)} testId="stat-success-rate" />
+              <Stat label="Succeeded" value={String(series.succeeded)} />
+              <Stat label="Failed" value={String(series.failed)} />
+              <Stat label="Peak per minute" value={String(series.peakPerMinute)} />
+            </dl>
+            {series.total === 0 ? (
+              <div className="empty">No deliveries in the last 24 hours.</div>
+            ) : (
+              <DeliveryChart series={series} />
+            )}
+            {truncated && <p className="muted">Only the newest deliveries were counted; the chart may miss the oldest hours.</p>}
+          </>
+        )}
+      </AsyncView>
+    </section>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="stat">
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
+/** Disabled endpoints, and active ones that are failing now (consecutive failures, when the API reports them). */
+function EndpointsNeedingAttention() {
+  const { api } = useApp();
+  const { resource, reload } = useResource(() => api.list<Endpoint>("/v1/endpoints", { limit: 500 }), [api]);
+  const troubled = useMemo(
+    () => (resource.data?.data ?? []).filter((e) => e.status === "disabled" || (e.consecutive_failures ?? 0) > 0),
+    [resource.data],
+  );
+  return (
+    <section className="card" aria-labelledby="attention-title">
+      <h2 id="attention-title">Failing and disabled endpoints</h2>
+      <AsyncView
+        resource={resource}
+        onRetry={reload}
+        isEmpty={() => troubled.length === 0}
+        empty="Every endpoint is healthy."
+      >
+        {() => (
+          <ul className="plain-list">
+            {troubled.map((e) => (
+              <li key={e.id}>
+                <a href={href(["endpoints", e.id])} className="url">
+                  {e.url}
+                </a>
+                <div className="row-meta">
+                  <StatusBadge status={e.status} />
+                  {e.disabled_reason && <span className="muted">{e.disabled_reason.replaceAll("_", " ")}</span>}
+                  {(e.consecutive_failures ?? 0) > 0 && <span className="muted">{e.consecutive_failures} consecutive failures</span>}
+                  {e.last_status_code !== undefined && <HttpStatus code={e.last_status_code} />}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </AsyncView>
+    </section>
+  );
+}
+
+function RecentFailures() {
+  const { api } = useApp();
+  const { resource, reload } = useResource(() => api.list<Delivery>("/v1/deliveries", { status: "failed", limit: 10 }), [api]);
+  return (
+    <section className="card" aria-labelledby="failures-title">
+      <h2 id="failures-title">Recent failures</h2>
+      <AsyncView resource={resource} onRetry={reload} isEmpty={(p) => p.data.length === 0} empty="No failed deliveries.">
+        {(page) => (
+          <ul className="plain-list">
+            {page.data.map((d) => (
+              <li key={d.id}>
+                <a href={href(["events", d.event_id])}>{d.event_type ?? d.event_id}</a>
+                <div className="row-meta">
+                  <HttpStatus code={d.last_status_code} />
+                  {d.last_error && <span className="muted">{d.last_error}</span>}
+                  <span className="muted">{formatRelative(d.updated_at ?? d.created_at)}</span>
+                  <a className="muted" href={href(["endpoints", d.endpoint_id])}>
+                    endpoint
+                  </a>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </AsyncView>
+    </section>
+  );
+}
