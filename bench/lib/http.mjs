@@ -49,3 +49,14 @@ export function createClient(baseUrl, { maxSockets = 64, adminKey } = {}) {
 
   return { request, api, close: () => agent.destroy() };
 }
+
+/** A short description of an unexpected answer: status plus problem+json code and detail when present. */
+export function describeAnswer(status, body) {
+  try {
+    const p = JSON.parse(body);
+    if (p && typeof p === "object" && (p.code || p.detail)) return `${status} ${p.code ?? ""}: ${String(p.detail ?? p.title ?? "").slice(0, 200)}`;
+  } catch {
+    // not JSON
+  }
+  return `${status} ${String(body ?? "").slice(0, 200)}`;
+}

@@ -1,0 +1,72 @@
+// Cost model: billable operations per delivered event from the harness's own request count and the app's
+// operation counters (GET /v1/metrics), priced with the one table in prices.mjs. Missing counts stay null.
+import { USD_PER_MILLION } from "./prices.mjs";
+
+/** Counter snapshot from the Worker, or null with the reason when /v1/metrics is not there. */
+export async function readCounters(client) {
+  const r = await client.api("GET", "/v1/metrics");
+  if (r.status !== 200 || !r.json?.counters) return { counters: null, reason: `GET /v1/metrics answered ${r.status}` };
+  return { counters: r.json.counters };
+}
+
+function diff(before, after) {
+  if (!before || !after) return null;
+  return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
+}
+
+/**
+ * `deliveries`: unique deliveries that arrived; `ingestRequests`: HTTP requests the harness made to the Worker
+ * for them; `before`/`after`: counter snapshots around the phase (after it fully drained and went idle);
+ * `workerdCpuS`: CPU seconds the local workerd used meanwhile.
+ */
+export function costPerDelivery({ deliveries, ingestRequests, before, after, workerdCpuS }) {
+  const d = diff(before?.counters, after?.counters);
+  const notes = [];
+  const per = (x) => (x === null || x === undefined ? null : Math.round((x / deliveries) * 1000) / 1000);
+  // A family whose counter stayed 0 while deliveries happened cannot have been counted (each delivery needs it).
+  const counted = (...names) => d !== null && names.some((n) => (d[n] ?? 0) > 0);
+  const unavailable = (what, names) => {
+    notes.push(
+      d === null
+        ? `${what}: not counted (${before?.reason ?? after?.reason ?? "no counters"})`
+        : `${what}: app counter${names.length > 1 ? "s" : ""} ${names.join(", ")} read 0 across ${deliveries} deliveries — not wired in the app yet`,
+    );
+    return null;
+  };
+
+  const queueInvocations = counted("worker_queue_invocations") ? d.worker_queue_invocations + (d.worker_scheduled_invocations ?? 0) : null;
+  if (queueInvocations === null) notes.push("worker requests: queue consumer invocations not counted (counter worker_queue_invocations not wired): figure is the ingest requests only, a lower bound");
+  const ops = {
+    worker_requests: per(ingestRequests + (queueInvocations ?? 0)),
+    queue_operations: counted("queue_messages_written")
+      ? per(d.queue_messages_written + d.queue_messages_read + d.queue_messages_acked)
+      : unavailable("queue operations", ["queue_messages_written"]),
+    do_requests: counted("do_requests", "do_alarms")
+      ? per(d.do_requests + d.do_alarms + (d.do_websocket_messages ?? 0) / 20)
+      : unavailable("Durable Object requests", ["do_requests", "do_alarms"]),
+    do_sql_rows_read: counted("do_sql_rows_read", "do_sql_rows_written") ? per(d.do_sql_rows_read) : unavailable("DO SQLite rows read", ["do_sql_rows_read"]),
+    do_sql_rows_written: counted("do_sql_rows_written") ? per(d.do_sql_rows_written) : unavailable("DO SQLite rows written", ["do_sql_rows_written"]),
+    d1_rows_read: counted("d1_rows_read", "d1_rows_written") ? per(d.d1_rows_read) : unavailable("D1 rows read", ["d1_rows_read"]),
+    d1_rows_written: counted("d1_rows_written") ? per(d.d1_rows_written) : unavailable("D1 rows written", ["d1_rows_written"]),
+    worker_cpu_ms: workerdCpuS === null ? null : per(workerdCpuS * 1000),
+  };
+  if (workerdCpuS === null) notes.push("CPU: workerd process not found in /proc");
+  else notes.push("worker_cpu_ms is the local workerd process's CPU (it also simulates D1, Queues and DO storage): an upper bound of billed Workers CPU");
+  notes.push("DO duration (GB-s) is not measured: workerd does not expose per-object wall time; its cost is left out");
+
+  const usd = {};
+  let total = 0;
+  for (const [k, v] of Object.entries(ops)) {
+    usd[k] = v === null ? null : Math.round(v * USD_PER_MILLION[k] * 10_000) / 10_000; // per million deliveries
+    if (usd[k] !== null) total += usd[k];
+  }
+  const missing = Object.entries(ops).filter(([, v]) => v === null).map(([k]) => k);
+  return {
+    deliveries,
+    ingest_requests: ingestRequests,
+    counter_deltas: d,
+    per_delivery: ops,
+    usd_per_million_deliveries: { ...usd, total: Math.round(total * 10_000) / 10_000, complete: missing.length === 0, missing },
+    notes,
+  };
+}

@@ -1,0 +1,126 @@
+// Renders a results object as the markdown table the README quotes: every figure with its ratio to the
+// runtime ceiling measured in the same run, and every skipped part with its reason.
+import { ratio } from "./stats.mjs";
+
+const fmt = (x, digits = 0) =>
+  x === null || x === undefined ? "n/a" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (x) => (x === null || x === undefined ? "n/a" : `${fmt(x, x < 10 ? 1 : 0)} ms`);
+const lat = (l) => (l && l.count ? `p50 ${ms(l.p50_ms)} · p99 ${ms(l.p99_ms)}` : "no samples");
+const skipped = (r) => !r || r.skipped;
+const why = (r) => `skipped: ${r?.reason ?? "not run"}`;
+
+export function renderMarkdown(res) {
+  const base = res.phases.baseline;
+  const ceiling = skipped(base) ? null : base.requests_per_s;
+  const vs = (x) => (ceiling && x !== null && x !== undefined ? fmt(ratio(x, ceiling, 3), 3) : "—");
+  const rows = [];
+  const row = (measure, result, rel, notes) => rows.push(`| ${measure} | ${result} | ${rel} | ${notes} |`);
+
+  row(
+    "Runtime ceiling: `GET /healthz`",
+    skipped(base) ? "n/a" : `**${fmt(base.requests_per_s)} req/s**`,
+    skipped(base) ? "—" : "1.000",
+    skipped(base) ? why(base) : `concurrency ${base.concurrency}, ${base.duration_s} s; ${lat(base.latency)}`,
+  );
+  for (const [key, label] of [
+    ["ingest_single", "Ingest: `POST /v1/events`"],
+    ["ingest_batch", "Ingest: `POST /v1/events/batch` (100 events/request)"],
+    ["ingest_ws", "Ingest: WebSocket frames (`/ingest/ws`)"],
+  ]) {
+    const r = res.phases[key];
+    if (skipped(r)) {
+      row(label, "n/a", "—", why(r));
+      continue;
+    }
+    const conc = r.concurrency !== undefined ? `concurrency ${r.concurrency}` : `window of ${r.window} unanswered frames`;
+    const reqs = key === "ingest_batch" ? `; ${fmt(r.requests_per_s, 1)} requests/s` : "";
+    const refused = r.statuses ? Object.entries(r.statuses).filter(([s]) => s !== "202") : [];
+    const errs = refused.length ? `; non-202: ${refused.map(([s, n]) => `${n}×${s}`).join(", ")}` : r.refused ? `; refused ${r.refused}` : "";
+    row(label, `**${fmt(r.events_per_s)} events/s**`, vs(r.events_per_s), `${conc}, ${r.duration_s} s; per request ${lat(r.latency)}${reqs}${errs}`);
+  }
+  for (const [key, label] of [
+    ["e2e_single", "End-to-end latency, 1 endpoint"],
+    ["e2e_fanout", "End-to-end latency, 10 endpoints (fanout)"],
+  ]) {
+    const r = res.phases[key];
+    if (skipped(r)) {
+      row(label, "n/a", "—", why(r));
+      continue;
+    }
+    row(
+      `${label} @ ${fmt(r.offered_events_per_s)} events/s`,
+      `**${lat(r.latency)}**`,
+      `${vs(r.offered_deliveries_per_s)} (offered)`,
+      `send → receiver arrival; ${fmt(r.offered_deliveries_per_s)} deliveries/s offered for ${r.duration_s} s; ${fmt(r.deliveries_arrived)}/${fmt(r.deliveries_expected)} arrived` +
+        (r.deliveries_missing ? ` (${fmt(r.deliveries_missing)} not within ${r.drain_limit_s} s)` : "") +
+        `; arrivals/s while sending ${fmt(r.arrival_rate_during_send, 1)}`,
+    );
+  }
+  const m = res.phases.max_sustained;
+  if (skipped(m)) row("Max sustained deliveries/s", "n/a", "—", why(m));
+  else {
+    const top = m.reached_top_step ? " (highest step tried: the real maximum is higher)" : "";
+    const fail = m.steps.find((s) => !s.sustained);
+    row(
+      `Max sustained deliveries/s (${m.fanout}-endpoint fanout)`,
+      m.max_sustained_deliveries_per_s === null ? "none sustained" : `**${fmt(m.max_sustained_deliveries_per_s)}/s**`,
+      vs(m.max_sustained_deliveries_per_s),
+      `steps of ${m.step_s} s: ${m.steps.map((s) => `${s.offered_deliveries_per_s}${s.sustained ? "✓" : "✗"}`).join(" ")}${top}` +
+        (fail ? `; at ${fail.offered_deliveries_per_s}/s: ${fail.limited_by}, ${Math.round(fail.arrived_share_after_grace * 100)}% arrived within ${m.grace_s} s` : ""),
+    );
+  }
+  const rl = res.phases.rate_limits;
+  if (skipped(rl)) row("Rate-limit accuracy", "n/a", "—", why(rl));
+  else
+    for (const l of rl.limits) {
+      row(
+        `Rate limit ${l.configured_per_s}/s`,
+        l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 0)}%)`,
+        "—",
+        l.observed_per_s === null ? l.reason : `over ${rl.window_s} s after the first ${l.initial_burst_arrivals} (burst); most in any 1 s: ${l.max_in_any_1s_after_burst}${l.window_complete ? "" : "; window incomplete"}`,
+      );
+    }
+  const c = res.phases.cost;
+  if (skipped(c)) row("Cost per delivered event", "n/a", "—", why(c));
+  else {
+    const p = c.per_delivery;
+    const item = (v, unit) => (v === null ? `${unit} n/a` : `${fmt(v, 3)} ${unit}`);
+    row(
+      "Billable operations per delivered event",
+      [item(p.worker_requests, "Worker req"), item(p.queue_operations, "queue ops"), item(p.do_requests, "DO req"), item(p.d1_rows_read, "D1 rows read"), item(p.d1_rows_written, "D1 rows written"), item(p.do_sql_rows_read, "DO rows read"), item(p.do_sql_rows_written, "DO rows written")].join(" · "),
+      "—",
+      `over the 1-endpoint end-to-end run (${fmt(c.deliveries)} deliveries); local workerd CPU ${item(p.worker_cpu_ms, "ms")}/delivery (upper bound)`,
+    );
+    const u = c.usd_per_million_deliveries;
+    row(
+      "USD per million deliveries",
+      `**$${fmt(u.total, 2)}**${u.complete ? "" : " (partial)"}`,
+      "—",
+      `at Cloudflare's list prices (bench/lib/prices.mjs, checked ${res.prices_checked})` + (u.missing.length ? `; not counted: ${u.missing.join(", ")}` : ""),
+    );
+  }
+  const mem = res.memory;
+  row(
+    "Memory (RSS) at the end",
+    mem.total_rss_mib === null ? "n/a" : `**${fmt(mem.total_rss_mib)} MiB**`,
+    "—",
+    mem.total_rss_mib === null ? mem.reason : Object.entries(mem.by_name).map(([n, v]) => `${n === "node" ? "wrangler (node)" : n} ${fmt(v)} MiB`).join(", "),
+  );
+
+  const mc = res.machine;
+  const la = (x) => x.map((v) => v.toFixed(2)).join(" / ");
+  return [
+    `# HookRelay benchmark — ${res.started_at.slice(0, 10)} (${res.mode})`,
+    "",
+    `Local \`wrangler dev\` (workerd + Miniflare: local D1, Queues, Durable Objects) driven over loopback by a separate Node process. ` +
+      `${mc.cores} cores (${mc.cpu_model}), ${fmt(mc.memory_gib, 1)} GiB RAM; load average (1/5/15 min) ${la(mc.loadavg_start)} at start, ${la(mc.loadavg_end)} at the end. ` +
+      `Node ${res.versions.node}, wrangler ${res.versions.wrangler}, commit ${res.versions.commit}. Run took ${fmt(res.duration_s)} s.`,
+    "",
+    "| Measure | Result | vs runtime ceiling | Notes |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+    "",
+    "Ratios divide events/s or deliveries/s by the ceiling's requests/s from the same run. The harness, the receiver and workerd share the same cores, and other work on the machine adds noise: read the load averages.",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,209 @@
+// `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), measures
+// the runtime ceiling, ingest, end-to-end delivery, rate limits, cost and memory, then writes <date>.json + .md.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { costPerDelivery, readCounters } from "./lib/cost.mjs";
+import { createClient } from "./lib/http.mjs";
+import { PRICES_CHECKED, USD_PER_MILLION } from "./lib/prices.mjs";
+import { cpuSecondsOfTree, memoryOfTree } from "./lib/proc.mjs";
+import { startReceiver } from "./lib/receiver.mjs";
+import { renderMarkdown } from "./lib/report.mjs";
+import { startWorker } from "./lib/worker.mjs";
+import { runBaseline } from "./lib/phases/baseline.mjs";
+import { runIngestBatch, runIngestSingle } from "./lib/phases/ingest.mjs";
+import { runWsIngest } from "./lib/phases/ws-ingest.mjs";
+import { runE2eFixed, runMaxSustained } from "./lib/phases/e2e.mjs";
+import { runRateLimits } from "./lib/phases/rate-limit.mjs";
+import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+/** Every duration and load in one place; --quick keeps the same shape, shorter (well under 2 minutes). */
+const PROFILES = {
+  full: {
+    budgetS: 570, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, drainS: 30, maxInFlight: 256,
+    maxSteps: [100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4,
+    rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
+  },
+  quick: {
+    budgetS: 105, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 3, ingestS: 3, wsS: 3, wsWindow: 50,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 5, drainS: 15, maxInFlight: 256,
+    maxSteps: [100, 400], stepS: 3, stepGraceS: 4,
+    rateLimits: [2, 5, 20], rateWindowS: 4, probeTimeoutS: 15, quiesceMaxS: 5,
+  },
+};
+
+const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string" } } });
+const mode = args.quick ? "quick" : "full";
+const profile = PROFILES[mode];
+const outDir = resolve(args.out ?? join(ROOT, "bench", "results"));
+const t0 = Date.now();
+const deadline = t0 + profile.budgetS * 1000;
+const log = (msg) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`);
+
+function versions() {
+  const read = (p) => JSON.parse(readFileSync(join(ROOT, p), "utf8")).version;
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    // not a git checkout
+  }
+  let wrangler = null;
+  try {
+    wrangler = read("node_modules/wrangler/package.json");
+  } catch {
+    // reported as null
+  }
+  return { node: process.version, wrangler, hookrelay: read("package.json"), commit };
+}
+
+const results = {
+  mode,
+  started_at: new Date(t0).toISOString(),
+  machine: {
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? "unknown",
+    memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadavg_start: os.loadavg(),
+    loadavg_end: null,
+  },
+  versions: versions(),
+  profile,
+  prices_checked: PRICES_CHECKED,
+  prices_usd_per_million: USD_PER_MILLION,
+  worker: {},
+  phases: {},
+  memory: null,
+  duration_s: null,
+};
+
+let worker;
+let receiver;
+let client;
+const onSignal = async () => {
+  await worker?.stop();
+  process.exit(130);
+};
+process.on("SIGINT", onSignal);
+process.on("SIGTERM", onSignal);
+
+const workerdCpu = () => (worker ? cpuSecondsOfTree(worker.pid, (name) => name.startsWith("workerd")) : null);
+
+/** Waits (bounded) until workerd is nearly idle, so one phase's background work does not bleed into the next. */
+async function quiesce(maxS = profile.quiesceMaxS) {
+  const until = Date.now() + maxS * 1000;
+  let last = workerdCpu();
+  if (last === null) return;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = workerdCpu();
+    if (now - last < 0.05) return; // < 10% of one core over 0.5 s
+    last = now;
+  }
+}
+
+/** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
+async function phase(name, minS, fn) {
+  const left = (deadline - Date.now()) / 1000;
+  if (left < minS) {
+    results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
+    log(`${name}: skipped (time budget)`);
+    return results.phases[name];
+  }
+  log(`${name}…`);
+  const started = Date.now();
+  try {
+    results.phases[name] = await fn();
+  } catch (err) {
+    results.phases[name] = { skipped: true, reason: err instanceof SkipError ? err.message : `error: ${err?.stack ?? err}`.slice(0, 600) };
+  }
+  if (results.phases[name] && typeof results.phases[name] === "object") results.phases[name].phase_s = Math.round((Date.now() - started) / 100) / 10;
+  log(`${name}: ${results.phases[name].skipped ? `skipped — ${results.phases[name].reason}` : "done"}`);
+  await quiesce();
+  return results.phases[name];
+}
+
+async function main() {
+  log(`mode ${mode}; ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  worker = await startWorker({ log });
+  results.worker = { startup_ms: worker.startup_ms, url: worker.url };
+  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s`);
+  receiver = await startReceiver();
+  client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
+  const ctx = { client, receiver, worker, profile, log, quiesce };
+  await quiesce();
+
+  await phase("baseline", profile.baselineS + profile.warmupS + 2, () => runBaseline(ctx));
+  await phase("ingest_single", profile.ingestS + 3, () => runIngestSingle(ctx));
+  await phase("ingest_batch", profile.ingestS + 3, () => runIngestBatch(ctx));
+  await phase("ingest_ws", profile.wsS + 5, () => runWsIngest(ctx));
+  // Let the ingest phases' queued events drain through fanout before measuring delivery.
+  await quiesce(profile.quiesceMaxS * 2);
+
+  let deliveryReason = null;
+  await phase("delivery_probe", profile.probeTimeoutS + 2, async () => {
+    try {
+      return await probeDelivery(ctx, profile.probeTimeoutS * 1000);
+    } catch (err) {
+      deliveryReason = err.message;
+      throw err;
+    }
+  });
+  const delivery = (name, minS, fn) =>
+    deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn);
+
+  let costInputs = null;
+  await delivery("e2e_single", profile.e2eS + 5, async () => {
+    const before = await readCounters(client);
+    const cpuBefore = workerdCpu();
+    const r = await runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS });
+    await quiesce();
+    const after = await readCounters(client);
+    const cpuAfter = workerdCpu();
+    costInputs = { deliveries: r.deliveries_arrived, ingestRequests: r.ingest.sent, before, after, workerdCpuS: cpuBefore === null ? null : cpuAfter - cpuBefore };
+    return r;
+  });
+  await delivery("e2e_fanout", profile.e2eS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
+  await delivery("max_sustained", profile.stepS * 2 + profile.stepGraceS, () => runMaxSustained(ctx));
+  await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
+  results.phases.cost = costInputs?.deliveries
+    ? costPerDelivery(costInputs)
+    : { skipped: true, reason: results.phases.e2e_single?.reason ?? "no deliveries were measured" };
+
+  results.memory = worker ? memoryOfTree(worker.pid) : { total_rss_mib: null, reason: "worker not started" };
+  results.receiver = receiver.stats();
+}
+
+let failure = null;
+try {
+  await main();
+} catch (err) {
+  failure = err;
+  results.error = String(err?.stack ?? err).slice(0, 2000);
+  results.memory ??= { total_rss_mib: null, by_name: {}, reason: "run failed before the memory reading" };
+} finally {
+  client?.close();
+  await receiver?.close();
+  await worker?.stop();
+}
+results.machine.loadavg_end = os.loadavg();
+results.duration_s = Math.round((Date.now() - t0) / 100) / 10;
+
+mkdirSync(outDir, { recursive: true });
+const stamp = results.started_at.slice(0, 10) + (mode === "quick" ? "-quick" : "");
+const jsonPath = join(outDir, `${stamp}.json`);
+const mdPath = join(outDir, `${stamp}.md`);
+writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");
+writeFileSync(mdPath, renderMarkdown(results));
+log(`wrote ${jsonPath} and ${mdPath} (${results.duration_s} s)`);
+if (failure) {
+  console.error(failure);
+  process.exit(1);
+}
+console.log("\n" + renderMarkdown(results));
+process.exit(0);
