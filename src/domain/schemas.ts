@@ -251,9 +251,6 @@ export const SourceSchema = z
 export const SourceCreated = SourceSchema.extend({
   token: z.string().optional().openapi({ description: "WebSocket only: shown at creation and rotation, stored only hashed." }),
 }).openapi("SourceCreated");
-export const SourceTokenRotated = z
-  .object({ id: z.string(), token: z.string(), token_version: z.number().int() })
-  .openapi("SourceTokenRotated");
 
 // --- Notification channels ---------------------------------------------------------------------------
 export const ChannelCreate = z
