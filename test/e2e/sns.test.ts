@@ -1,0 +1,358 @@
+// AWS SNS source end to end: a real `wrangler dev` trusting a loopback "SNS" (SNS_TEST_CERT_URL_PREFIX),
+// real RSA-signed messages of all three types in both signature versions, delivery to a loopback receiver,
+// and every refusal checked for "nothing fetched, nothing ingested".
+import { spawnSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorker, waitFor, type RunningWorker } from "./support/worker";
+import { startReceiver, type Receiver } from "./support/receiver";
+import {
+  createTestCertificate,
+  notification,
+  signEnvelope,
+  startFakeSns,
+  subscriptionConfirmation,
+  TOPIC_ARN,
+  unsubscribeConfirmation,
+  type FakeSns,
+  type SnsEnvelope,
+  type TestCertificate,
+} from "./support/sns-fixtures";
+
+const OWNER = "sns-owner";
+const OTHER_TOPIC = "arn:aws:sns:us-east-1:210987654321:someone-elses-topic";
+
+let worker: RunningWorker;
+let receiver: Receiver;
+let cert: TestCertificate;
+let sns: FakeSns; // under SNS_TEST_CERT_URL_PREFIX
+let offPrefix: FakeSns; // the same certificate on another loopback port: must never be fetched
+
+beforeAll(async () => {
+  cert = createTestCertificate();
+  [sns, offPrefix, receiver] = await Promise.all([startFakeSns(cert), startFakeSns(cert), startReceiver()]);
+  worker = await startWorker({ vars: { SNS_TEST_CERT_URL_PREFIX: `${sns.url}/` } });
+  const ep = await worker.api("POST", "/v1/endpoints", { url: `${receiver.url}/${OWNER}`, owner_id: OWNER });
+  expect(ep.status, ep.text).toBe(201);
+  const sub = await worker.api("POST", "/v1/subscriptions", { endpoint_id: ep.json.id, event_types: ["*"] });
+  expect(sub.status, sub.text).toBe(201);
+});
+afterAll(async () => {
+  await worker?.stop();
+  await Promise.all([sns?.close(), offPrefix?.close(), receiver?.close()]);
+});
+
+// --- sources -------------------------------------------------------------------------------------------
+
+interface SourceInput {
+  type?: "sns" | "websocket";
+  event_type?: string;
+  event_type_attribute?: string;
+  topic_arn?: string;
+}
+
+/**
+ * Creates a source through POST /v1/sources. Documented fallback while that route is not built (another
+ * issue): the row is written straight into the worker's local D1 with the columns the route would write.
+ */
+async function createSource(input: SourceInput = {}): Promise<string> {
+  const body = { type: "sns", name: `sns ${randomUUID().slice(0, 8)}`, owner_id: OWNER, ...input };
+  const res = await worker.api("POST", "/v1/sources", body);
+  if (res.status === 201) {
+    if (body.type === "sns") {
+      expect(res.json).toMatchObject({ status: "pending_confirmation", ingest_url: expect.stringContaining(`/ingest/sns/${res.json.id}`) });
+    }
+    return res.json.id;
+  }
+  expect(res.status, `POST /v1/sources answered ${res.status} ${res.text}`).toBe(404);
+  const id = `src_${randomBytes(13).toString("hex")}`;
+  const now = Date.now();
+  const q = (v: string | undefined) => (v === undefined ? "NULL" : `'${v.replaceAll("'", "''")}'`);
+  d1(
+    "INSERT INTO sources (id, type, name, owner_id, event_type, event_type_attribute, token_version, status, topic_arn, created_at, updated_at) " +
+      `VALUES (${q(id)}, ${q(body.type)}, ${q(body.name)}, ${q(OWNER)}, ${q(input.event_type)}, ${q(input.event_type_attribute)}, 1, ` +
+      `${q(body.type === "sns" ? "pending_confirmation" : "active")}, ${q(input.topic_arn)}, ${now}, ${now})`,
+  );
+  return id;
+}
+
+interface SourceState {
+  status: string;
+  topic_arn: string | null;
+  subscription_arn: string | null;
+}
+
+async function readSource(id: string): Promise<SourceState> {
+  const res = await worker.api("GET", `/v1/sources/${id}`);
+  if (res.status === 200) return { status: res.json.status, topic_arn: res.json.topic_arn ?? null, subscription_arn: res.json.subscription_arn ?? null };
+  const rows = d1(`SELECT status, topic_arn, subscription_arn FROM sources WHERE id = '${id}'`) as SourceState[];
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
+function d1(sql: string): unknown[] {
+  const out = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", worker.persistDir, "--json", "--command", sql], {
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    encoding: "utf8",
+  });
+  if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}\n${out.stdout}`);
+  return (JSON.parse(out.stdout) as { results: unknown[] }[])[0]!.results;
+}
+
+// --- posting -----------------------------------------------------------------------------------------
+
+async function post(sourceId: string, body: SnsEnvelope | Record<string, unknown>) {
+  // As SNS sends it: JSON in a text/plain body, with its own headers.
+  const res = await fetch(`${worker.url}/ingest/sns/${sourceId}`, {
+    method: "POST",
+    headers: {
+      "content-type": "text/plain; charset=UTF-8",
+      "x-amz-sns-message-type": String(body.Type),
+      "x-amz-sns-message-id": String(body.MessageId),
+      "x-amz-sns-topic-arn": String(body.TopicArn),
+      "user-agent": "Amazon Simple Notification Service Agent",
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text, contentType: res.headers.get("content-type") ?? "" };
+}
+
+function expectRefused(res: Awaited<ReturnType<typeof post>>, status: number, code: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(res.contentType).toContain("application/problem+json");
+  expect(res.json.code).toBe(code);
+}
+
+const delivered = () => receiver.received.filter((r) => r.path === `/${OWNER}`);
+
+/** Sends a valid notification and waits until it arrives: every earlier accepted event has had its chance. */
+async function sentinel(sourceId: string): Promise<string> {
+  const marker = randomUUID();
+  const msg = signEnvelope(notification({ certUrl: sns.certUrl("sentinel"), message: JSON.stringify({ sentinel: marker }) }), cert.privateKey);
+  const res = await post(sourceId, msg);
+  expect(res.status, res.text).toBe(200);
+  await waitFor(async () => delivered().some((r) => r.body.includes(marker)), 60_000);
+  return res.json.id;
+}
+
+// --- tests -------------------------------------------------------------------------------------------
+
+describe("SNS subscription lifecycle", () => {
+  it.each(["1", "2"])("confirms a SubscriptionConfirmation (SignatureVersion %s) exactly once, redelivered or not", async (version) => {
+    const source = await createSource({ event_type: "sns.message" });
+    const name = `confirm-v${version}`;
+    const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl(name), subscribeUrl: sns.subscribeUrl(name) }), cert.privateKey, { version });
+
+    const first = await post(source, msg);
+    expect(first.status, first.text).toBe(200);
+    expect(first.json).toMatchObject({ status: "confirmed", subscription_arn: sns.subscriptionArnFor(name) });
+    expect(sns.hits(`/confirm/${name}`)).toBe(1);
+    expect(sns.hits(`/certs/${name}.pem`)).toBe(1);
+
+    // SNS redelivers the same message (say our 200 was lost): answered 200, not fetched again.
+    const again = await post(source, msg);
+    expect(again.status, again.text).toBe(200);
+    expect(sns.hits(`/confirm/${name}`)).toBe(1);
+
+    expect(await readSource(source)).toEqual({ status: "confirmed", topic_arn: TOPIC_ARN, subscription_arn: sns.subscriptionArnFor(name) });
+  });
+
+  it("marks the source unsubscribed on an UnsubscribeConfirmation, fetching nothing", async () => {
+    const source = await createSource({ event_type: "sns.message" });
+    const sub = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("u1"), subscribeUrl: sns.subscribeUrl("u1") }), cert.privateKey);
+    expect((await post(source, sub)).status).toBe(200);
+    const unsub = signEnvelope(unsubscribeConfirmation({ certUrl: sns.certUrl("u1"), subscribeUrl: sns.subscribeUrl("resubscribe") }), cert.privateKey, {
+      version: "1",
+    });
+    const res = await post(source, unsub);
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.status).toBe("unsubscribed");
+    expect(sns.hits("/confirm/resubscribe")).toBe(0);
+    expect((await readSource(source)).status).toBe("unsubscribed");
+  });
+
+  it("pins the first confirmed topic: another topic is refused before anything is fetched", async () => {
+    const source = await createSource({ event_type: "sns.message" });
+    const ok = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("pin"), subscribeUrl: sns.subscribeUrl("pin") }), cert.privateKey);
+    expect((await post(source, ok)).status).toBe(200);
+    const foreign = signEnvelope(
+      subscriptionConfirmation({ topicArn: OTHER_TOPIC, certUrl: sns.certUrl("pin-foreign"), subscribeUrl: sns.subscribeUrl("pin-foreign") }),
+      cert.privateKey,
+    );
+    expectRefused(await post(source, foreign), 403, "invalid_signature");
+    expect(sns.hits("/certs/pin-foreign.pem")).toBe(0);
+    expect(sns.hits("/confirm/pin-foreign")).toBe(0);
+    expect((await readSource(source)).topic_arn).toBe(TOPIC_ARN);
+  });
+
+  it("refuses a message from another topic when the source was created with a topic_arn", async () => {
+    const source = await createSource({ event_type: "sns.message", topic_arn: TOPIC_ARN });
+    const foreign = signEnvelope(
+      subscriptionConfirmation({ topicArn: OTHER_TOPIC, certUrl: sns.certUrl("preset"), subscribeUrl: sns.subscribeUrl("preset") }),
+      cert.privateKey,
+    );
+    expectRefused(await post(source, foreign), 403, "invalid_signature");
+    expect(sns.hits("/certs/preset.pem") + sns.hits("/confirm/preset")).toBe(0);
+    expect((await readSource(source)).status).toBe("pending_confirmation");
+  });
+});
+
+describe("refusals: nothing fetched, nothing ingested", () => {
+  let source: string;
+  const before = { received: 0 };
+  beforeAll(async () => {
+    source = await createSource({ event_type: "sns.refused" });
+    before.received = delivered().length;
+  });
+
+  it("answers 404 for an unknown source id and for a WebSocket source, fetching nothing", async () => {
+    const ws = await createSource({ type: "websocket" });
+    for (const id of ["src_doesnotexist0000000000000", ws]) {
+      const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl(`unknown-${id}`), subscribeUrl: sns.subscribeUrl(`unknown-${id}`) }), cert.privateKey);
+      expectRefused(await post(id, msg), 404, "not_found");
+      expect(sns.hits(`/certs/unknown-${id}.pem`) + sns.hits(`/confirm/unknown-${id}`)).toBe(0);
+    }
+  });
+
+  it.each(["1", "2"])("refuses a tampered Message (SignatureVersion %s) and never visits its SubscribeURL", async (version) => {
+    const name = `tampered-v${version}`;
+    const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl(name), subscribeUrl: sns.subscribeUrl(name) }), cert.privateKey, { version });
+    expectRefused(await post(source, { ...msg, Message: `${msg.Message} (edited)` }), 403, "invalid_signature");
+    const note = signEnvelope(notification({ certUrl: sns.certUrl(name), message: '{"amount":1}', subject: "order.paid" }), cert.privateKey, { version });
+    expectRefused(await post(source, { ...note, Message: '{"amount":1000000}' }), 403, "invalid_signature");
+    expect(sns.hits(`/confirm/${name}`)).toBe(0);
+  });
+
+  it("refuses fields signed in the wrong order", async () => {
+    const order = ["Type", "TopicArn", "Token", "Timestamp", "SubscribeURL", "MessageId", "Message", "Subject"];
+    const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("order"), subscribeUrl: sns.subscribeUrl("order") }), cert.privateKey, { order });
+    expectRefused(await post(source, msg), 403, "invalid_signature");
+    const note = signEnvelope(notification({ certUrl: sns.certUrl("order"), message: "x", subject: "a.b" }), cert.privateKey, { version: "1", order });
+    expectRefused(await post(source, note), 403, "invalid_signature");
+    expect(sns.hits("/confirm/order")).toBe(0);
+  });
+
+  it("refuses certificate URLs on another host or over http, without fetching them", async () => {
+    const urls = [
+      offPrefix.certUrl("elsewhere"), // loopback, but not under the test prefix: would be fetchable
+      "http://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem", // http
+      "https://sns.us-east-1.amazonaws.com.evil.test/SimpleNotificationService-0000.pem", // look-alike host
+      "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.txt", // not .pem
+    ];
+    for (const certUrl of urls) {
+      const msg = signEnvelope(subscriptionConfirmation({ certUrl, subscribeUrl: sns.subscribeUrl("badcert") }), cert.privateKey);
+      const res = await post(source, msg);
+      expectRefused(res, 403, "invalid_signature");
+      expect(res.json.detail).toContain("SigningCertURL");
+    }
+    expect(offPrefix.receiver.received).toHaveLength(0);
+    expect(sns.hits("/confirm/badcert")).toBe(0);
+  });
+
+  it("refuses a SubscribeURL off the SNS hosts before fetching anything", async () => {
+    const msg = signEnvelope(
+      subscriptionConfirmation({ certUrl: sns.certUrl("badsub"), subscribeUrl: `${offPrefix.url}/confirm/badsub` }),
+      cert.privateKey,
+    );
+    const res = await post(source, msg);
+    expectRefused(res, 403, "invalid_signature");
+    expect(res.json.detail).toContain("SubscribeURL");
+    expect(sns.hits("/certs/badsub.pem")).toBe(0);
+    expect(offPrefix.receiver.received).toHaveLength(0);
+  });
+
+  it.each(["3", "", "SHA256"])("refuses SignatureVersion %j without fetching the certificate", async (version) => {
+    const name = `version-${version || "empty"}`;
+    const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl(name), subscribeUrl: sns.subscribeUrl(name) }), cert.privateKey, { version });
+    const res = await post(source, msg);
+    expectRefused(res, 403, "invalid_signature");
+    expect(res.json.detail).toContain("SignatureVersion");
+    expect(sns.hits(`/certs/${name}.pem`) + sns.hits(`/confirm/${name}`)).toBe(0);
+  });
+
+  it("refuses a signature by a key other than the certificate's", async () => {
+    const impostor = createTestCertificate();
+    const msg = signEnvelope(notification({ certUrl: sns.certUrl("impostor"), message: '{"forged":true}' }), impostor.privateKey);
+    expectRefused(await post(source, msg), 403, "invalid_signature");
+  });
+
+  it("answers 400 to a body that is not JSON and 403 to JSON that is not an SNS message", async () => {
+    const bad = await fetch(`${worker.url}/ingest/sns/${source}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{nope" });
+    expect(bad.status).toBe(400);
+    expectRefused(await post(source, { Type: "Notification", Message: "unsigned" }), 403, "invalid_signature");
+  });
+
+  it("left the source pending and ingested none of the refused messages", async () => {
+    expect((await readSource(source)).status).toBe("pending_confirmation");
+    const sentinelId = await sentinel(source);
+    const since = delivered().slice(before.received);
+    // Only the sentinel came through this source; no refused payload ever reached the receiver.
+    expect(since.filter((r) => r.headers["hookrelay-event-type"] === "sns.refused").map((r) => r.headers["webhook-id"])).toEqual([sentinelId]);
+    expect(delivered().some((r) => r.body.includes("1000000") || r.body.includes("forged"))).toBe(false);
+  });
+});
+
+describe("notifications become events", () => {
+  let source: string;
+  beforeAll(async () => {
+    source = await createSource({ event_type: "sns.default", event_type_attribute: "event_type" });
+    const sub = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("events"), subscribeUrl: sns.subscribeUrl("events") }), cert.privateKey);
+    expect((await post(source, sub)).status).toBe(200);
+  });
+
+  it.each(["1", "2"])("delivers notifications signed with SignatureVersion %s, typed by attribute, Subject or default", async (version) => {
+    const certUrl = sns.certUrl(`events-v${version}`);
+    const cases = [
+      { msg: notification({ certUrl, message: JSON.stringify({ order: `A-${version}`, total: 12.5 }), subject: "order.created", attributes: { event_type: { Type: "String", Value: "order.paid" } } }), type: "order.paid", payload: { order: `A-${version}`, total: 12.5 } },
+      { msg: notification({ certUrl, message: JSON.stringify([1, 2, version]), subject: "order.created" }), type: "order.created", payload: [1, 2, version] },
+      { msg: notification({ certUrl, message: `plain text v${version}`, subject: "Hello there!" }), type: "sns.default", payload: { message: `plain text v${version}` } },
+    ];
+    const ids: string[] = [];
+    for (const c of cases) {
+      const res = await post(source, signEnvelope(c.msg, cert.privateKey, { version }));
+      expect(res.status, res.text).toBe(200);
+      expect(res.json).toMatchObject({ ok: true, replayed: false, id: expect.stringMatching(/^evt_/) });
+      ids.push(res.json.id);
+    }
+    const got = await waitFor(async () => {
+      const hits = ids.map((id) => delivered().find((r) => r.headers["webhook-id"] === id));
+      return hits.every(Boolean) ? hits : undefined;
+    }, 60_000);
+    cases.forEach((c, i) => {
+      expect(got[i]!.headers["hookrelay-event-type"]).toBe(c.type);
+      expect(got[i]!.headers["hookrelay-owner-id"]).toBe(OWNER);
+      expect(JSON.parse(got[i]!.body)).toEqual(c.payload);
+    });
+  });
+
+  it("delivers an SNS redelivery of the same MessageId once", async () => {
+    const msg = signEnvelope(notification({ certUrl: sns.certUrl("redelivery"), message: '{"once":true}', subject: "order.once" }), cert.privateKey);
+    const first = await post(source, msg);
+    const second = await post(source, msg);
+    const third = await post(source, msg);
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.replayed).toBe(false);
+    for (const again of [second, third]) {
+      expect(again.status, again.text).toBe(200);
+      expect(again.json).toMatchObject({ id: first.json.id, replayed: true });
+    }
+    await sentinel(source);
+    expect(delivered().filter((r) => r.headers["webhook-id"] === first.json.id)).toHaveLength(1);
+  });
+
+  it("answers 422 and ingests nothing when no event type applies", async () => {
+    const bare = await createSource({});
+    const msg = signEnvelope(notification({ certUrl: sns.certUrl("untyped"), message: '{"untyped":true}', subject: "not an event type!" }), cert.privateKey);
+    const res = await post(bare, msg);
+    expectRefused(res, 422, "validation_failed");
+    await sentinel(source);
+    expect(delivered().some((r) => r.body.includes("untyped"))).toBe(false);
+  });
+});
