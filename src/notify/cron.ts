@@ -1,7 +1,6 @@
 // The cron handler (every minute): failure notifications, batch-retry jobs left stale, the stuck-delivery
 // sweep and retention pruning. Each step is isolated: one failing is logged and never stops the others.
 import { loadConfig } from "../config";
-import { getDb } from "../db/client";
 import { systemClock, type Clock } from "../domain/time";
 import type { Env } from "../env";
 import { runNotifications } from "./notifier";
@@ -17,7 +16,7 @@ export async function runCron(env: Env, clock: Clock): Promise<Record<string, St
   const config = loadConfig(env);
   const steps: Array<[string, () => Promise<unknown>]> = [
     ["notifications", () => runNotifications(env, clock)],
-    ["retention", () => pruneOlderThan(getDb(env.DB), clock.now() - config.retentionDays * 86_400_000)],
+    ["retention", () => pruneOlderThan(env.DB, clock.now() - config.retentionDays * 86_400_000)],
   ];
   const outcomes: Record<string, StepOutcome> = {};
   for (const [name, step] of steps) {
