@@ -6,21 +6,24 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
     plugins: [
-      cloudflareTest({
+      // A function so the receiver's port from globalSetup (test/integration/receiver-global-setup.ts) can be bound.
+      cloudflareTest((ctx) => ({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_RECEIVER_URL: `http://127.0.0.1:${ctx.inject("receiverPort")}`,
             ADMIN_API_KEY: "test-admin-key",
             ENCRYPTION_KEY: "test-encryption-key",
             ALLOW_PRIVATE_ENDPOINTS: "true",
           },
         },
-      }),
+      })),
     ],
     test: {
       include: ["test/integration/**/*.test.ts"],
       setupFiles: ["./test/integration/apply-migrations.ts"],
+      globalSetup: ["./test/integration/receiver-global-setup.ts"],
       testTimeout: 30_000,
     },
   };

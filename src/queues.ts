@@ -1,5 +1,6 @@
 // Routes a queue batch to its consumer by queue name (names as in wrangler.toml).
 import type { Env } from "./env";
+import { handleRetryBatch } from "./delivery/retries-consumer";
 
 export const QUEUE_NAMES = {
   events: "hookrelay-events",
@@ -7,8 +8,10 @@ export const QUEUE_NAMES = {
   deadLetters: "hookrelay-dead-letters",
 } as const;
 
-export async function handleQueueBatch(batch: MessageBatch, _env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueueBatch(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
   switch (batch.queue) {
+    case QUEUE_NAMES.retries:
+      return handleRetryBatch(batch, env);
     default:
       // Unknown queues are retried rather than acked, so a misconfiguration never drops messages.
       console.error(JSON.stringify({ level: "error", msg: "no consumer for queue", queue: batch.queue }));

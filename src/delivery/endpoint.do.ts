@@ -1,8 +1,534 @@
-// EndpointDO: the only place that talks to an endpoint (built by the delivery core issue).
+// EndpointDO: the only place that talks to an endpoint. One object per endpoint holds its pending work in
+// SQLite, drains due work from a single alarm (bounded concurrency, token bucket, pause on Retry-After),
+// and records every outcome plus its D1 writes (outbox) in one storage transaction.
 import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../config";
+import { getDb } from "../db/client";
+import type { AttemptRow } from "../db/repos/attempts";
+import type { DeliveryChanges } from "../db/repos/deliveries";
+import { derivedId } from "../domain/ids";
 import type { Env } from "../env";
+import { classifyAttempt, type AttemptResult, type Classification } from "./classify";
+import { MAX_QUEUE_DELAY_SECONDS, type DeliveryWork, type RetryQueueMessage } from "./contracts";
+import { buildHeaders, sendAttempt } from "./dispatch";
+import {
+  openSnapshot,
+  readEndpointSnapshot,
+  signingSecrets,
+  type EndpointSnapshot,
+  type OpenedEndpoint,
+} from "./endpoint-config";
+import { afterFailure, afterSuccess, type FailureCounters } from "./failure-tracker";
+import { outboxStatements, type OutboxOp } from "./outbox";
+import { fullBucket, takeToken, type BucketState } from "./rate-limit";
+import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
+
+/** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
+const RUN_BUDGET_MS = 15_000;
+/**
+ * Set at the start of every run: if the object dies mid-drain, this alarm brings it back. It outlasts the
+ * budget plus the longest attempt timeout (30 s), so a healthy run always replaces it first.
+ */
+const WATCHDOG_MS = RUN_BUDGET_MS + 45_000;
+/** Back-off for D1 or queue failures: the work stays in storage and is retried. */
+const RETRY_IO_MS = 5_000;
+const OUTBOX_CHUNK = 50;
+const OUTBOX_MAX_CHUNKS_PER_RUN = 40;
+/** How long a finished delivery's attempt count is remembered (to spot stale duplicates): past retention. */
+const HISTORY_KEEP_MS = 40 * 86_400_000;
+export const DELETED_ENDPOINT_ERROR = "endpoint deleted: its pending deliveries cannot be attempted";
+
+interface WorkRow {
+  delivery_id: string;
+  event_id: string;
+  owner_id: string;
+  event_type: string;
+  payload: string;
+  accepted_at: number;
+  due_at: number;
+  attempts: number;
+  attempts_in_run: number;
+  /** queued: waits for due_at here; retry_send: a RetryQueueMessage must still be sent for it. */
+  state: "queued" | "retry_send";
+  [key: string]: SqlStorageValue;
+}
+
+type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
 
 export class EndpointDO extends DurableObject<Env> {
-  /** Drops the cached config snapshot; the next delivery reloads it from D1. */
-  async configChanged(): Promise<void> {}
+  private readonly sql: SqlStorage;
+  private opened: OpenedEndpoint | null = null;
+  private draining = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS work (
+        delivery_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, owner_id TEXT NOT NULL, event_type TEXT NOT NULL,
+        payload TEXT NOT NULL, accepted_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL, attempts_in_run INTEGER NOT NULL, state TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS work_due ON work (state, due_at);
+      CREATE TABLE IF NOT EXISTS history (
+        delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  }
+
+  // --- RPC ---------------------------------------------------------------------------------------------
+
+  /**
+   * Accepts deliveries for this endpoint. Idempotent by delivery_id: work already queued is left alone, and
+   * work that is behind what this object already attempted (a duplicate queue message, a stale sweep) is
+   * ignored unless it is a manual retry. Returns how many items were newly queued.
+   */
+  async enqueue(items: DeliveryWork[]): Promise<{ queued: number }> {
+    const now = Date.now();
+    let queued = 0;
+    this.ctx.storage.transactionSync(() => {
+      for (const w of items) {
+        if (this.getMeta("endpoint_id") === null) this.setMeta("endpoint_id", w.endpoint_id);
+        const h = this.sql
+          .exec<{ attempts: number; status: string }>("SELECT attempts, status FROM history WHERE delivery_id = ?", w.delivery_id)
+          .toArray()[0];
+        const known = h?.attempts ?? 0;
+        if (w.manual) {
+          // A manual retry restarts the run now, even if the delivery is waiting for a scheduled retry.
+          const attempts = Math.max(w.attempts, known);
+          const existing = this.sql.exec("SELECT 1 FROM work WHERE delivery_id = ?", w.delivery_id).toArray().length > 0;
+          if (existing) {
+            this.sql.exec(
+              "UPDATE work SET attempts_in_run = 0, due_at = ?, state = 'queued', attempts = max(attempts, ?) WHERE delivery_id = ?",
+              now,
+              attempts,
+              w.delivery_id,
+            );
+          } else {
+            this.insertWork(w, attempts, 0, now);
+          }
+          queued++;
+          continue;
+        }
+        if (h && (w.attempts < known || h.status === "succeeded")) continue;
+        const inserted = this.insertWork(w, w.attempts, w.attempts_in_run, now);
+        if (inserted) queued++;
+      }
+    });
+    if (!this.draining) await this.scheduleNext();
+    return { queued };
+  }
+
+  /** Drops the config snapshot; the next run reloads it from D1 (URL, secrets, status, policy, counters). */
+  async configChanged(): Promise<void> {
+    this.opened = null;
+    this.sql.exec("DELETE FROM meta WHERE key = 'snapshot'");
+    if (!this.draining) await this.scheduleNext();
+  }
+
+  /** For tests and the API: what this object holds right now. */
+  async inspect(): Promise<{ work: number; outbox: number; pauseUntil: number | null; nextAlarm: number | null }> {
+    const work = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work").one().n;
+    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const pause = this.getMeta("pause_until");
+    return { work, outbox, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
+  }
+
+  // --- Alarm -------------------------------------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    const started = Date.now();
+    try {
+      await this.ctx.storage.setAlarm(started + WATCHDOG_MS);
+      // Flushing first lets a reloaded snapshot see this object's own latest counters in D1.
+      await this.flushOutbox();
+      const state = await this.loadSnapshot();
+      if (state === null) return; // D1 unreachable and no snapshot yet: scheduleNext retries soon.
+      if (state.kind === "deleted") {
+        this.finishAll("failed", DELETED_ENDPOINT_ERROR);
+      } else if (state.snap.status === "disabled") {
+        this.finishAll("held", null);
+      } else {
+        await this.sendPendingRetries();
+        const endpoint = await this.openEndpoint(state.snap);
+        await this.drain(endpoint, started + RUN_BUDGET_MS);
+        // The endpoint may have been disabled by this run (410, failure threshold): hold what is left.
+        if (this.currentSnapshot()?.status === "disabled") this.finishAll("held", null);
+      }
+      await this.flushOutbox();
+      this.sql.exec("DELETE FROM history WHERE updated_at < ?", started - HISTORY_KEEP_MS);
+    } finally {
+      this.draining = false;
+      await this.scheduleNext();
+    }
+  }
+
+  /** Runs due work with at most maxInFlight attempts at once until none is due, tokens run out, or the budget ends. */
+  private async drain(endpoint: OpenedEndpoint, deadline: number): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    const claimed = new Set<string>();
+    for (;;) {
+      const now = Date.now();
+      const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
+      const next = stop ? undefined : this.nextDueWork(now, claimed);
+      if (!next || inFlight.size >= endpoint.maxInFlight) {
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
+        continue;
+      }
+      if (!this.takeToken(endpoint, now)) {
+        // Out of tokens: wait for what is in flight, then let scheduleNext wake us when a token is back.
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight);
+        continue;
+      }
+      claimed.add(next.delivery_id);
+      const p: Promise<void> = this.attemptOne(endpoint, next)
+        .catch((err) => console.error(JSON.stringify({ level: "error", msg: "attempt failed to record", error: String(err) })))
+        .finally(() => {
+          inFlight.delete(p);
+          claimed.delete(next.delivery_id);
+        });
+      inFlight.add(p);
+    }
+  }
+
+  private nextDueWork(now: number, claimed: Set<string>): WorkRow | undefined {
+    const rows = this.sql
+      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?", now, claimed.size + 1)
+      .toArray();
+    return rows.find((r) => !claimed.has(r.delivery_id));
+  }
+
+  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow): Promise<void> {
+    const attempt = row.attempts + 1;
+    const startedAt = Date.now();
+    const attemptId = await derivedId("att", row.delivery_id, String(attempt));
+    let result: AttemptResult;
+    try {
+      const headers = await buildHeaders(
+        {
+          eventId: row.event_id,
+          eventType: row.event_type,
+          ownerId: row.owner_id,
+          deliveryId: row.delivery_id,
+          attempt,
+          payload: row.payload,
+        },
+        signingSecrets(endpoint, startedAt),
+        endpoint.auth,
+        startedAt,
+      );
+      result = await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
+    } catch (err) {
+      // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.
+      result = { startedAt, durationMs: Date.now() - startedAt, statusCode: null, error: `network: ${String(err)}`, responseBody: null, retryAfter: null };
+    }
+    const finishedAt = Date.now();
+    const retryAfterS = parseRetryAfter(result.retryAfter, finishedAt);
+    const cls = classifyAttempt(result, retryAfterS);
+    const retryMsg = this.recordOutcome(endpoint, row, attempt, attemptId, result, cls, retryAfterS, finishedAt);
+    if (retryMsg) await this.sendRetry(retryMsg.msg, retryMsg.delaySeconds, attempt);
+  }
+
+  /**
+   * Records one attempt's outcome in one storage transaction: the work row's new state, the attempt and
+   * status writes for D1 (outbox), the endpoint's failure counters, pause and disable. Returns the retry
+   * message to send when another attempt is scheduled.
+   */
+  private recordOutcome(
+    endpoint: OpenedEndpoint,
+    row: WorkRow,
+    attempt: number,
+    attemptId: string,
+    result: AttemptResult,
+    cls: Classification,
+    retryAfterS: number | null,
+    now: number,
+  ): { msg: RetryQueueMessage; delaySeconds: number } | null {
+    return this.ctx.storage.transactionSync(() => {
+      const attemptRow: AttemptRow = {
+        id: attemptId,
+        deliveryId: row.delivery_id,
+        endpointId: endpoint.id,
+        attempt,
+        startedAt: result.startedAt,
+        durationMs: result.durationMs,
+        statusCode: result.statusCode,
+        error: result.error,
+        responseBody: result.responseBody,
+      };
+      this.pushOutbox({ t: "attempt", row: attemptRow });
+      const attemptsInRun = row.attempts_in_run + 1;
+      const last = {
+        attempts: attempt,
+        attemptsInRun,
+        lastStatusCode: result.statusCode,
+        lastError: result.error,
+        lastDurationMs: result.durationMs,
+        updatedAt: now,
+      };
+
+      // Endpoint health.
+      const counters = this.counters(endpoint);
+      let nextCounters: FailureCounters;
+      let disable = null;
+      if (cls.success) {
+        nextCounters = afterSuccess(counters);
+      } else {
+        const cfg = loadConfig(this.env);
+        const u = afterFailure(counters, now, { disableAfter: cfg.failureDisableAfter, disableMinSeconds: cfg.failureDisableMinSeconds }, cls.disableEndpoint);
+        nextCounters = u.counters;
+        disable = u.disable;
+      }
+      this.setMeta("counters", JSON.stringify(nextCounters));
+      this.pushOutbox({
+        t: "endpoint",
+        id: endpoint.id,
+        changes: { ...nextCounters, lastStatusCode: result.statusCode, lastError: result.error, lastAttemptAt: now },
+      });
+      if (disable) {
+        this.pushOutbox({ t: "disable", id: endpoint.id, ownerId: endpoint.ownerId, reason: disable, at: now });
+        this.markDisabled();
+      }
+      if (cls.pauseSeconds !== null) {
+        const pauseMs = Math.min(cls.pauseSeconds, endpoint.retry.max_delay_s) * 1000;
+        this.setMeta("pause_until", String(Math.max(this.pausedUntil(), now + pauseMs)));
+      }
+
+      // The delivery.
+      if (cls.success) {
+        this.finishWork(row.delivery_id, attempt, "succeeded", { ...last, status: "succeeded", nextAttemptAt: null, completedAt: now });
+        return null;
+      }
+      const delay = cls.disableEndpoint
+        ? null
+        : nextRetryDelaySeconds({ policy: endpoint.retry, attemptsInRun, random: Math.random, retryAfterSeconds: retryAfterS });
+      if (delay === null) {
+        this.finishWork(row.delivery_id, attempt, "failed", { ...last, status: "failed", nextAttemptAt: null, completedAt: now });
+        return null;
+      }
+      const dueAt = now + Math.round(delay * 1000);
+      this.sql.exec(
+        "UPDATE work SET state = 'retry_send', attempts = ?, attempts_in_run = ?, due_at = ? WHERE delivery_id = ?",
+        attempt,
+        attemptsInRun,
+        dueAt,
+        row.delivery_id,
+      );
+      this.remember(row.delivery_id, attempt, "retrying", now);
+      this.pushOutbox({ t: "delivery", id: row.delivery_id, changes: { ...last, status: "retrying", nextAttemptAt: dueAt } });
+      return {
+        msg: { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpoint.id, due_at: dueAt, attempts: attempt },
+        delaySeconds: Math.min(Math.ceil(delay), MAX_QUEUE_DELAY_SECONDS),
+      };
+    });
+  }
+
+  /** Hands a retry to the retries queue; the work row goes only once the send resolved. */
+  private async sendRetry(msg: RetryQueueMessage, delaySeconds: number, attempts: number): Promise<void> {
+    try {
+      await this.env.RETRIES_QUEUE.send(msg, { delaySeconds });
+    } catch (err) {
+      // Stays in retry_send: the next run sends it again (scheduleNext arms an alarm for it).
+      console.error(JSON.stringify({ level: "error", msg: "retry send failed", delivery_id: msg.delivery_id, error: String(err) }));
+      return;
+    }
+    // Guarded by state and attempts: a manual retry may have re-queued the row meanwhile.
+    this.sql.exec("DELETE FROM work WHERE delivery_id = ? AND state = 'retry_send' AND attempts = ?", msg.delivery_id, attempts);
+  }
+
+  /** Retries whose queue send did not go through (send failed, or the object died before it resolved). */
+  private async sendPendingRetries(): Promise<void> {
+    const rows = this.sql.exec<WorkRow>("SELECT * FROM work WHERE state = 'retry_send' LIMIT 100").toArray();
+    const endpointId = this.getMeta("endpoint_id") ?? "";
+    for (const row of rows) {
+      const delaySeconds = Math.min(Math.max(0, Math.ceil((row.due_at - Date.now()) / 1000)), MAX_QUEUE_DELAY_SECONDS);
+      const msg: RetryQueueMessage = { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpointId, due_at: row.due_at, attempts: row.attempts };
+      await this.sendRetry(msg, delaySeconds, row.attempts);
+    }
+  }
+
+  /** Ends every piece of work without attempting it: `held` (endpoint disabled) or `failed` (endpoint deleted). */
+  private finishAll(status: "held" | "failed", error: string | null): void {
+    const now = Date.now();
+    for (let guard = 0; guard < 1000; guard++) {
+      const rows = this.sql.exec<WorkRow>("SELECT * FROM work LIMIT 200").toArray();
+      if (rows.length === 0) return;
+      this.ctx.storage.transactionSync(() => {
+        for (const row of rows) {
+          this.finishWork(row.delivery_id, row.attempts, status, {
+            status,
+            nextAttemptAt: null,
+            updatedAt: now,
+            ...(status === "failed" ? { lastError: error, completedAt: now } : {}),
+          });
+        }
+      });
+    }
+  }
+
+  private finishWork(deliveryId: string, attempts: number, status: string, changes: DeliveryChanges): void {
+    this.sql.exec("DELETE FROM work WHERE delivery_id = ?", deliveryId);
+    this.remember(deliveryId, attempts, status, Date.now());
+    this.pushOutbox({ t: "delivery", id: deliveryId, changes });
+  }
+
+  // --- Outbox ------------------------------------------------------------------------------------------
+
+  /** Applies the outbox to D1, one db.batch per chunk. Rows are deleted only after their batch committed. */
+  private async flushOutbox(): Promise<boolean> {
+    const db = getDb(this.env.DB);
+    for (let i = 0; i < OUTBOX_MAX_CHUNKS_PER_RUN; i++) {
+      const rows = this.sql.exec<{ seq: number; op: string }>("SELECT seq, op FROM outbox ORDER BY seq LIMIT ?", OUTBOX_CHUNK).toArray();
+      if (rows.length === 0) return true;
+      const statements = outboxStatements(db, rows.map((r) => JSON.parse(r.op) as OutboxOp));
+      try {
+        if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "outbox flush failed; kept for the next run", error: String(err) }));
+        this.setMeta("flush_failed_at", String(Date.now()));
+        return false;
+      }
+      this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
+    }
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n === 0;
+  }
+
+  private pushOutbox(op: OutboxOp): void {
+    this.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify(op));
+  }
+
+  // --- Endpoint snapshot -------------------------------------------------------------------------------
+
+  /** The stored snapshot, or a fresh one from D1 (after configChanged). null when D1 cannot be read. */
+  private async loadSnapshot(): Promise<SnapshotState | null> {
+    const stored = this.getMeta("snapshot");
+    if (stored) return JSON.parse(stored) as SnapshotState;
+    const endpointId = this.getMeta("endpoint_id");
+    if (!endpointId) return { kind: "deleted" };
+    let snap: EndpointSnapshot | null;
+    try {
+      snap = await readEndpointSnapshot(this.env, endpointId);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "endpoint config unreadable", endpoint_id: endpointId, error: String(err) }));
+      this.setMeta("flush_failed_at", String(Date.now()));
+      return null;
+    }
+    const state: SnapshotState = snap ? { kind: "endpoint", snap } : { kind: "deleted" };
+    // D1's counters win unless this object holds newer ones it has not flushed yet.
+    const unflushed = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
+    if (snap && !unflushed) this.setMeta("counters", JSON.stringify(snap.counters));
+    this.setMeta("snapshot", JSON.stringify(state));
+    this.opened = null;
+    return state;
+  }
+
+  private currentSnapshot(): EndpointSnapshot | null {
+    const stored = this.getMeta("snapshot");
+    if (!stored) return null;
+    const state = JSON.parse(stored) as SnapshotState;
+    return state.kind === "endpoint" ? state.snap : null;
+  }
+
+  private async openEndpoint(snap: EndpointSnapshot): Promise<OpenedEndpoint> {
+    if (!this.opened || this.opened.id !== snap.id) this.opened = await openSnapshot(this.env, snap);
+    return this.opened;
+  }
+
+  private markDisabled(): void {
+    const snap = this.currentSnapshot();
+    if (!snap) return;
+    snap.status = "disabled";
+    this.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
+    if (this.opened) this.opened.status = "disabled";
+  }
+
+  private counters(endpoint: OpenedEndpoint): FailureCounters {
+    const stored = this.getMeta("counters");
+    return stored ? (JSON.parse(stored) as FailureCounters) : endpoint.counters;
+  }
+
+  // --- Rate limit, pause, alarm ------------------------------------------------------------------------
+
+  private takeToken(endpoint: OpenedEndpoint, now: number): boolean {
+    if (!endpoint.rateLimit) return true;
+    const stored = this.getMeta("bucket");
+    const state: BucketState = stored ? (JSON.parse(stored) as BucketState) : fullBucket(endpoint.rateLimit, now);
+    const r = takeToken(state, endpoint.rateLimit, now);
+    this.setMeta("bucket", JSON.stringify(r.state));
+    if (!r.ok) this.setMeta("bucket_ready_at", String(now + r.waitMs));
+    return r.ok;
+  }
+
+  private pausedUntil(): number {
+    const v = this.getMeta("pause_until");
+    return v ? Number(v) : 0;
+  }
+
+  /**
+   * Arms the single alarm for the earliest thing to do: due work (not before a pause ends or a token is
+   * back), unsent retries, an unflushed outbox. Deletes it when there is nothing.
+   */
+  private async scheduleNext(): Promise<void> {
+    const now = Date.now();
+    const candidates: number[] = [];
+    const due = this.sql.exec<{ due: number | null }>("SELECT min(due_at) AS due FROM work WHERE state = 'queued'").one().due;
+    if (due !== null) {
+      const tokenAt = Number(this.getMeta("bucket_ready_at") ?? 0);
+      candidates.push(Math.max(due, this.pausedUntil(), tokenAt));
+    }
+    const unsent = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work WHERE state = 'retry_send'").one().n;
+    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const failedAt = Number(this.getMeta("flush_failed_at") ?? 0);
+    const ioRetryAt = now - failedAt < RETRY_IO_MS ? failedAt + RETRY_IO_MS : now;
+    if (unsent > 0 || outbox > 0) candidates.push(ioRetryAt);
+    if (due !== null && this.getMeta("snapshot") === null) candidates.push(Math.max(now, ioRetryAt));
+    if (candidates.length === 0) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    await this.ctx.storage.setAlarm(Math.max(now, Math.min(...candidates)));
+  }
+
+  // --- Storage helpers ---------------------------------------------------------------------------------
+
+  private insertWork(w: DeliveryWork, attempts: number, attemptsInRun: number, now: number): boolean {
+    const cursor = this.sql.exec(
+      `INSERT OR IGNORE INTO work (delivery_id, event_id, owner_id, event_type, payload, accepted_at, due_at, attempts, attempts_in_run, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
+      w.delivery_id,
+      w.event_id,
+      w.owner_id,
+      w.event_type,
+      w.payload,
+      w.accepted_at,
+      now,
+      attempts,
+      attemptsInRun,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  private remember(deliveryId: string, attempts: number, status: string, now: number): void {
+    this.sql.exec(
+      `INSERT INTO history (delivery_id, attempts, status, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (delivery_id) DO UPDATE SET attempts = max(attempts, excluded.attempts), status = excluded.status, updated_at = excluded.updated_at`,
+      deliveryId,
+      attempts,
+      status,
+      now,
+    );
+  }
+
+  private getMeta(key: string): string | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? row.value : null;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
 }

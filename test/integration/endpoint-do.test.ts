@@ -1,0 +1,200 @@
+// EndpointDO against a real HTTP receiver on 127.0.0.1: signing, headers, outcomes, idempotency.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { endpointStub } from "../../src/delivery/endpoint-client";
+import {
+  attemptRows,
+  deliveryRow,
+  received,
+  receiverUrl,
+  script,
+  seedDelivery,
+  seedEndpoint,
+  TEST_SECRET,
+  uniqueKey,
+  waitForStatus,
+} from "./delivery-fixtures";
+
+describe("EndpointDO delivery", () => {
+  it("POSTs the payload signed so that standardwebhooks verifies it, with every documented header", async () => {
+    const key = uniqueKey("sign");
+    const ep = await seedEndpoint({ url: receiverUrl(key), auth: { type: "bearer", token: "tok-123" } });
+    const work = await seedDelivery(ep, { order: 42, note: "ünïcode" });
+    await endpointStub(env, ep.id).enqueue([work]);
+    const done = await waitForStatus(work.delivery_id, "succeeded");
+    expect(done.attempts).toBe(1);
+
+    const [req] = await received(key);
+    expect(req).toBeDefined();
+    expect(req!.method).toBe("POST");
+    expect(req!.body).toBe(work.payload);
+    expect(new Webhook(TEST_SECRET).verify(req!.body, req!.headers)).toEqual({ order: 42, note: "ünïcode" });
+    expect(req!.headers["webhook-id"]).toBe(work.event_id);
+    expect(req!.headers["content-type"]).toBe("application/json");
+    expect(req!.headers["user-agent"]).toMatch(/^HookRelay\/\d+\.\d+\.\d+/);
+    expect(req!.headers["hookrelay-event-type"]).toBe("order.created");
+    expect(req!.headers["hookrelay-owner-id"]).toBe(ep.ownerId);
+    expect(req!.headers["hookrelay-delivery-id"]).toBe(work.delivery_id);
+    expect(req!.headers["hookrelay-attempt"]).toBe("1");
+    expect(req!.headers.authorization).toBe("Bearer tok-123");
+
+    const attempts = await attemptRows(work.delivery_id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ attempt: 1, statusCode: 200, error: null, responseBody: "ok" });
+  });
+
+  it("signs with both secrets while a rotated secret is within its window, and basic auth is sent", async () => {
+    const key = uniqueKey("rotate");
+    const oldSecret = "whsec_" + btoa("the-previous-secret-32-bytes!!!!");
+    const ep = await seedEndpoint({
+      url: receiverUrl(key),
+      previousSecret: oldSecret,
+      previousSecretExpiresAt: Date.now() + 3_600_000,
+      auth: { type: "basic", username: "u", password: "p" },
+    });
+    const work = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([work]);
+    await waitForStatus(work.delivery_id, "succeeded");
+    const [req] = await received(key);
+    expect(req!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+    expect(new Webhook(TEST_SECRET).verify(req!.body, req!.headers)).toEqual({ hello: "world" });
+    expect(new Webhook(oldSecret).verify(req!.body, req!.headers)).toEqual({ hello: "world" });
+    expect(req!.headers.authorization).toBe(`Basic ${btoa("u:p")}`);
+  });
+
+  it("records a redirect as a failed attempt and never follows it", async () => {
+    const key = uniqueKey("redir");
+    await script(key, [{ status: 302, headers: { location: receiverUrl(`${key}-target`) } }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false } });
+    const work = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([work]);
+    const row = await waitForStatus(work.delivery_id, "failed");
+    expect(row.lastStatusCode).toBe(302);
+    expect(row.lastError).toBe("redirect");
+    expect(await received(`${key}-target`)).toHaveLength(0);
+  });
+
+  it("truncates the recorded response body to 4 KiB", async () => {
+    const key = uniqueKey("big");
+    await script(key, [{ status: 200, body: "x".repeat(10_000) }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const work = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([work]);
+    await waitForStatus(work.delivery_id, "succeeded");
+    const [attempt] = await attemptRows(work.delivery_id);
+    expect(attempt!.responseBody).toHaveLength(4096);
+  });
+
+  it("a body that stalls past the timeout is a timeout with its status code, and a failed attempt", async () => {
+    const key = uniqueKey("stall");
+    await script(key, [{ status: 200, stall_body_ms: 3000, body: "late" }]);
+    const ep = await seedEndpoint({
+      url: receiverUrl(key),
+      timeoutMs: 1000,
+      retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false },
+    });
+    const work = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([work]);
+    const row = await waitForStatus(work.delivery_id, "failed");
+    expect(row.lastError).toBe("timeout");
+    expect(row.lastStatusCode).toBe(200);
+    const [attempt] = await attemptRows(work.delivery_id);
+    expect(attempt!.durationMs).toBeGreaterThanOrEqual(900);
+    expect(attempt!.durationMs).toBeLessThan(2900);
+  });
+
+  it("duplicate enqueue and alarm re-runs create no duplicate attempts", async () => {
+    const key = uniqueKey("dup");
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const work = await seedDelivery(ep);
+    const stub = endpointStub(env, ep.id);
+    const first = await stub.enqueue([work, work]);
+    const second = await stub.enqueue([work]);
+    expect(first.queued).toBe(1);
+    expect(second.queued).toBe(0);
+    await runDurableObjectAlarm(stub);
+    await waitForStatus(work.delivery_id, "succeeded");
+    // A duplicate queue message after success (attempts behind what was made) is ignored.
+    expect((await stub.enqueue([work])).queued).toBe(0);
+    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(stub);
+    // Replaying the object's already-flushed D1 writes (a re-run after a crash) is harmless too.
+    const attempt = (await attemptRows(work.delivery_id))[0]!;
+    await runInDurableObject(stub, async (_instance, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO outbox (op) VALUES (?)",
+        JSON.stringify({ t: "attempt", row: { ...attempt, responseBody: "replayed" } }),
+      );
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await received(key)).toHaveLength(1);
+    const attempts = await attemptRows(work.delivery_id);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]!.responseBody).toBe("ok");
+    expect((await stub.inspect()).outbox).toBe(0);
+  });
+
+  it("410 disables the endpoint at once: that delivery fails, the rest are held, never attempted", async () => {
+    const key = uniqueKey("gone");
+    await script(key, [{ status: 410, body: "gone" }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
+    const works = [await seedDelivery(ep), await seedDelivery(ep), await seedDelivery(ep)];
+    await endpointStub(env, ep.id).enqueue(works);
+    await waitForStatus(works[0]!.delivery_id, "failed");
+    await waitForStatus(works[1]!.delivery_id, "held");
+    await waitForStatus(works[2]!.delivery_id, "held");
+    expect(await received(key)).toHaveLength(1);
+    const { endpointRow } = await import("./delivery-fixtures");
+    const row = await endpointRow(ep.id);
+    expect(row).toMatchObject({ status: "disabled", disabledReason: "gone_410", consecutiveFailures: 1, failureEpisode: 1, lastStatusCode: 410 });
+    expect(row!.failingSince).toBeTypeOf("number");
+    expect(row!.disabledAt).toBeTypeOf("number");
+  });
+
+  it("tracks consecutive failures on the endpoint and resets them on success", async () => {
+    const key = uniqueKey("count");
+    await script(key, [{ status: 500 }, { status: 500 }, { status: 200 }]);
+    const ep = await seedEndpoint({
+      url: receiverUrl(key),
+      maxInFlight: 1,
+      retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false },
+    });
+    const { endpointRow } = await import("./delivery-fixtures");
+    const a = await seedDelivery(ep);
+    const b = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([a, b]);
+    await waitForStatus(a.delivery_id, "failed");
+    await waitForStatus(b.delivery_id, "failed");
+    const failing = await endpointRow(ep.id);
+    expect(failing).toMatchObject({ consecutiveFailures: 2, failureEpisode: 1, lastStatusCode: 500, status: "active" });
+    expect(failing!.failingSince).toBeTypeOf("number");
+    const c = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([c]);
+    await waitForStatus(c.delivery_id, "succeeded");
+    const healthy = await endpointRow(ep.id);
+    expect(healthy).toMatchObject({ consecutiveFailures: 0, failingSince: null, failureEpisode: 1, lastStatusCode: 200 });
+  });
+
+  it("a disabled endpoint holds its work without attempting it; a deleted one fails it with a clear error", async () => {
+    const key = uniqueKey("off");
+    const disabled = await seedEndpoint({ url: receiverUrl(key), status: "disabled" });
+    const w1 = await seedDelivery(disabled);
+    await endpointStub(env, disabled.id).enqueue([w1]);
+    await waitForStatus(w1.delivery_id, "held");
+
+    const gone = await seedEndpoint({ url: receiverUrl(key) });
+    const w2 = await seedDelivery(gone);
+    const { db } = await import("./delivery-fixtures");
+    const { endpoints } = await import("../../src/db/schema");
+    const { eq } = await import("drizzle-orm");
+    await db.delete(endpoints).where(eq(endpoints.id, gone.id));
+    await endpointStub(env, gone.id).enqueue([w2]);
+    const failed = await waitForStatus(w2.delivery_id, "failed");
+    expect(failed.lastError).toMatch(/endpoint deleted/);
+    expect(await received(key)).toHaveLength(0);
+    expect((await deliveryRow(w1.delivery_id))!.attempts).toBe(0);
+  });
+});
