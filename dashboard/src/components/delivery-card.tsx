@@ -23,7 +23,7 @@ export function DeliveryCard({ summary }: { summary: Delivery }) {
 
   async function retryNow() {
     const ok = await retry.run(async () => {
-      await api.post(`/v1/deliveries/${summary.id}/retry`);
+      await api.post(`/v1/deliveries/${summary.id}/retry`, {});
       return true;
     });
     if (ok) {

@@ -4,7 +4,6 @@ import { EndpointForm } from "../components/endpoint-form";
 import { PageHeader } from "../components/page-header";
 import { useApp, useBoundOwner } from "../lib/app-context";
 import { endpointCreateBody, emptyEndpointForm } from "../lib/endpoint-form-state";
-import { putFlash } from "../lib/flash";
 import { href, navigate } from "../lib/router";
 import { useAction } from "../lib/use-resource";
 
@@ -27,10 +26,7 @@ export function EndpointCreatePage() {
           onCancel={() => navigate(href(["endpoints"]))}
           onSubmit={async (state) => {
             const created = await action.run(() => api.post<Endpoint>("/v1/endpoints", endpointCreateBody(state)));
-            if (!created) return;
-            // The full secret comes back in this response; the endpoint page shows it once.
-            putFlash(`secret:${created.id}`, created.secret);
-            navigate(href(["endpoints", created.id]));
+            if (created) navigate(href(["endpoints", created.id]));
           }}
         />
       </section>

@@ -13,7 +13,6 @@ import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { SubscriptionsPanel } from "../components/subscriptions-panel";
 import { useApp } from "../lib/app-context";
 import { endpointFormFrom, endpointPatchBody } from "../lib/endpoint-form-state";
-import { takeFlash } from "../lib/flash";
 import { formatTime } from "../lib/format";
 import { href, navigate } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
@@ -21,13 +20,10 @@ import { useAction, useResource } from "../lib/use-resource";
 export function EndpointDetailPage({ id }: { id: string }) {
   const { api } = useApp();
   const { resource, reload, set } = useResource(() => api.get<Endpoint>(`/v1/endpoints/${encodeURIComponent(id)}`), [api, id]);
-  // A just-created endpoint's secret, handed over by the create page: shown once, then gone.
-  const [newSecret, setNewSecret] = useState(() => takeFlash(`secret:${id}`));
 
   return (
     <>
       <PageHeader title="Endpoint" subtitle={<a href={href(["endpoints"])}>← Endpoints</a>} />
-      {newSecret && <SecretReveal label="Signing secret" value={newSecret} onDismiss={() => setNewSecret(undefined)} />}
       <AsyncView resource={resource} onRetry={reload} loadingLabel="Loading endpoint…">
         {(endpoint) => (
           <>
@@ -53,7 +49,7 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
   const toggle = endpoint.status === "active" ? "disable" : "enable";
 
   async function setEnabled() {
-    const updated = await action.run(() => api.post<Endpoint>(`/v1/endpoints/${endpoint.id}/${toggle}`));
+    const updated = await action.run(() => api.post<Endpoint>(`/v1/endpoints/${endpoint.id}/${toggle}`, {}));
     if (updated) onChanged(updated);
   }
 
@@ -111,10 +107,12 @@ function SigningSecretPanel({ endpoint }: { endpoint: Endpoint }) {
   const { api } = useApp();
   const action = useAction();
   const [rotated, setRotated] = useState<string | null>(null);
+  // Masked until asked for: dashboards get screen-shared.
+  const [revealed, setRevealed] = useState(false);
 
   async function rotate() {
     if (!window.confirm("Rotate the signing secret? The old one keeps signing (as a second signature) for 24 hours.")) return;
-    const res = await action.run(() => api.post<{ secret: string }>(`/v1/endpoints/${endpoint.id}/rotate-secret`));
+    const res = await action.run(() => api.post<{ secret: string }>(`/v1/endpoints/${endpoint.id}/rotate-secret`, {}));
     if (res) setRotated(res.secret);
   }
 
@@ -125,9 +123,14 @@ function SigningSecretPanel({ endpoint }: { endpoint: Endpoint }) {
       {rotated ? (
         <SecretReveal label="New signing secret" value={rotated} onDismiss={() => setRotated(null)} />
       ) : (
-        <p>
-          <code className="secret-value">{endpoint.secret}</code>
-        </p>
+        <div className="secret-row">
+          <code className="secret-value" data-testid="endpoint-secret">
+            {revealed ? endpoint.secret : `${endpoint.secret.slice(0, 10)}••••••••`}
+          </code>
+          <button type="button" className="button small ghost" onClick={() => setRevealed((r) => !r)} aria-pressed={revealed}>
+            {revealed ? "Hide" : "Show"}
+          </button>
+        </div>
       )}
       <button type="button" className="button" onClick={rotate} disabled={action.pending}>
         {action.pending ? "Rotating…" : "Rotate secret"}

@@ -65,7 +65,7 @@ function EventSummaryCard({ event, onReplayed }: { event: EventDetail; onReplaye
 
   async function replayNow() {
     const ok = await replay.run(async () => {
-      await api.post(`/v1/events/${event.id}/replay`);
+      await api.post(`/v1/events/${event.id}/replay`, {});
       return true;
     });
     if (ok) {

@@ -52,7 +52,7 @@ function ChannelRow({ channel, onDeleted }: { channel: NotificationChannel; onDe
   async function test() {
     setTested(false);
     const ok = await action.run(async () => {
-      await api.post(`/v1/notification-channels/${channel.id}/test`);
+      await api.post(`/v1/notification-channels/${channel.id}/test`, {});
       return true;
     });
     if (ok) setTested(true);

@@ -60,7 +60,7 @@ function SourceCard({ source, onChanged }: { source: Source; onChanged: () => vo
 
   async function rotate() {
     if (!window.confirm(`Rotate the token of ${source.name}? Clients using the old token must reconnect with the new one.`)) return;
-    const res = await action.run(() => api.post<{ token: string }>(`/v1/sources/${source.id}/rotate-token`));
+    const res = await action.run(() => api.post<{ token: string }>(`/v1/sources/${source.id}/rotate-token`, {}));
     if (res) setToken(res.token);
   }
 
