@@ -98,6 +98,8 @@ export function handleError(err: Error, c: Context): Response {
     // Hono's JSON validator throws a 400 HTTPException for unparsable bodies.
     if (err.status === 400) return problemResponse("invalid_json", "The request body is not valid JSON.", requestId);
     if (err.status === 413) return problemResponse("payload_too_large", err.message, requestId);
+    // @hono/zod-openapi refuses a body whose Content-Type the route does not declare.
+    if (err.status === 415) return problemResponse("unsupported_media_type", "Send the body as application/json.", requestId);
     if (err.status === 401) return problemResponse("unauthorized", err.message, requestId);
   }
   console.error(JSON.stringify({ level: "error", request_id: requestId, error: String(err?.stack ?? err) }));

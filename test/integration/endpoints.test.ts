@@ -130,6 +130,16 @@ describe("POST /v1/endpoints", () => {
     expect((await env.DB.prepare("SELECT count(*) AS n FROM endpoints WHERE owner_id = 'ep-bad'").first<{ n: number }>())!.n).toBe(0);
   });
 
+  it("answers a non-JSON content type with 415 problem+json, not a 500", async () => {
+    const res = await call("POST", "/v1/endpoints", {
+      rawBody: `url=${RECEIVER}&owner_id=ep-form`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expectProblem(res, 415, "unsupported_media_type");
+    expectProblem(await call("POST", "/v1/endpoints", { rawBody: "hello", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM endpoints WHERE owner_id = 'ep-form'").first<{ n: number }>())!.n).toBe(0);
+  });
+
   it("refuses a body over the management limit with 413", async () => {
     const res = await call("POST", "/v1/endpoints", {
       body: { url: RECEIVER, owner_id: "ep-big", metadata: { blob: "x".repeat(70 * 1024) } },
