@@ -1,6 +1,8 @@
 // Routes a queue batch to its consumer by queue name (names as in wrangler.toml).
 import type { Env } from "./env";
 import { handleRetryBatch } from "./delivery/retries-consumer";
+import { handleEventsBatch } from "./fanout/consumer";
+import { handleDeadLetterBatch } from "./dead-letters/consumer";
 
 export const QUEUE_NAMES = {
   events: "hookrelay-events",
@@ -10,6 +12,10 @@ export const QUEUE_NAMES = {
 
 export async function handleQueueBatch(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
   switch (batch.queue) {
+    case QUEUE_NAMES.events:
+      return handleEventsBatch(batch, env);
+    case QUEUE_NAMES.deadLetters:
+      return handleDeadLetterBatch(batch, env);
     case QUEUE_NAMES.retries:
       return handleRetryBatch(batch, env);
     default:

@@ -1,0 +1,241 @@
+// The events-queue consumer: stores a batch of events in D1, matches them to endpoints, creates their
+// deliveries (pending, or held for disabled endpoints) and hands each endpoint its work with one RPC.
+// Every step is idempotent, so a message processed twice (queues deliver at least once) changes nothing.
+import { getDb, type Db } from "../db/client";
+import { insertDeliveriesIgnoringDuplicates, selectDeliveryProgress, type DeliveryProgress, type NewDelivery } from "../db/repos/deliveries-write";
+import { getEventsByIds, insertEventsIgnoringDuplicates, type NewEventRow } from "../db/repos/events";
+import { deleteLargePayloadsStatement, loadLargePayloads } from "../db/repos/large-payloads";
+import { loadEndpointStatuses } from "../db/repos/routing";
+import type { DeliveryWork, EventsQueueMessage } from "../delivery/contracts";
+import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
+import { derivedId } from "../domain/ids";
+import type { Env } from "../env";
+import { packSendBatches, messageBytes } from "../ingest/queue-messages";
+import { handOver } from "./handoff";
+import { DEFAULT_FANOUT_LIMITS, planFanout, type FanoutCandidate, type FanoutLimits } from "./plan";
+import { routingFor } from "./router";
+
+type EventMessage = Extract<EventsQueueMessage, { kind: "event" }>;
+type SliceMessage = Extract<EventsQueueMessage, { kind: "fanout" }>;
+
+/** An event ready to fan out: its payload in hand and the endpoints it goes to. */
+interface FanoutEvent {
+  message: number;
+  id: string;
+  ownerId: string;
+  eventType: string;
+  payload: string;
+  acceptedAt: number;
+  targets: RoutedEndpoint[];
+  /** The D1 row to store, for events arriving for the first time (not for slices of stored events). */
+  row?: NewEventRow;
+}
+
+function isEventMessage(body: unknown): body is EventMessage {
+  const b = body as EventMessage | null;
+  return (
+    typeof b === "object" && b !== null && b.kind === "event" && typeof b.id === "string" && typeof b.owner_id === "string" &&
+    typeof b.event_type === "string" && (typeof b.payload === "string" || b.payload === null) && typeof b.accepted_at === "number"
+  );
+}
+
+function isSliceMessage(body: unknown): body is SliceMessage {
+  const b = body as SliceMessage | null;
+  return typeof b === "object" && b !== null && b.kind === "fanout" && typeof b.event_id === "string" && Array.isArray(b.endpoint_ids);
+}
+
+function log(msg: string, fields: Record<string, unknown>) {
+  console.error(JSON.stringify({ level: "error", msg, ...fields }));
+}
+
+/** Payloads that travelled by reference: from large_payloads, or from the event row if a previous run stored it. */
+async function resolvePayloads(db: Db, messages: EventMessage[]): Promise<Map<string, string>> {
+  const missing = messages.filter((m) => m.payload === null).map((m) => m.id);
+  if (missing.length === 0) return new Map();
+  const found = await loadLargePayloads(db, missing);
+  const stillMissing = missing.filter((id) => !found.has(id));
+  if (stillMissing.length > 0) {
+    for (const [id, row] of await getEventsByIds(db, stillMissing)) found.set(id, row.payload);
+  }
+  return found;
+}
+
+/** Events from `kind: "event"` messages, routed through the subscription cache. */
+async function routeNewEvents(db: Db, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
+  const payloads = await resolvePayloads(db, messages.map((m) => m.body));
+  const routing = await routingFor(db, messages.map((m) => m.body.owner_id));
+  const out: FanoutEvent[] = [];
+  const seen = new Set<string>();
+  for (const { index, body } of messages) {
+    // The same event twice in one batch (a re-send) is handled once; both messages are acked with it.
+    if (seen.has(body.id)) continue;
+    seen.add(body.id);
+    const payload = body.payload ?? payloads.get(body.id);
+    if (payload === undefined) {
+      // Its large payload is not readable (yet): retrying ends in the dead-letter queue if it never is.
+      log("event payload missing", { event_id: body.id });
+      retry.add(index);
+      continue;
+    }
+    out.push({
+      message: index,
+      id: body.id,
+      ownerId: body.owner_id,
+      eventType: body.event_type,
+      payload,
+      acceptedAt: body.accepted_at,
+      targets: matchEndpoints(routing.get(body.owner_id)!, body.event_type),
+      row: {
+        id: body.id,
+        ownerId: body.owner_id,
+        eventType: body.event_type,
+        payload,
+        payloadSize: body.payload_size,
+        sourceId: body.source_id ?? null,
+        idempotencyKey: body.idempotency_key ?? null,
+        acceptedAt: body.accepted_at,
+      },
+    });
+  }
+  return out;
+}
+
+/** Events from `kind: "fanout"` slices (split-off large fanouts, replays): stored events, explicit endpoints. */
+async function routeSlices(db: Db, messages: { index: number; body: SliceMessage }[]): Promise<FanoutEvent[]> {
+  if (messages.length === 0) return [];
+  const stored = await getEventsByIds(db, messages.map((m) => m.body.event_id));
+  const endpoints = await loadEndpointStatuses(db, [...new Set(messages.flatMap((m) => m.body.endpoint_ids))]);
+  const out: FanoutEvent[] = [];
+  for (const { index, body } of messages) {
+    const event = stored.get(body.event_id);
+    if (!event) {
+      // Pruned by retention (or never stored): there is nothing left to deliver.
+      log("fanout slice for unknown event", { event_id: body.event_id });
+      continue;
+    }
+    const targets = body.endpoint_ids
+      .map((id) => endpoints.get(id))
+      // Deleted endpoints get nothing, and an endpoint of another owner never receives this owner's event.
+      .filter((e) => e !== undefined && e.ownerId === event.ownerId)
+      .map((e) => ({ endpointId: e!.id, status: e!.status }));
+    out.push({ message: index, id: event.id, ownerId: event.ownerId, eventType: event.eventType, payload: event.payload, acceptedAt: event.acceptedAt, targets });
+  }
+  return out;
+}
+
+export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
+  const db = getDb(env.DB);
+  const now = Date.now();
+  const retry = new Set<number>();
+  const eventMessages: { index: number; body: EventMessage }[] = [];
+  const sliceMessages: { index: number; body: SliceMessage }[] = [];
+  batch.messages.forEach((message, index) => {
+    if (isEventMessage(message.body)) eventMessages.push({ index, body: message.body });
+    else if (isSliceMessage(message.body)) sliceMessages.push({ index, body: message.body });
+    else {
+      log("malformed events-queue message", { message_id: message.id });
+      retry.add(index);
+    }
+  });
+
+  const fresh = await routeNewEvents(db, eventMessages, retry);
+  const slices = await routeSlices(db, sliceMessages);
+  const all = [...fresh, ...slices];
+
+  const byEventAndEndpoint = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
+  const candidates: FanoutCandidate[] = all.map((event) => {
+    for (const target of event.targets) byEventAndEndpoint.set(`${event.id}\u0000${target.endpointId}`, { event, target });
+    return { message: event.message, eventId: event.id, endpointIds: event.targets.map((t) => t.endpointId) };
+  });
+  const plan = planFanout(candidates, limits);
+
+  const newDeliveries: NewDelivery[] = await Promise.all(
+    plan.now.map(async ({ eventId, endpointId }) => {
+      const { event, target } = byEventAndEndpoint.get(`${eventId}\u0000${endpointId}`)!;
+      return {
+        id: await derivedId("dlv", eventId, endpointId),
+        eventId,
+        endpointId,
+        ownerId: event.ownerId,
+        eventType: event.eventType,
+        status: target.status === "active" ? "pending" : "held",
+        eventAcceptedAt: event.acceptedAt,
+      } satisfies NewDelivery;
+    }),
+  );
+
+  // One D1 batch (one transaction): events, deliveries, then a read-back of every planned delivery's state,
+  // so a re-run only hands over deliveries still pending and with their true attempt counts.
+  const eventRows = fresh.map((e) => e.row!);
+  const writes = [...insertEventsIgnoringDuplicates(db, eventRows, now), ...insertDeliveriesIgnoringDuplicates(db, newDeliveries, now)];
+  const reads = selectDeliveryProgress(db, newDeliveries.map((d) => d.id));
+  const byReference = eventMessages.filter((m) => m.body.payload === null && !retry.has(m.index)).map((m) => m.body.id);
+  const cleanup = byReference.length > 0 ? [deleteLargePayloadsStatement(db, byReference)] : [];
+  const statements = [...writes, ...reads, ...cleanup];
+  const progress = new Map<string, DeliveryProgress>();
+  if (statements.length > 0) {
+    const results = (await db.batch(statements as [(typeof statements)[number], ...typeof statements])) as unknown[];
+    for (const rows of results.slice(writes.length, writes.length + reads.length) as DeliveryProgress[][]) {
+      for (const row of rows) progress.set(row.id, row);
+    }
+  }
+
+  // Split-off parts of large fanouts go back to the queue before this batch is acked.
+  const sliceFailed = await sendSlices(env, plan.later);
+  for (const message of sliceFailed) retry.add(message);
+
+  const workByEndpoint = new Map<string, DeliveryWork[]>();
+  const endpointsOfMessage = new Map<number, Set<string>>();
+  newDeliveries.forEach((delivery, i) => {
+    const state = progress.get(delivery.id);
+    // Held deliveries are never attempted; settled or retrying ones already belong to their EndpointDO.
+    if (state?.status !== "pending") return;
+    const { event } = byEventAndEndpoint.get(`${delivery.eventId}\u0000${delivery.endpointId}`)!;
+    const work: DeliveryWork = {
+      delivery_id: delivery.id,
+      event_id: delivery.eventId,
+      endpoint_id: delivery.endpointId,
+      owner_id: delivery.ownerId,
+      event_type: delivery.eventType,
+      payload: event.payload,
+      accepted_at: delivery.eventAcceptedAt,
+      attempts: state.attempts,
+      attempts_in_run: state.attemptsInRun,
+    };
+    const list = workByEndpoint.get(delivery.endpointId) ?? [];
+    list.push(work);
+    workByEndpoint.set(delivery.endpointId, list);
+    const message = plan.now[i]!.message;
+    const set = endpointsOfMessage.get(message) ?? new Set<string>();
+    set.add(delivery.endpointId);
+    endpointsOfMessage.set(message, set);
+  });
+
+  const failedEndpoints = await handOver(env, workByEndpoint);
+  batch.messages.forEach((message, index) => {
+    const dependsOnFailed = [...(endpointsOfMessage.get(index) ?? [])].some((id) => failedEndpoints.has(id));
+    if (retry.has(index) || dependsOnFailed) message.retry();
+    else message.ack();
+  });
+}
+
+/** Sends split-off fanout slices; returns the messages whose slices could not be sent. */
+async function sendSlices(env: Env, later: { message: number; eventId: string; endpointIds: string[] }[]): Promise<Set<number>> {
+  const failed = new Set<number>();
+  if (later.length === 0) return failed;
+  const outgoing = later.map((slice) => {
+    const body: SliceMessage = { kind: "fanout", event_id: slice.eventId, endpoint_ids: slice.endpointIds };
+    return { body, bytes: messageBytes(body), message: slice.message };
+  });
+  await Promise.all(
+    packSendBatches(outgoing).map(async (group) => {
+      try {
+        await env.EVENTS_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const })));
+      } catch (err) {
+        log("fanout slice send failed", { error: String(err) });
+        for (const m of group) failed.add(m.message);
+      }
+    }),
+  );
+  return failed;
+}
