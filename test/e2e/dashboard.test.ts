@@ -101,7 +101,7 @@ async function addSubscriptionThroughUi(patterns: string) {
 }
 
 function deliveryCard(endpointId: string) {
-  return page.getByTestId("delivery").filter({ hasText: endpointId });
+  return page.locator(`[data-testid="delivery"][data-endpoint-id="${endpointId}"]`);
 }
 
 describe("overview chart arithmetic", () => {
@@ -211,7 +211,6 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Enable" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Disable" }).isVisible(), SLOW).toBe(true);
     expect((await worker.api("GET", `/v1/endpoints/${story.failingEndpointId}`)).json.status).toBe("active");
-    await screenshot(page, SHOTS, "endpoint-detail");
   });
 
   it("shows an event's payload, its successful delivery and the failing delivery's attempts, and retries it", async (ctx) => {
@@ -260,7 +259,7 @@ describe("dashboard in Chromium", () => {
       await phone.page.getByLabel("API key").fill(worker.adminKey);
       await phone.page.getByRole("button", { name: "Sign in" }).click();
       await phone.page.goto(`${worker.url}/#/events/${story.eventId}`);
-      await expect.poll(() => phone.page.getByTestId("delivery").count(), SLOW).toBe(2);
+      await expect.poll(() => phone.page.getByTestId("attempt").count(), SLOW).toBe(3);
       // Nothing wider than the phone: no sideways scrolling of the page.
       expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
       await screenshot(phone.page, SHOTS, "event-detail-390");
@@ -304,6 +303,43 @@ describe("dashboard in Chromium", () => {
     } finally {
       await phone.context.close();
     }
+  });
+
+  it("retries an endpoint's failed deliveries as a job and shows its progress", async (ctx) => {
+    if (!story.eventId) ctx.skip("needs the delivery story above");
+    failingReceiver.respondWith((_req, _i, res) => {
+      res.writeHead(500).end("down again");
+    });
+    const sent = await worker.api("POST", "/v1/events", { owner_id: OWNER, event_type: "order.created", payload: { order: 43 } });
+    expect(sent.status).toBe(202);
+    const failed = await waitFor(async () => {
+      const res = await worker.api("GET", `/v1/deliveries?endpoint_id=${story.failingEndpointId}&status=failed`);
+      return res.json?.data?.length === 1 ? res.json.data[0] : null;
+    }, 30_000);
+    expect(failed.event_id).toBe(sent.json.id);
+
+    failingReceiver.respondWith(ok200);
+    await goto(`#/endpoints/${story.failingEndpointId}`);
+    await page.getByRole("button", { name: "Retry failed" }).click();
+    await expect.poll(() => page.getByText("Retrying 1 delivery.").isVisible(), SLOW).toBe(true);
+    const job = page.getByTestId("job-progress");
+    await expect.poll(() => job.textContent(), { timeout: 30_000 }).toContain("completed");
+    expect(await job.textContent()).toContain("1 of 1 retried");
+    await waitFor(async () => (await worker.api("GET", `/v1/deliveries/${failed.id}`)).json?.status === "succeeded", 30_000);
+    await page.getByRole("button", { name: "Refresh" }).last().click();
+    await expect.poll(() => page.getByRole("region", { name: "Recent deliveries" }).textContent(), SLOW).not.toContain("failed");
+    await screenshot(page, SHOTS, "endpoint-detail");
+  });
+
+  it("replays an event to the endpoints that match it now", async (ctx) => {
+    if (!story.eventId) ctx.skip("needs the delivery story above");
+    const before = okReceiver.received.filter((r) => r.headers["webhook-id"] === story.eventId).length;
+    await goto(`#/events/${story.eventId}`);
+    await page.getByRole("button", { name: "Replay event" }).click();
+    await expect.poll(() => page.getByText(/Replay accepted: 2 deliveries retried, 0 new/).isVisible(), SLOW).toBe(true);
+    await waitFor(async () => okReceiver.received.filter((r) => r.headers["webhook-id"] === story.eventId).length > before, 30_000);
+    // The page follows the replayed deliveries: the healthy endpoint's card shows a second attempt.
+    await expect.poll(() => deliveryCard(story.okEndpointId).getByTestId("attempt").count(), { timeout: 30_000 }).toBe(2);
   });
 
   it("creates a WebSocket source and shows its URL and one-time token", async (ctx) => {

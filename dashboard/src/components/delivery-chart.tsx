@@ -8,10 +8,13 @@ const PAD = { left: 40, right: 44, top: 12, bottom: 26 };
 const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 
+/** The smallest of 2, 4, 10, 20, 50, 100, 200, 500, … that holds n: each has a whole-number half for the middle line. */
 function niceMax(n: number): number {
-  if (n <= 5) return 5;
-  const mag = 10 ** Math.floor(Math.log10(n));
-  return Math.ceil(n / mag) * mag;
+  if (n <= 2) return 2;
+  if (n <= 4) return 4;
+  for (let mag = 10; ; mag *= 10) {
+    for (const m of [1, 2, 5]) if (m * mag >= n) return m * mag;
+  }
 }
 
 export function DeliveryChart({ series }: { series: DeliverySeries }) {

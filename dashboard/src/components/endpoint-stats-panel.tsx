@@ -47,7 +47,7 @@ export function EndpointStatsPanel({ endpointId }: { endpointId: string }) {
               </div>
               {STATUSES.map((s) => (
                 <div className="stat" key={s}>
-                  <dt>{s}</dt>
+                  <dt>{s[0]!.toUpperCase() + s.slice(1)}</dt>
                   <dd>{counts ? (counts[s] ?? 0) : "—"}</dd>
                 </div>
               ))}

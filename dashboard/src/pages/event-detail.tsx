@@ -20,6 +20,7 @@ export function EventDetailPage({ id }: { id: string }) {
     return { event, deliveries };
   }, [api, id]);
   const [watching, watch] = useWatchWindow();
+  const [replays, setReplays] = useState(0);
   // Fanout happens shortly after acceptance (and after a replay): keep looking for deliveries a while.
   const awaitingFanout = resource.state === "ready" && resource.data.deliveries.length === 0;
   usePolling(reload, 1500, awaitingFanout || watching, 40);
@@ -33,6 +34,7 @@ export function EventDetailPage({ id }: { id: string }) {
             <EventSummaryCard
               event={event}
               onReplayed={() => {
+                setReplays((n) => n + 1);
                 watch();
                 reload();
               }}
@@ -48,7 +50,7 @@ export function EventDetailPage({ id }: { id: string }) {
               {deliveries.length === 0 ? (
                 <div className="empty">No deliveries (yet): no endpoint of this owner subscribes to this event type, or fanout is still running.</div>
               ) : (
-                deliveries.map((d) => <DeliveryCard key={d.id} summary={d} />)
+                deliveries.map((d) => <DeliveryCard key={d.id} summary={d} nudge={replays} />)
               )}
             </section>
           </>
@@ -61,15 +63,12 @@ export function EventDetailPage({ id }: { id: string }) {
 function EventSummaryCard({ event, onReplayed }: { event: EventDetail; onReplayed: () => void }) {
   const { api } = useApp();
   const replay = useAction();
-  const [replayed, setReplayed] = useState(false);
+  const [replayed, setReplayed] = useState<{ retried: number; created: number } | null>(null);
 
   async function replayNow() {
-    const ok = await replay.run(async () => {
-      await api.post(`/v1/events/${event.id}/replay`, {});
-      return true;
-    });
-    if (ok) {
-      setReplayed(true);
+    const result = await replay.run(() => api.post<{ retried?: number; created?: number }>(`/v1/events/${event.id}/replay`, {}));
+    if (result) {
+      setReplayed({ retried: result.retried ?? 0, created: result.created ?? 0 });
       onReplayed();
     }
   }
@@ -94,7 +93,11 @@ function EventSummaryCard({ event, onReplayed }: { event: EventDetail; onReplaye
           </button>
         </div>
       </div>
-      {replayed && <p className="ok-text">Replay accepted: new deliveries appear below as they are made.</p>}
+      {replayed && (
+        <p className="ok-text" role="status">
+          Replay accepted: {replayed.retried} {replayed.retried === 1 ? "delivery" : "deliveries"} retried, {replayed.created} new.
+        </p>
+      )}
       {replay.error && <ProblemView error={replay.error} />}
     </section>
   );
