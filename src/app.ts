@@ -13,6 +13,7 @@ import { subscriptionsRoutes } from "./http/routes/subscriptions";
 import { eventsRoutes } from "./http/routes/events";
 import { deliveriesRoutes } from "./http/routes/deliveries";
 import { jobsRoutes } from "./http/routes/jobs";
+import { batchRetryRoutes } from "./http/routes/batch-retry";
 import { sourcesRoutes } from "./http/routes/sources";
 import { notificationChannelsRoutes } from "./http/routes/notification-channels";
 import { notificationsRoutes } from "./http/routes/notifications";
@@ -48,6 +49,8 @@ export function createApp() {
   });
 
   app.route("/v1/api-keys", apiKeyRoutes);
+  // Before the endpoints and deliveries routers: /v1/endpoints/{id}/retry-failed and /v1/deliveries/retry.
+  app.route("/v1", batchRetryRoutes);
   app.route("/v1/endpoints", endpointsRoutes);
   app.route("/v1/subscriptions", subscriptionsRoutes);
   app.route("/v1/events", eventsRoutes);

@@ -69,10 +69,17 @@ export async function startRetryJob(
  * delivery retried once has left the selection (its status and updated_at changed), so resuming after a
  * crash never retries it again.
  */
-export async function runRetryJob(env: Env, jobId: string, retry: RetryFn, clock: Clock, budgetMs = 25_000): Promise<JobRow | undefined> {
+export async function runRetryJob(
+  env: Env,
+  jobId: string,
+  retry: RetryFn,
+  clock: Clock,
+  limits: { budgetMs?: number; maxChunks?: number } = {},
+): Promise<JobRow | undefined> {
   const db = getDb(env.DB);
-  const deadline = Date.now() + budgetMs;
-  for (let step = 0; step < 10_000 && Date.now() < deadline; step++) {
+  const deadline = Date.now() + (limits.budgetMs ?? 25_000);
+  const maxSteps = limits.maxChunks ?? 10_000;
+  for (let step = 0; step < maxSteps && Date.now() < deadline; step++) {
     const job = await getJob(db, jobId);
     if (!job || job.status !== "running") return job;
     const params = JSON.parse(job.params) as JobParams;
@@ -117,7 +124,7 @@ export async function resumeStaleJobs(env: Env, retry: RetryFn, clock: Clock, bu
   for (const job of stale) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
-    await runRetryJob(env, job.id, retry, clock, remaining);
+    await runRetryJob(env, job.id, retry, clock, { budgetMs: remaining });
     resumed++;
   }
   return resumed;
