@@ -18,6 +18,8 @@ export function urlSafetyProblem(rawUrl: string, opts: UrlSafetyOptions): string
     return "must be an absolute URL";
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https";
+  // Credentials in the URL would be stored and echoed in plain text; `auth` keeps them encrypted and masked.
+  if (url.username || url.password) return "must not embed credentials (use auth instead)";
   if (opts.allowPrivate) return null;
   if (url.protocol !== "https:") return "must use https";
 

@@ -72,6 +72,11 @@ describe("urlSafetyProblem (local: ALLOW_PRIVATE_ENDPOINTS=true)", () => {
     expect(urlSafetyProblem("javascript:alert(1)", relaxed)).toMatch(/https/);
     expect(urlSafetyProblem("/relative", relaxed)).toMatch(/absolute/);
   });
+
+  it("refuses credentials embedded in the URL in either mode", () => {
+    expect(urlSafetyProblem("https://user:pass@example.com/hook", strict)).toMatch(/credentials/);
+    expect(urlSafetyProblem("http://user@127.0.0.1:9/hook", relaxed)).toMatch(/credentials/);
+  });
 });
 
 describe("address parsers", () => {
