@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { getDb } from "../db/client";
+import { getSource, type SourceRow } from "../db/repos/sources";
 import { AppError } from "../http/errors";
 import { limitBody } from "../http/middleware/body-limit";
 import { accept } from "./accept";
@@ -15,7 +16,7 @@ import {
   verifySnsSignature,
   type SnsMessage,
 } from "./sns";
-import { findSnsSource, recordConfirmed, recordUnsubscribed, type SnsSourceRow } from "./sns-store";
+import { recordConfirmed, recordUnsubscribed } from "./sns-store";
 
 // SNS messages are at most 256 KiB; JSON escaping inside the envelope can double that.
 const SNS_BODY_LIMIT = 1024 * 1024;
@@ -34,7 +35,7 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
   const requestId = c.get("requestId");
   const db = getDb(c.env.DB);
 
-  const source = sourceId.length <= 100 ? await findSnsSource(db, sourceId) : null;
+  const source = sourceId.length <= 100 ? await getSource(db, sourceId) : undefined;
   if (!source || source.type !== "sns") throw new AppError("not_found", `No SNS source ${sourceId}.`);
 
   // SNS posts JSON as text/plain, so the body is read as text whatever the content type says.
@@ -101,7 +102,7 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
 
 async function confirmSubscription(
   db: ReturnType<typeof getDb>,
-  source: SnsSourceRow,
+  source: SourceRow,
   msg: SnsMessage,
   context: Record<string, string>,
 ) {

@@ -1,41 +1,8 @@
-// The SNS ingest route's own reads and writes of the sources table: look a source up, record its
-// subscription confirmation (with the topic it pins) and its unsubscription.
+// The SNS ingest route's own writes to the sources table: a subscription's confirmation (with the topic it
+// pins) and its end. Reads go through db/repos/sources.ts.
 import { and, eq, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { sources } from "../db/schema";
-
-export type SnsSourceStatus = "pending_confirmation" | "confirmed" | "unsubscribed";
-
-export interface SnsSourceRow {
-  id: string;
-  type: "sns" | "websocket";
-  ownerId: string;
-  eventType: string | null;
-  eventTypeAttribute: string | null;
-  status: string;
-  topicArn: string | null;
-  subscriptionArn: string | null;
-  updatedAt: number;
-}
-
-export async function findSnsSource(db: Db, id: string): Promise<SnsSourceRow | null> {
-  const row = await db
-    .select({
-      id: sources.id,
-      type: sources.type,
-      ownerId: sources.ownerId,
-      eventType: sources.eventType,
-      eventTypeAttribute: sources.eventTypeAttribute,
-      status: sources.status,
-      topicArn: sources.topicArn,
-      subscriptionArn: sources.subscriptionArn,
-      updatedAt: sources.updatedAt,
-    })
-    .from(sources)
-    .where(eq(sources.id, id))
-    .get();
-  return row ?? null;
-}
 
 /**
  * Marks the source confirmed. A source without a pinned topic is pinned to this one (trust on first use):

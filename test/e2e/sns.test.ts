@@ -138,7 +138,11 @@ async function sentinel(sourceId: string): Promise<string> {
   const msg = signEnvelope(notification({ certUrl: sns.certUrl("sentinel"), message: JSON.stringify({ sentinel: marker }) }), cert.privateKey);
   const res = await post(sourceId, msg);
   expect(res.status, res.text).toBe(200);
-  await waitFor(async () => delivered().some((r) => r.body.includes(marker)), 60_000);
+  try {
+    await waitFor(async () => delivered().some((r) => r.body.includes(marker)), 60_000);
+  } catch (err) {
+    throw new Error(`sentinel ${res.json.id} never arrived (${String(err)}); worker log tail:\n${worker.logs.join("").slice(-4000)}`);
+  }
   return res.json.id;
 }
 
@@ -176,6 +180,13 @@ describe("SNS subscription lifecycle", () => {
     expect(res.json.status).toBe("unsubscribed");
     expect(sns.hits("/confirm/resubscribe")).toBe(0);
     expect((await readSource(source)).status).toBe("unsubscribed");
+
+    // Subscribing again later sends a new confirmation, which is confirmed (once) like the first.
+    const resub = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("u1"), subscribeUrl: sns.subscribeUrl("u2") }), cert.privateKey);
+    expect((await post(source, resub)).status).toBe(200);
+    expect((await post(source, resub)).status).toBe(200);
+    expect(sns.hits("/confirm/u2")).toBe(1);
+    expect(await readSource(source)).toMatchObject({ status: "confirmed", subscription_arn: sns.subscriptionArnFor("u2") });
   });
 
   it("pins the first confirmed topic: another topic is refused before anything is fetched", async () => {
@@ -283,10 +294,26 @@ describe("refusals: nothing fetched, nothing ingested", () => {
     expectRefused(await post(source, msg), 403, "invalid_signature");
   });
 
-  it("answers 400 to a body that is not JSON and 403 to JSON that is not an SNS message", async () => {
+  it("answers 400 to a body that is not JSON, 413 to an oversize body and 403 to JSON that is not an SNS message", async () => {
     const bad = await fetch(`${worker.url}/ingest/sns/${source}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{nope" });
     expect(bad.status).toBe(400);
+    const huge = await fetch(`${worker.url}/ingest/sns/${source}`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ Type: "Notification", Message: "x".repeat(1_200_000) }),
+    });
+    expect(huge.status).toBe(413);
     expectRefused(await post(source, { Type: "Notification", Message: "unsigned" }), 403, "invalid_signature");
+  });
+
+  it("logs each refusal with its reason", async () => {
+    const messageId = randomUUID();
+    const msg = signEnvelope(notification({ messageId, certUrl: sns.certUrl("logged"), message: "x" }), cert.privateKey, { version: "7" });
+    expectRefused(await post(source, msg), 403, "invalid_signature");
+    await waitFor(async () => worker.logs.join("").includes(messageId), 10_000);
+    const line = worker.logs.join("").split("\n").find((l) => l.includes(messageId))!;
+    expect(line).toContain("sns message refused");
+    expect(line).toContain("unsupported SignatureVersion");
   });
 
   it("left the source pending and ingested none of the refused messages", async () => {
