@@ -1,22 +1,21 @@
 // `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), measures
 // the runtime ceiling, ingest, end-to-end delivery, rate limits, cost and memory, then writes <date>.json + .md.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { costPerDelivery, readCounters } from "./lib/cost.mjs";
 import { createClient } from "./lib/http.mjs";
 import { PRICES_CHECKED, USD_PER_MILLION } from "./lib/prices.mjs";
 import { cpuSecondsOfTree, memoryOfTree } from "./lib/proc.mjs";
 import { startReceiver } from "./lib/receiver.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
-import { startWorker } from "./lib/worker.mjs";
+import { sourceState, startWorker } from "./lib/worker.mjs";
 import { runBaseline } from "./lib/phases/baseline.mjs";
 import { runIngestBatch, runIngestSingle } from "./lib/phases/ingest.mjs";
 import { runWsIngest } from "./lib/phases/ws-ingest.mjs";
 import { runE2eFixed, runMaxSustained } from "./lib/phases/e2e.mjs";
 import { runRateLimits } from "./lib/phases/rate-limit.mjs";
+import { runCost } from "./lib/phases/cost-phase.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -28,12 +27,14 @@ const PROFILES = {
     e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, drainS: 30, maxInFlight: 256,
     maxSteps: [100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
+    costEvents: 300, costEventsPerS: 50, costDrainS: 60,
   },
   quick: {
-    budgetS: 105, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 3, ingestS: 3, wsS: 3, wsWindow: 50,
-    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 5, drainS: 15, maxInFlight: 256,
-    maxSteps: [100, 400], stepS: 3, stepGraceS: 4,
-    rateLimits: [2, 5, 20], rateWindowS: 4, probeTimeoutS: 15, quiesceMaxS: 5,
+    budgetS: 100, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, drainS: 6, maxInFlight: 256,
+    maxSteps: [100], stepS: 3, stepGraceS: 3,
+    rateLimits: [2, 5, 20], rateWindowS: 3, probeTimeoutS: 15, quiesceMaxS: 3,
+    costEvents: 60, costEventsPerS: 30, costDrainS: 15,
   },
 };
 
@@ -47,19 +48,13 @@ const log = (msg) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(1)
 
 function versions() {
   const read = (p) => JSON.parse(readFileSync(join(ROOT, p), "utf8")).version;
-  let commit = "unknown";
-  try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
-  } catch {
-    // not a git checkout
-  }
   let wrangler = null;
   try {
     wrangler = read("node_modules/wrangler/package.json");
   } catch {
     // reported as null
   }
-  return { node: process.version, wrangler, hookrelay: read("package.json"), commit };
+  return { node: process.version, wrangler, hookrelay: read("package.json"), ...sourceState() };
 }
 
 const results = {
@@ -108,8 +103,8 @@ async function quiesce(maxS = profile.quiesceMaxS) {
 }
 
 /** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
-async function phase(name, minS, fn) {
-  const left = (deadline - Date.now()) / 1000;
+async function phase(name, minS, fn, reserveS = 0) {
+  const left = (deadline - Date.now()) / 1000 - reserveS;
   if (left < minS) {
     results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
     log(`${name}: skipped (time budget)`);
@@ -135,16 +130,13 @@ async function main() {
   log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
-  const ctx = { client, receiver, worker, profile, log, quiesce };
+  const ctx = { client, receiver, worker, profile, log, quiesce, workerdCpu };
   await quiesce();
 
   await phase("baseline", profile.baselineS + profile.warmupS + 2, () => runBaseline(ctx));
-  await phase("ingest_single", profile.ingestS + 3, () => runIngestSingle(ctx));
-  await phase("ingest_batch", profile.ingestS + 3, () => runIngestBatch(ctx));
-  await phase("ingest_ws", profile.wsS + 5, () => runWsIngest(ctx));
-  // Let the ingest phases' queued events drain through fanout before measuring delivery.
-  await quiesce(profile.quiesceMaxS * 2);
 
+  // Delivery first: the ingest phases queue tens of thousands of events, whose fanout would still be running
+  // (and delaying every delivery) if they came before.
   let deliveryReason = null;
   await phase("delivery_probe", profile.probeTimeoutS + 2, async () => {
     try {
@@ -154,26 +146,22 @@ async function main() {
       throw err;
     }
   });
+  // Delivery phases leave time for the three ingest phases that follow.
+  const ingestReserveS = profile.ingestS * 2 + profile.wsS + 15;
   const delivery = (name, minS, fn) =>
-    deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn);
+    deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn, ingestReserveS);
 
-  let costInputs = null;
-  await delivery("e2e_single", profile.e2eS + 5, async () => {
-    const before = await readCounters(client);
-    const cpuBefore = workerdCpu();
-    const r = await runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS });
-    await quiesce();
-    const after = await readCounters(client);
-    const cpuAfter = workerdCpu();
-    costInputs = { deliveries: r.deliveries_arrived, ingestRequests: r.ingest.sent, before, after, workerdCpuS: cpuBefore === null ? null : cpuAfter - cpuBefore };
-    return r;
-  });
+  await delivery("cost", profile.costEvents / profile.costEventsPerS + 10, () => runCost(ctx));
+  await delivery("e2e_single", profile.e2eS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   await delivery("e2e_fanout", profile.e2eS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
-  await delivery("max_sustained", profile.stepS * 2 + profile.stepGraceS, () => runMaxSustained(ctx));
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
-  results.phases.cost = costInputs?.deliveries
-    ? costPerDelivery(costInputs)
-    : { skipped: true, reason: results.phases.e2e_single?.reason ?? "no deliveries were measured" };
+  await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
+  // The last load step may have left a backlog: let it drain (bounded) before measuring ingest.
+  await quiesce(profile.quiesceMaxS * 2);
+
+  await phase("ingest_single", profile.ingestS + 3, () => runIngestSingle(ctx));
+  await phase("ingest_batch", profile.ingestS + 3, () => runIngestBatch(ctx));
+  await phase("ingest_ws", profile.wsS + 5, () => runWsIngest(ctx));
 
   results.memory = worker ? memoryOfTree(worker.pid) : { total_rss_mib: null, reason: "worker not started" };
   results.receiver = receiver.stats();

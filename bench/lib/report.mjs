@@ -5,7 +5,11 @@ import { ratio } from "./stats.mjs";
 const fmt = (x, digits = 0) =>
   x === null || x === undefined ? "n/a" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (x) => (x === null || x === undefined ? "n/a" : `${fmt(x, x < 10 ? 1 : 0)} ms`);
-const lat = (l) => (l && l.count ? `p50 ${ms(l.p50_ms)} · p99 ${ms(l.p99_ms)}` : "no samples");
+const lat = (l, censoredAt) => {
+  if (!l || (!l.count && !l.unfinished)) return "no samples";
+  const p = (v) => (v === null && l.unfinished ? `> ${censoredAt ?? "limit"}` : ms(v));
+  return `p50 ${p(l.p50_ms)} · p99 ${p(l.p99_ms)}`;
+};
 const skipped = (r) => !r || r.skipped;
 const why = (r) => `skipped: ${r?.reason ?? "not run"}`;
 
@@ -36,7 +40,8 @@ export function renderMarkdown(res) {
     const reqs = key === "ingest_batch" ? `; ${fmt(r.requests_per_s, 1)} requests/s` : "";
     const refused = r.statuses ? Object.entries(r.statuses).filter(([s]) => s !== "202") : [];
     const errs = refused.length ? `; non-202: ${refused.map(([s, n]) => `${n}×${s}`).join(", ")}` : r.refused ? `; refused ${r.refused}` : "";
-    row(label, `**${fmt(r.events_per_s)} events/s**`, vs(r.events_per_s), `${conc}, ${r.duration_s} s; per request ${lat(r.latency)}${reqs}${errs}`);
+    const unit = key === "ingest_ws" ? "per frame" : "per request";
+    row(label, `**${fmt(r.events_per_s)} events/s**`, vs(r.events_per_s), `${conc}, ${r.duration_s} s; ${unit} ${lat(r.latency)}${reqs}${errs}`);
   }
   for (const [key, label] of [
     ["e2e_single", "End-to-end latency, 1 endpoint"],
@@ -49,11 +54,14 @@ export function renderMarkdown(res) {
     }
     row(
       `${label} @ ${fmt(r.offered_events_per_s)} events/s`,
-      `**${lat(r.latency)}**`,
+      `**${lat(r.latency, `${r.drain_limit_s} s after the last send`)}**`,
       `${vs(r.offered_deliveries_per_s)} (offered)`,
       `send → receiver arrival; ${fmt(r.offered_deliveries_per_s)} deliveries/s offered for ${r.duration_s} s; ${fmt(r.deliveries_arrived)}/${fmt(r.deliveries_expected)} arrived` +
         (r.deliveries_missing ? ` (${fmt(r.deliveries_missing)} not within ${r.drain_limit_s} s)` : "") +
-        `; arrivals/s while sending ${fmt(r.arrival_rate_during_send, 1)}`,
+        `; arrivals/s while sending ${fmt(r.arrival_rate_during_send, 1)}` +
+        (r.ingest.missed || r.events_accepted < r.ingest.planned
+          ? `; the producer got only ${fmt(r.events_accepted)}/${fmt(r.ingest.planned)} events accepted (${fmt(r.ingest.achieved_rate, 1)}/s; ${fmt(r.ingest.missed)} sends skipped at the in-flight cap)`
+          : ""),
     );
   }
   const m = res.phases.max_sustained;
@@ -89,7 +97,7 @@ export function renderMarkdown(res) {
       "Billable operations per delivered event",
       [item(p.worker_requests, "Worker req"), item(p.queue_operations, "queue ops"), item(p.do_requests, "DO req"), item(p.d1_rows_read, "D1 rows read"), item(p.d1_rows_written, "D1 rows written"), item(p.do_sql_rows_read, "DO rows read"), item(p.do_sql_rows_written, "DO rows written")].join(" · "),
       "—",
-      `over the 1-endpoint end-to-end run (${fmt(c.deliveries)} deliveries); local workerd CPU ${item(p.worker_cpu_ms, "ms")}/delivery (upper bound)`,
+      `${fmt(c.events)} events to 1 endpoint at ${fmt(c.offered_events_per_s)}/s, ${fmt(c.deliveries)} delivered before counting; local workerd CPU ${item(p.worker_cpu_ms, "ms")}/delivery (upper bound)`,
     );
     const u = c.usd_per_million_deliveries;
     row(
@@ -114,7 +122,7 @@ export function renderMarkdown(res) {
     "",
     `Local \`wrangler dev\` (workerd + Miniflare: local D1, Queues, Durable Objects) driven over loopback by a separate Node process. ` +
       `${mc.cores} cores (${mc.cpu_model}), ${fmt(mc.memory_gib, 1)} GiB RAM; load average (1/5/15 min) ${la(mc.loadavg_start)} at start, ${la(mc.loadavg_end)} at the end. ` +
-      `Node ${res.versions.node}, wrangler ${res.versions.wrangler}, commit ${res.versions.commit}. Run took ${fmt(res.duration_s)} s.`,
+      `Node ${res.versions.node}, wrangler ${res.versions.wrangler}, commit ${res.versions.commit}${res.versions.uncommitted_source_files ? ` plus ${res.versions.uncommitted_source_files} uncommitted source files (measured as they were)` : ""}. Run took ${fmt(res.duration_s)} s.`,
     "",
     "| Measure | Result | vs runtime ceiling | Notes |",
     "| --- | --- | --- | --- |",

@@ -13,7 +13,7 @@ export function summarize(samples) {
   const n = sorted.length;
   if (n === 0) return { count: 0, p50_ms: null, p90_ms: null, p99_ms: null, max_ms: null, mean_ms: null };
   let sum = 0;
-  for (const v of sorted) sum += v;
+  for (const v of sorted) sum += v; // Infinity (a censored sample) makes the mean null, as it should
   return {
     count: n,
     p50_ms: r2(percentile(sorted, 50)),

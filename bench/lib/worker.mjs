@@ -1,8 +1,9 @@
 // Starts the Worker exactly as `npm start` runs it — `wrangler dev` (workerd + Miniflare, local D1, Queues,
-// Durable Objects), migrated, dashboard built — but on a free loopback port with its own temp state dir.
-import { spawn, spawnSync } from "node:child_process";
+// Durable Objects), migrated, dashboard built — on a free loopback port, with its own temp state dir, from a
+// frozen copy of the sources (so edits made while it runs cannot hot-reload workerd mid-measurement).
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -30,6 +31,29 @@ function childEnv() {
   };
 }
 
+/** The files `wrangler dev` builds and serves, copied as they are now; node_modules is linked, not copied. */
+function snapshotSources() {
+  const dir = mkdtempSync(join(tmpdir(), "hookrelay-bench-src-"));
+  for (const p of ["src", "migrations", "wrangler.toml", "package.json", "tsconfig.json", "worker-configuration.d.ts"]) {
+    if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(dir, p), { recursive: true });
+  }
+  mkdirSync(join(dir, "dashboard"));
+  cpSync(join(ROOT, "dashboard", "dist"), join(dir, "dashboard", "dist"), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** Which sources were measured: the commit, and how many files differed from it (uncommitted work). */
+export function sourceState() {
+  const git = (...a) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" }).trim();
+  try {
+    const dirty = git("status", "--porcelain", "--", "src", "migrations", "wrangler.toml").split("\n").filter(Boolean);
+    return { commit: git("rev-parse", "--short", "HEAD"), uncommitted_source_files: dirty.length };
+  } catch {
+    return { commit: "unknown", uncommitted_source_files: null };
+  }
+}
+
 /**
  * Runs `wrangler dev` and waits for /healthz. Returns { url, adminKey, pid, logs, stop() }.
  * `stop()` kills the whole process group (wrangler, workerd, esbuild) and removes the state dir.
@@ -41,6 +65,7 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } =
     const built = spawnSync("node", ["scripts/build-dashboard.mjs"], { cwd: ROOT, env, encoding: "utf8" });
     if (built.status !== 0) throw new Error(`dashboard build failed: ${built.stderr}\n${built.stdout}`);
   }
+  const cwd = snapshotSources();
   const port = await freePort();
   const inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
@@ -52,13 +77,14 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } =
   };
 
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
-    cwd: ROOT,
+    cwd,
     env,
     encoding: "utf8",
     timeout: 120_000,
   });
   if (migrate.status !== 0) {
     rmSync(persistDir, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
     throw new Error(`D1 migrations failed: ${migrate.stderr}\n${migrate.stdout}`);
   }
 
@@ -73,7 +99,7 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } =
   ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const startedAt = Date.now();
-  const child = spawn("wrangler", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("wrangler", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const logs = [];
   const keep = (d) => {
     logs.push(String(d));
@@ -89,6 +115,7 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } =
     killGroup(child);
     await new Promise((r) => setTimeout(r, 500));
     rmSync(persistDir, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
   };
   // Never leave a wrangler behind, whatever ends this process.
   process.once("exit", () => killGroup(child));

@@ -58,7 +58,9 @@ describe("npm run bench -- --quick", () => {
       if (r.skipped) expect(r.reason).toMatch(/\S/);
       else {
         expect(r.deliveries_arrived).toBeGreaterThan(0);
-        expectSaneLatency(r.latency);
+        // A percentile that falls on deliveries still missing at the drain limit is null (censored), never invented.
+        if (r.latency.p99_ms === null) expect(r.latency.unfinished).toBeGreaterThan(0);
+        else expectSaneLatency(r.latency);
       }
     }
     const rl = res.phases.rate_limits;

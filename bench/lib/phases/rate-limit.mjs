@@ -3,7 +3,7 @@
 import { describeAnswer } from "../http.mjs";
 import { r2 } from "../stats.mjs";
 import { payloadFor } from "./ingest.mjs";
-import { createEndpoints } from "./setup.mjs";
+import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
 export async function runRateLimits(ctx) {
   const { client, receiver, profile } = ctx;
@@ -13,8 +13,8 @@ export async function runRateLimits(ctx) {
     const owner = `bench-rl-${limit}`;
     const eventType = `bench.rl.${limit}`;
     const path = `/rl/${limit}`;
-    await createEndpoints(ctx, { owner, eventType, paths: [path], rateLimit: limit });
-    setups.push({ limit, owner, eventType, path });
+    const [id] = await createEndpoints(ctx, { owner, eventType, paths: [path], rateLimit: limit });
+    setups.push({ limit, owner, eventType, path, id });
   }
   // Enough backlog to outlast the burst and the window: limit × (window + 4 s) + burst.
   for (const s of setups) {
@@ -26,9 +26,14 @@ export async function runRateLimits(ctx) {
     }
     s.sent = total;
   }
-  // Wait until each endpoint has had its burst plus a full window of arrivals (bounded).
-  const need = (s) => s.limit + Math.ceil(s.limit * W) + 1;
-  await receiver.waitUntil(() => setups.every((s) => receiver.timesAt(s.path).length >= need(s)), (W + 20) * 1000);
+  // Wait until each endpoint's window (which starts after its initial burst) has fully passed (bounded).
+  const windowDone = (s) => {
+    const times = receiver.timesAt(s.path);
+    return times.length > s.limit && performance.now() >= times[s.limit] + W * 1000 + 200;
+  };
+  await receiver.waitUntil(() => setups.every(windowDone), (W + 20) * 1000);
+  const measuredAt = performance.now();
+  await disableEndpoints(ctx, setups.map((s) => s.id));
   return {
     window_s: W,
     limits: setups.map((s) => {
@@ -39,7 +44,7 @@ export async function runRateLimits(ctx) {
       const start = times[s.limit]; // skip the bucket's initial burst of `limit` requests
       const end = start + W * 1000;
       const inWindow = times.filter((t) => t > start && t <= end).length;
-      const windowFull = times.at(-1) >= end;
+      const windowFull = measuredAt >= end;
       const observed = inWindow / W;
       let maxInAnySecond = 0;
       for (let i = s.limit, j = s.limit; i < times.length; i++) {

@@ -29,3 +29,10 @@ export async function probeDelivery(ctx, timeoutMs) {
   if (!arrived) throw new SkipError(`delivery path not working yet: a probe event was accepted but did not reach the receiver within ${timeoutMs / 1000} s`);
   return { first_delivery_ms: Math.round(receiver.arrival("/probe", r.json.id) - t) };
 }
+
+/** Disables a scenario's endpoints once it is measured, so its leftover backlog does not load later phases. */
+export async function disableEndpoints(ctx, ids) {
+  let ok = 0;
+  for (const id of ids) if ((await ctx.client.api("POST", `/v1/endpoints/${id}/disable`)).status === 200) ok++;
+  return ok;
+}

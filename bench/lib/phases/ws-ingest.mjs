@@ -39,6 +39,11 @@ export async function runWsIngest(ctx) {
   let next = 0;
   let stopSending = false;
   let wake = null;
+  let closeInfo = null;
+  ws.on("close", (code, reason) => {
+    closeInfo = { code, reason: String(reason).slice(0, 200) };
+    wake?.();
+  });
   ws.on("message", (data) => {
     let msg;
     try {
@@ -88,7 +93,7 @@ export async function runWsIngest(ctx) {
     accepted,
     refused,
     unanswered: sentAt.size,
-    closed_early: closedEarly,
+    closed_early: closedEarly ? closeInfo ?? true : false,
     first_error: firstError,
     events_per_s: Math.round((accepted / elapsedS) * 10) / 10,
     latency: summarize(latencies),
