@@ -48,18 +48,26 @@ function PageFor({ route }: { route: Route }) {
 
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
+  // Why the user is back at sign-in, when it was not their own choice.
+  const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
 
   const signOut = () => {
     clearSession();
     setSession(null);
   };
-  const api = useMemo(() => (session ? new ApiClient(session.key, signOut) : null), [session]);
+  const refused = () => {
+    setNotice("The server no longer accepts this key (HTTP 401). Sign in again.");
+    signOut();
+  };
+  const api = useMemo(() => (session ? new ApiClient(session.key, refused) : null), [session]);
 
   if (!session || !api) {
     return (
       <SignInPage
+        notice={notice}
         onSignedIn={(s) => {
+          setNotice(null);
           saveSession(s);
           setSession(s);
         }}

@@ -402,6 +402,12 @@ describe("dashboard in Chromium", () => {
       await expect.poll(() => owner.page.locator("table").textContent(), SLOW).toContain(`${okReceiver.url}/hook`);
       expect(await owner.page.locator("table").textContent()).not.toContain("/other");
       expect(await owner.page.getByLabel("Owner", { exact: true }).inputValue()).toBe(OWNER);
+
+      // A revoked key sends the user back to sign-in, saying why.
+      expect((await worker.api("DELETE", `/v1/api-keys/${key.json.id}`)).status).toBe(204);
+      await owner.page.goto(`${worker.url}/#/events`);
+      await expect.poll(() => owner.page.getByText(/no longer accepts this key/).isVisible(), SLOW).toBe(true);
+      expect(await owner.page.evaluate(() => window.sessionStorage.getItem("hookrelay.session"))).toBeNull();
     } finally {
       await owner.context.close();
     }

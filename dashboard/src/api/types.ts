@@ -102,7 +102,10 @@ export interface Delivery {
   owner_id?: string;
   event_type?: string;
   status: DeliveryStatus;
+  /** Attempts made so far: `attempt_count` on /v1/deliveries, `attempts` (a number) inside an event. */
+  attempt_count?: number;
   attempts?: number | Attempt[];
+  last_duration_ms?: number | null;
   next_attempt_at?: string | null;
   last_status_code?: number | null;
   last_error?: string | null;

@@ -1,11 +1,10 @@
 // The Overview chart: deliveries per minute (bars drawn as one area path) with the hourly success rate as
-// a line on its own 0–100 % scale. Plain SVG, scaled by viewBox so it fits phone and desktop widths.
+// a line on its own 0–100 % scale. Plain SVG drawn at the container's measured width (phone or desktop).
 import type { DeliverySeries } from "../lib/delivery-series";
+import { useWidth } from "../lib/use-width";
 
-const W = 960;
 const H = 220;
 const PAD = { left: 40, right: 44, top: 12, bottom: 26 };
-const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 
 /** The smallest of 2, 4, 10, 20, 50, 100, 200, 500, … that holds n: each has a whole-number half for the middle line. */
@@ -18,6 +17,8 @@ function niceMax(n: number): number {
 }
 
 export function DeliveryChart({ series }: { series: DeliverySeries }) {
+  const [ref, W] = useWidth<HTMLElement>(960);
+  const PLOT_W = W - PAD.left - PAD.right;
   const points = series.perMinute;
   const first = points[0]?.at ?? 0;
   const span = points.length > 0 ? points[points.length - 1]!.at + 60_000 - first : 1;
@@ -34,12 +35,13 @@ export function DeliveryChart({ series }: { series: DeliverySeries }) {
   const ratePoints = series.perHour.filter((h) => h.rate !== null);
   const rateLine = ratePoints.map((h, i) => `${i === 0 ? "M" : "L"}${x(h.at + 1_800_000)},${yRate(h.rate!)}`).join("");
 
-  const ticks = [0, 6, 12, 18, 24].map((h) => first + (h / 24) * span);
+  // Fewer time labels where they would collide.
+  const ticks = (W < 500 ? [0, 12, 24] : [0, 6, 12, 18, 24]).map((h) => first + (h / 24) * span);
   const label = `Deliveries per minute over the last 24 hours: ${series.total} in all, peak ${series.peakPerMinute} per minute.`;
 
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} preserveAspectRatio="none">
+    <figure className="chart" ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={label}>
         {[0, 0.5, 1].map((f) => (
           <g key={f}>
             <line className="grid" x1={PAD.left} x2={W - PAD.right} y1={yRate(f)} y2={yRate(f)} />
@@ -65,8 +67,12 @@ export function DeliveryChart({ series }: { series: DeliverySeries }) {
         ))}
       </svg>
       <figcaption className="legend">
-        <span className="key key-area" aria-hidden="true" /> deliveries per minute (left scale)
-        <span className="key key-line" aria-hidden="true" /> success rate per hour (right scale)
+        <span className="legend-item">
+          <span className="key key-area" aria-hidden="true" /> deliveries per minute (left scale)
+        </span>
+        <span className="legend-item">
+          <span className="key key-line" aria-hidden="true" /> success rate per hour (right scale)
+        </span>
       </figcaption>
     </figure>
   );

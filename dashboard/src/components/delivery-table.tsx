@@ -5,7 +5,7 @@ import { href } from "../lib/router";
 import { HttpStatus, StatusBadge } from "./status-badge";
 
 function attemptCount(d: Delivery): number | undefined {
-  return Array.isArray(d.attempts) ? d.attempts.length : d.attempts;
+  return d.attempt_count ?? (Array.isArray(d.attempts) ? d.attempts.length : d.attempts);
 }
 
 /** A delivery with no attempt yet has no response to show (null would otherwise read as "no response"). */

@@ -13,7 +13,7 @@ import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { SubscriptionsPanel } from "../components/subscriptions-panel";
 import { useApp } from "../lib/app-context";
 import { endpointFormFrom, endpointPatchBody } from "../lib/endpoint-form-state";
-import { formatTime } from "../lib/format";
+import { formatTime, plural } from "../lib/format";
 import { href, navigate } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
 
@@ -78,7 +78,7 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
           {endpoint.description && <p>{endpoint.description}</p>}
           {(endpoint.consecutive_failures ?? 0) > 0 && (
             <p className="warn-text">
-              {endpoint.consecutive_failures} consecutive failed attempts
+              {plural(endpoint.consecutive_failures ?? 0, "consecutive failed attempt")}
               {endpoint.last_status_code !== undefined && (
                 <>
                   {" "}
@@ -213,8 +213,8 @@ function EndpointSettingsSummary({ endpoint }: { endpoint: Endpoint }) {
       <dt>Retry policy</dt>
       <dd>
         {r.strategy === "exponential"
-          ? `exponential, ${r.max_attempts} attempts, ${r.base_delay_s} s × ${r.multiplier} up to ${r.max_delay_s} s`
-          : `constant, ${r.max_attempts} attempts, every ${r.delay_s} s`}
+          ? `exponential, ${plural(r.max_attempts, "attempt")}, ${r.base_delay_s} s × ${r.multiplier} up to ${r.max_delay_s} s`
+          : `constant, ${plural(r.max_attempts, "attempt")}, every ${r.delay_s} s`}
         {r.jitter ? ", with jitter" : ""}
       </dd>
       <dt>Created</dt>

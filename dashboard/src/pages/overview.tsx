@@ -7,7 +7,7 @@ import { PageHeader } from "../components/page-header";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
 import { buildDeliverySeries } from "../lib/delivery-series";
-import { formatRate, formatRelative } from "../lib/format";
+import { formatRate, formatRelative, plural } from "../lib/format";
 import { fetchRecentDeliveries } from "../lib/recent-deliveries";
 import { href } from "../lib/router";
 import { useResource } from "../lib/use-resource";
@@ -102,7 +102,7 @@ function EndpointsNeedingAttention() {
                 <div className="row-meta">
                   <StatusBadge status={e.status} />
                   {e.disabled_reason && <span className="muted">{e.disabled_reason.replaceAll("_", " ")}</span>}
-                  {(e.consecutive_failures ?? 0) > 0 && <span className="muted">{e.consecutive_failures} consecutive failures</span>}
+                  {(e.consecutive_failures ?? 0) > 0 && <span className="muted">{plural(e.consecutive_failures ?? 0, "consecutive failure")}</span>}
                   {e.last_status_code !== undefined && <HttpStatus code={e.last_status_code} />}
                 </div>
               </li>

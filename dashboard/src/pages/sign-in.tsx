@@ -4,7 +4,7 @@ import { ApiError } from "../api/client";
 import { signIn, type Session } from "../api/session";
 import { ProblemView } from "../components/problem-view";
 
-export function SignInPage({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+export function SignInPage({ onSignedIn, notice }: { onSignedIn: (session: Session) => void; notice?: string | null }) {
   const [key, setKey] = useState("");
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -26,6 +26,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: Session) => v
     <main className="sign-in">
       <form className="card sign-in-card" onSubmit={submit}>
         <h1>HookRelay</h1>
+        {notice && (
+          <p className="warn-text" role="status">
+            {notice}
+          </p>
+        )}
         <p className="muted">Sign in with an API key. The admin key sees every owner; an owner key (hr_…) sees its own.</p>
         <div className="field">
           <label htmlFor="api-key">API key</label>

@@ -51,6 +51,8 @@ export function screenshotDir(name: string): string {
 
 export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
   const path = join(dir, `${name}.png`);
+  // From the top: a full-page capture of a scrolled page paints the sticky header mid-page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage: true });
   return path;
 }
