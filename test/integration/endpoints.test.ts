@@ -154,6 +154,26 @@ describe("POST /v1/endpoints", () => {
   });
 });
 
+describe("every endpoints route", () => {
+  it("refuses a missing key with 401 before touching anything", async () => {
+    const ep = await createEndpoint("ep-nokey");
+    const routes: Array<[string, string]> = [
+      ["GET", "/v1/endpoints"],
+      ["POST", "/v1/endpoints"],
+      ["GET", `/v1/endpoints/${ep.id}`],
+      ["PATCH", `/v1/endpoints/${ep.id}`],
+      ["DELETE", `/v1/endpoints/${ep.id}`],
+      ["POST", `/v1/endpoints/${ep.id}/disable`],
+      ["POST", `/v1/endpoints/${ep.id}/enable`],
+      ["POST", `/v1/endpoints/${ep.id}/rotate-secret`],
+    ];
+    for (const [method, path] of routes) {
+      expectProblem(await call(method, path, { key: null, body: method === "GET" ? undefined : { url: RECEIVER } }), 401, "unauthorized");
+    }
+    expect(await dbRow(ep.id)).toMatchObject({ status: "active", url: RECEIVER, previous_secret_enc: null });
+  });
+});
+
 describe("URL safety with ALLOW_PRIVATE_ENDPOINTS=false (the production default)", () => {
   it.each([
     ["http://example.com/hook", /https/],

@@ -101,6 +101,21 @@ describe("POST /v1/sources", () => {
   });
 });
 
+describe("every sources route", () => {
+  it("refuses a missing key with 401 before touching anything", async () => {
+    const src = await createSource({ type: "websocket", name: "nokey", owner_id: "src-nokey" });
+    for (const [method, path] of [
+      ["GET", `/v1/sources/${src.id}`],
+      ["PATCH", `/v1/sources/${src.id}`],
+      ["DELETE", `/v1/sources/${src.id}`],
+      ["POST", `/v1/sources/${src.id}/rotate-token`],
+    ] as const) {
+      expectProblem(await call(method, path, { key: null, body: method === "GET" ? undefined : { name: "changed" } }), 401, "unauthorized");
+    }
+    expect(await dbRow(src.id)).toMatchObject({ name: "nokey", token_version: 1 });
+  });
+});
+
 describe("GET /v1/sources", () => {
   it("lists newest first with a cursor, filters by type, and keeps owners apart", async () => {
     const ids = [];

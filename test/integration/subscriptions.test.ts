@@ -91,6 +91,21 @@ describe("POST /v1/subscriptions", () => {
   });
 });
 
+describe("every subscriptions route", () => {
+  it("refuses a missing key with 401 before touching anything", async () => {
+    const ep = await createEndpoint("sub-nokey");
+    const sub = (await subscribe(ep.id)).json;
+    for (const [method, path] of [
+      ["GET", `/v1/subscriptions/${sub.id}`],
+      ["PATCH", `/v1/subscriptions/${sub.id}`],
+      ["DELETE", `/v1/subscriptions/${sub.id}`],
+    ] as const) {
+      expectProblem(await call(method, path, { key: null, body: method === "GET" ? undefined : { event_types: ["*"] } }), 401, "unauthorized");
+    }
+    expect((await call("GET", `/v1/subscriptions/${sub.id}`)).json.event_types).toEqual(["order.created"]);
+  });
+});
+
 describe("GET /v1/subscriptions", () => {
   it("filters by endpoint and owner, newest first, with a cursor", async () => {
     const ep1 = await createEndpoint("sub-list");
