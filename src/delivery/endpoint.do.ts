@@ -26,10 +26,15 @@ import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
 const RUN_BUDGET_MS = 15_000;
 /**
- * Set at the start of every run: if the object dies mid-drain, this alarm brings it back. It outlasts the
- * budget plus the longest attempt timeout (30 s), so a healthy run always replaces it first.
+ * Watchdog: while a run is going, the alarm is kept armed just past the point where every attempt in
+ * flight must have ended (its timeout plus this margin). If the object dies mid-drain, that alarm brings
+ * it back soon; a healthy run always re-arms it before it fires.
  */
-const WATCHDOG_MS = RUN_BUDGET_MS + 45_000;
+const WATCHDOG_MARGIN_MS = 5_000;
+/** Before the endpoint's timeout is known: the longest timeout allowed plus the margin. */
+const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
+/** Within a run, D1 sees outcomes at least this often (and whenever a chunk of writes is ready). */
+const FLUSH_INTERVAL_MS = 1_000;
 /** Back-off for D1 or queue failures: the work stays in storage and is retried. */
 const RETRY_IO_MS = 5_000;
 const OUTBOX_CHUNK = 50;
@@ -141,7 +146,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.draining = true;
     const started = Date.now();
     try {
-      await this.ctx.storage.setAlarm(started + WATCHDOG_MS);
+      await this.ctx.storage.setAlarm(started + WATCHDOG_INITIAL_MS);
       // Flushing first lets a reloaded snapshot see this object's own latest counters in D1.
       await this.flushOutbox();
       const state = await this.loadSnapshot();
@@ -169,7 +174,13 @@ export class EndpointDO extends DurableObject<Env> {
   private async drain(endpoint: OpenedEndpoint, deadline: number): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     const claimed = new Set<string>();
+    let lastFlush = Date.now();
     for (;;) {
+      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.outboxSize() >= OUTBOX_CHUNK) {
+        // Attempts in flight keep going while D1 is written.
+        await this.flushOutbox();
+        lastFlush = Date.now();
+      }
       const now = Date.now();
       const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
       const next = stop ? undefined : this.nextDueWork(now, claimed);
@@ -185,6 +196,7 @@ export class EndpointDO extends DurableObject<Env> {
         continue;
       }
       claimed.add(next.delivery_id);
+      await this.ctx.storage.setAlarm(now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS);
       const p: Promise<void> = this.attemptOne(endpoint, next)
         .catch((err) => console.error(JSON.stringify({ level: "error", msg: "attempt failed to record", error: String(err) })))
         .finally(() => {
@@ -395,6 +407,10 @@ export class EndpointDO extends DurableObject<Env> {
       this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
     }
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n === 0;
+  }
+
+  private outboxSize(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
   }
 
   private pushOutbox(op: OutboxOp): void {
