@@ -1,0 +1,73 @@
+// End to end through a real `wrangler dev`: REST ingest → events queue → fanout consumer → EndpointDOs →
+// real receivers on 127.0.0.1, each request verified with the reference `standardwebhooks` package.
+import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startReceiver, type Receiver } from "./support/receiver";
+import { startWorker, waitFor, type RunningWorker } from "./support/worker";
+
+let worker: RunningWorker;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  worker = await startWorker();
+  for (let i = 0; i < 5; i++) receivers.push(await startReceiver());
+});
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await worker?.stop();
+});
+
+async function endpoint(owner: string, receiver: Receiver, eventTypes: string[] | null) {
+  const created = await worker.api("POST", "/v1/endpoints", { url: `${receiver.url}/hook`, owner_id: owner });
+  expect(created.status).toBe(201);
+  if (eventTypes) {
+    const sub = await worker.api("POST", "/v1/subscriptions", { endpoint_id: created.json.id, event_types: eventTypes });
+    expect(sub.status).toBe(201);
+  }
+  return created.json as { id: string; secret: string };
+}
+
+describe("delivery fanout", () => {
+  it("delivers an event to exactly the owner's 3 subscribed endpoints, each signed verifiably", async () => {
+    const [exact, prefix, star, unsubscribed, foreign] = receivers as [Receiver, Receiver, Receiver, Receiver, Receiver];
+    const subscribed = [
+      { receiver: exact, ep: await endpoint("acme", exact, ["order.created"]) },
+      { receiver: prefix, ep: await endpoint("acme", prefix, ["order.*"]) },
+      { receiver: star, ep: await endpoint("acme", star, ["*"]) },
+    ];
+    await endpoint("acme", unsubscribed, null);
+    await endpoint("globex", foreign, ["*"]);
+
+    const payload = { order_id: 42, total: "19.99", note: "ünïcode ✓" };
+    const accepted = await worker.api("POST", "/v1/events", { payload, owner_id: "acme", event_type: "order.created" });
+    expect(accepted.status).toBe(202);
+    const eventId = accepted.json.id as string;
+
+    await waitFor(async () => subscribed.every(({ receiver }) => receiver.received.length >= 1), 30_000);
+    for (const { receiver, ep } of subscribed) {
+      expect(receiver.received).toHaveLength(1);
+      const req = receiver.received[0]!;
+      expect(req.body).toBe(JSON.stringify(payload));
+      expect(req.headers["webhook-id"]).toBe(eventId);
+      expect(req.headers["hookrelay-event-type"]).toBe("order.created");
+      expect(req.headers["hookrelay-owner-id"]).toBe("acme");
+      // Throws unless the signature is valid for this endpoint's secret over these exact bytes.
+      const verified = new Webhook(ep.secret).verify(req.body, req.headers);
+      expect(verified).toEqual(payload);
+    }
+
+    // The event's deliveries settle as succeeded, one per subscribed endpoint.
+    const detail = await waitFor(async () => {
+      const res = await worker.api("GET", `/v1/events/${eventId}`);
+      return res.json?.deliveries?.length === 3 && res.json.deliveries.every((d: { status: string }) => d.status === "succeeded") ? res : null;
+    }, 30_000);
+    expect(detail.json.deliveries.map((d: { endpoint_id: string }) => d.endpoint_id).sort()).toEqual(subscribed.map((s) => s.ep.id).sort());
+    expect(detail.json.payload).toEqual(payload);
+
+    // Give any stray delivery time to show up before asserting silence.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(unsubscribed.received).toHaveLength(0);
+    expect(foreign.received).toHaveLength(0);
+    for (const { receiver } of subscribed) expect(receiver.received).toHaveLength(1);
+  });
+});
