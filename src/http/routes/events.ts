@@ -78,7 +78,7 @@ const EventDetailSchema = EventSummarySchema.extend({
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 const IdempotencyHeader = z.object({
-  "idempotency-key": z.string().optional().openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+  "idempotency-key": z.string().optional().openapi({ param: { name: "idempotency-key", in: "header" } }), // = the object key, or the generator throws
 });
 
 function presentSummary(row: EventSummary) {
