@@ -47,6 +47,8 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   ({ context, page, consoleErrors } = await openPage(browser, DESKTOP));
+  // Destructive actions ask window.confirm(); the user says yes.
+  page.on("dialog", (dialog) => void dialog.accept());
 
   routes.endpoints = await routeExists("GET", "/v1/endpoints");
   routes.subscriptions = await routeExists("GET", "/v1/subscriptions");
@@ -211,6 +213,16 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Enable" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Disable" }).isVisible(), SLOW).toBe(true);
     expect((await worker.api("GET", `/v1/endpoints/${story.failingEndpointId}`)).json.status).toBe("active");
+
+    // Rotation shows the new secret once; it is the one the API now signs with.
+    const before = (await worker.api("GET", `/v1/endpoints/${story.failingEndpointId}`)).json.secret;
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await expect.poll(() => page.getByTestId("secret-value").count(), SLOW).toBe(1);
+    const shown = await page.getByTestId("secret-value").textContent();
+    const after = (await worker.api("GET", `/v1/endpoints/${story.failingEndpointId}`)).json;
+    expect(shown).toBe(after.secret);
+    expect(shown).not.toBe(before);
+    expect(after.previous_secret_expires_at).toBeTruthy();
   });
 
   it("shows an event's payload, its successful delivery and the failing delivery's attempts, and retries it", async (ctx) => {
@@ -356,8 +368,24 @@ describe("dashboard in Chromium", () => {
     await page.getByRole("button", { name: "Create source" }).click();
     await expect.poll(() => page.getByTestId("secret-value").count(), SLOW).toBe(1);
     expect((await page.getByTestId("secret-value").textContent())!.length).toBeGreaterThan(10);
+    const firstToken = await page.getByTestId("secret-value").textContent();
     const card = page.getByRole("article", { name: "Source browser-feed" });
     expect(await card.textContent()).toMatch(new RegExp(`ws://127\\.0\\.0\\.1:${worker.port}/ingest/ws/src_`));
+    await page.getByRole("button", { name: "Done" }).click();
+
+    await card.getByRole("button", { name: "Rotate token" }).click();
+    await expect.poll(() => card.getByTestId("secret-value").count(), SLOW).toBe(1);
+    const rotated = await card.getByTestId("secret-value").textContent();
+    expect(rotated).toBeTruthy();
+    expect(rotated).not.toBe(firstToken);
+
+    await page.getByLabel("Type", { exact: true }).selectOption("sns");
+    await page.getByLabel("Name").fill("orders-topic");
+    await page.getByLabel("Default event type").fill("order.created");
+    await page.getByRole("button", { name: "Create source" }).click();
+    const sns = page.getByRole("article", { name: "Source orders-topic" });
+    await expect.poll(() => sns.textContent(), SLOW).toMatch(new RegExp(`http://127\\.0\\.0\\.1:${worker.port}/ingest/sns/src_`));
+    expect(await sns.textContent()).toContain("pending confirmation");
     await screenshot(page, SHOTS, "sources");
   });
 
@@ -380,6 +408,10 @@ describe("dashboard in Chromium", () => {
       await page.getByRole("button", { name: "Refresh" }).click();
       await expect.poll(() => page.locator("table").textContent(), { timeout: 15_000 }).toContain("test");
       await screenshot(page, SHOTS, "settings");
+
+      await page.getByRole("button", { name: "Delete" }).click();
+      await expect.poll(() => page.getByText(/No channels/).isVisible(), SLOW).toBe(true);
+      expect((await worker.api("GET", "/v1/notification-channels")).json.data).toEqual([]);
     } finally {
       await slack.close();
     }

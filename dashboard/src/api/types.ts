@@ -58,6 +58,7 @@ export interface Endpoint {
   disabled_reason: "manual" | "consecutive_failures" | "gone_410" | null;
   created_at: string;
   updated_at: string;
+  previous_secret_expires_at?: string | null;
   consecutive_failures?: number;
   failing_since?: string | null;
   last_attempt_at?: string | null;

@@ -132,6 +132,9 @@ function SigningSecretPanel({ endpoint }: { endpoint: Endpoint }) {
           </button>
         </div>
       )}
+      {endpoint.previous_secret_expires_at && !rotated && (
+        <p className="muted small">The previous secret also signs until {formatTime(endpoint.previous_secret_expires_at)}.</p>
+      )}
       <button type="button" className="button" onClick={rotate} disabled={action.pending}>
         {action.pending ? "Rotating…" : "Rotate secret"}
       </button>

@@ -7,9 +7,9 @@ import { LoadMore } from "../components/load-more";
 import { OwnerFilter } from "../components/owner-filter";
 import { PageHeader } from "../components/page-header";
 import { ProblemView } from "../components/problem-view";
-import { StatusBadge } from "../components/status-badge";
+import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
-import { formatRelative } from "../lib/format";
+import { formatRelative, plural } from "../lib/format";
 import { href } from "../lib/router";
 import { useDebounced } from "../lib/use-debounced";
 import { usePagedList } from "../lib/use-paged-list";
@@ -75,6 +75,7 @@ function EndpointTable({ rows }: { rows: Endpoint[] }) {
             <th scope="col">URL</th>
             <th scope="col">Owner</th>
             <th scope="col">Status</th>
+            <th scope="col">Last attempt</th>
             <th scope="col">Created</th>
           </tr>
         </thead>
@@ -91,11 +92,27 @@ function EndpointTable({ rows }: { rows: Endpoint[] }) {
               <td data-label="Status">
                 <StatusBadge status={e.status} />
               </td>
+              <td data-label="Last attempt">
+                <LastAttempt endpoint={e} />
+              </td>
               <td data-label="Created">{formatRelative(e.created_at)}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The endpoint's latest outcome and its failure streak, when the API reports them. */
+function LastAttempt({ endpoint }: { endpoint: Endpoint }) {
+  if (!endpoint.last_attempt_at) return <span className="muted">never</span>;
+  const failures = endpoint.consecutive_failures ?? 0;
+  return (
+    <span className="row-meta">
+      <HttpStatus code={endpoint.last_status_code} />
+      <span className="muted">{formatRelative(endpoint.last_attempt_at)}</span>
+      {failures > 0 && <span className="warn-text">{plural(failures, "failure")} in a row</span>}
+    </span>
   );
 }
