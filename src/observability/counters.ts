@@ -114,6 +114,122 @@ export function instrumentD1(db: D1Database): D1Database {
   });
 }
 
+/** Wraps a queue producer so every message written through it is counted. */
+export function instrumentQueue<T>(queue: Queue<T>): Queue<T> {
+  return new Proxy(queue, {
+    get(target, prop) {
+      if (prop === "send") {
+        return async (...args: Parameters<Queue<T>["send"]>) => {
+          await target.send(...args);
+          count("queue_messages_written");
+        };
+      }
+      if (prop === "sendBatch") {
+        return async (...args: Parameters<Queue<T>["sendBatch"]>) => {
+          await target.sendBatch(...args);
+          count("queue_messages_written", [...args[0]].length);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+const instrumentedEnvs = new WeakMap<object, object>();
+
+/**
+ * The same env with its D1 binding and queue producers counted. Cached per env object, so the wrapped DB is
+ * stable (getDb() caches drizzle per binding). Wire once where an env enters: fetch/queue/scheduled, DO constructors.
+ */
+export function instrumentEnv<E extends object>(env: E): E {
+  const cached = instrumentedEnvs.get(env);
+  if (cached) return cached as E;
+  const wrapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key === "DB") wrapped[key] = instrumentD1(value as D1Database);
+    else if (key.endsWith("_QUEUE")) wrapped[key] = instrumentQueue(value as Queue<unknown>);
+  }
+  const out = new Proxy(env, {
+    get(target, prop, receiver) {
+      return typeof prop === "string" && prop in wrapped ? wrapped[prop] : Reflect.get(target, prop, receiver);
+    },
+  });
+  instrumentedEnvs.set(env, out);
+  return out;
+}
+
+/** Counts a consumer batch: the invocation, the messages read, and each ack (a delete) and retry. */
+export function instrumentBatch<B extends MessageBatch>(batch: B): B {
+  count("worker_queue_invocations");
+  count("queue_messages_read", batch.messages.length);
+  const settled = new WeakSet<object>();
+  const settle = (m: object, acked: boolean) => {
+    if (settled.has(m)) return;
+    settled.add(m);
+    count(acked ? "queue_messages_acked" : "queue_messages_retried");
+  };
+  const messages = batch.messages.map(
+    (m) =>
+      new Proxy(m, {
+        get(target, prop) {
+          if (prop === "ack") return () => (settle(target, true), target.ack());
+          if (prop === "retry") return (...a: Parameters<Message["retry"]>) => (settle(target, false), target.retry(...a));
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+  );
+  return new Proxy(batch, {
+    get(target, prop) {
+      if (prop === "messages") return messages;
+      if (prop === "ackAll") return () => (batch.messages.forEach((m) => settle(m, true)), target.ackAll());
+      if (prop === "retryAll") return (...a: Parameters<MessageBatch["retryAll"]>) => (batch.messages.forEach((m) => settle(m, false)), target.retryAll(...a));
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * Wraps a DO's `ctx.storage.sql` so rows read/written are counted. A cursor is counted when exec() returns
+ * (writes happen there) and again after each method called on it (toArray, one, next…); rows pulled by
+ * iterating the cursor with for…of are not seen — a lower bound for such reads.
+ */
+export function instrumentSql(sql: SqlStorage): SqlStorage {
+  return new Proxy(sql, {
+    get(target, prop) {
+      if (prop === "exec") {
+        return (query: string, ...bindings: unknown[]) => {
+          const cursor = target.exec(query, ...bindings);
+          let read = 0;
+          let written = 0;
+          const settle = () => {
+            count("do_sql_rows_read", cursor.rowsRead - read);
+            count("do_sql_rows_written", cursor.rowsWritten - written);
+            read = cursor.rowsRead;
+            written = cursor.rowsWritten;
+          };
+          settle();
+          return new Proxy(cursor, {
+            get(c, p) {
+              const value = Reflect.get(c, p, c);
+              if (typeof value !== "function") return value;
+              return (...args: unknown[]) => {
+                const out = (value as (...a: unknown[]) => unknown).apply(c, args);
+                settle();
+                return out;
+              };
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 export function snapshot(): { since: string; now: string; counters: Record<CounterName, number> } {
   return {
     since: new Date(since).toISOString(),
