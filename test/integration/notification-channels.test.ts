@@ -1,5 +1,8 @@
 // /v1/notification-channels and /v1/notifications through the Worker's real fetch handler and local D1.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { createApp } from "../../src/app";
+import { ADMIN_KEY } from "./helpers";
 import { describe, expect, it } from "vitest";
 import { call, createOwnerKey, expectProblem } from "./helpers";
 
@@ -92,6 +95,32 @@ describe("/v1/notification-channels", () => {
     expectProblem(await call("POST", "/v1/notification-channels/nch_00000000000000000000000000/test"), 404, "not_found");
     expectProblem(await call("GET", "/v1/notification-channels?limit=0"), 422, "validation_failed");
     expectProblem(await call("GET", "/v1/notification-channels?cursor=%%%"), 400, "invalid_cursor");
+  });
+
+  it("applies the endpoint URL-safety rule to Slack webhooks when private targets are not allowed", async () => {
+    // The same app with ALLOW_PRIVATE_ENDPOINTS=false (as in production's wrangler.toml).
+    const strictEnv = { ...env, ALLOW_PRIVATE_ENDPOINTS: "false" } as typeof env;
+    const app = createApp();
+    const post = async (webhook_url: string) => {
+      const ctx = createExecutionContext();
+      const res = await app.fetch(
+        new Request("http://hookrelay.test/v1/notification-channels", {
+          method: "POST",
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ type: "slack", webhook_url }),
+        }),
+        strictEnv,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    for (const url of ["http://hooks.slack.com/services/x", "https://127.0.0.1/services/x", "https://169.254.169.254/latest", "https://localhost/x"]) {
+      const res = await post(url);
+      expect(res.status, url).toBe(422);
+      expect(res.json.errors[0].path).toBe("webhook_url");
+    }
+    expect((await post("https://hooks.slack.com/services/T1/B1/abc")).status).toBe(201);
   });
 
   it("paginates newest first", async () => {

@@ -161,16 +161,29 @@ describe("cron: retention", () => {
     expect(await count("SELECT count(*) AS n FROM attempts WHERE endpoint_id = 'ep_rt'")).toBe(3);
   });
 
-  it("keeps running the other steps when one fails", async () => {
-    // A broken channel config (undecryptable) must not stop retention; the notifications step survives it too.
+  it("a channel whose stored target cannot be read fails its notice with the reason, without failing the step", async () => {
     await env.DB.prepare("INSERT INTO notification_channels (id, type, owner_id, config_enc, created_at) VALUES (?, 'slack', 'rt-broken', 'garbage', ?)")
       .bind(newId("nch"), T0)
       .run();
     await insertEndpoint("rt-broken", { failures: 50, episode: 1 });
     const outcome = await runCron(env, clock(T0));
     expect(outcome.notifications?.ok).toBe(true);
-    expect(outcome.retention?.ok).toBe(true);
     const { results } = await env.DB.prepare("SELECT n.error FROM notifications n JOIN endpoints e ON e.id = n.endpoint_id WHERE e.owner_id = 'rt-broken'").all<{ error: string }>();
     expect(results[0]!.error).toMatch(/cannot read the channel/);
+  });
+
+  it("a step that throws is reported and logged, and the later steps still run", async () => {
+    let calls = 0;
+    const flakyClock = {
+      now: () => {
+        if (calls++ === 0) throw new Error("clock unavailable");
+        return T0;
+      },
+    };
+    const outcome = await runCron(env, flakyClock);
+    expect(outcome.notifications).toMatchObject({ ok: false, error: expect.stringContaining("clock unavailable") });
+    expect(outcome.batch_retry_jobs?.ok).toBe(true);
+    expect(outcome.stuck_sweep?.ok).toBe(true);
+    expect(outcome.retention?.ok).toBe(true);
   });
 });
