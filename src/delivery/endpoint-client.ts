@@ -1,5 +1,6 @@
 // How the rest of the Worker reaches an endpoint's Durable Object (one object per endpoint, named by its id).
 import type { Env } from "../env";
+import type { DeliveryWork } from "./contracts";
 
 export function endpointStub(env: Env, endpointId: string) {
   return env.ENDPOINT_DO.get(env.ENDPOINT_DO.idFromName(endpointId));
@@ -11,4 +12,25 @@ export function endpointStub(env: Env, endpointId: string) {
  */
 export async function notifyEndpointChanged(env: Env, endpointId: string): Promise<void> {
   await endpointStub(env, endpointId).configChanged();
+}
+
+/** Keeps each enqueue RPC well under the 32 MiB RPC message limit even with 256 KB payloads. */
+const ENQUEUE_RPC_BYTES = 8 * 1024 * 1024;
+
+/** Enqueues work for one endpoint in as few RPCs as the payload sizes allow (enqueue is idempotent). */
+export async function enqueueWork(env: Env, endpointId: string, work: DeliveryWork[]): Promise<void> {
+  const stub = endpointStub(env, endpointId);
+  let chunk: DeliveryWork[] = [];
+  let bytes = 0;
+  for (const w of work) {
+    const size = w.payload.length * 2 + 512;
+    if (chunk.length > 0 && bytes + size > ENQUEUE_RPC_BYTES) {
+      await stub.enqueue(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(w);
+    bytes += size;
+  }
+  if (chunk.length > 0) await stub.enqueue(chunk);
 }

@@ -4,7 +4,7 @@ import { getDb } from "../db/client";
 import { loadDeliveryWork, resetForRetryStatements } from "../db/repos/deliveries";
 import type { Env } from "../env";
 import type { DeliveryWork } from "./contracts";
-import { endpointStub } from "./endpoint-client";
+import { enqueueWork } from "./endpoint-client";
 
 export interface RetryOutcome {
   /** Deliveries reset and handed to their endpoint's object. */
@@ -36,7 +36,7 @@ export async function retryDeliveries(env: Env, deliveryIds: string[], now: numb
     list.push({ ...work, attempts_in_run: 0, manual: true });
     byEndpoint.set(work.endpoint_id, list);
   }
-  const results = await Promise.allSettled([...byEndpoint].map(([endpointId, work]) => endpointStub(env, endpointId).enqueue(work)));
+  const results = await Promise.allSettled([...byEndpoint].map(([endpointId, work]) => enqueueWork(env, endpointId, work)));
   for (const r of results) {
     if (r.status === "rejected") {
       console.error(JSON.stringify({ level: "error", msg: "manual retry: enqueue failed; the sweep will pick it up", error: String(r.reason) }));

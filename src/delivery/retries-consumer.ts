@@ -4,7 +4,7 @@ import { getDb } from "../db/client";
 import { loadDeliveryWork } from "../db/repos/deliveries";
 import type { Env } from "../env";
 import { MAX_QUEUE_DELAY_SECONDS, type DeliveryWork, type RetryQueueMessage } from "./contracts";
-import { endpointStub } from "./endpoint-client";
+import { enqueueWork } from "./endpoint-client";
 
 /** Within this much of due_at a message is delivered now rather than taking another hop. */
 const DUE_SLACK_MS = 1000;
@@ -89,7 +89,7 @@ export async function handleRetryBatch(batch: MessageBatch<unknown>, env: Env, n
   await Promise.all(
     [...byEndpoint].map(async ([endpointId, group]) => {
       try {
-        await endpointStub(env, endpointId).enqueue(group.work);
+        await enqueueWork(env, endpointId, group.work);
         for (const m of group.messages) m.ack();
       } catch (err) {
         console.error(JSON.stringify({ level: "error", msg: "retry batch: enqueue failed", endpoint_id: endpointId, error: String(err) }));

@@ -5,7 +5,7 @@ import { getDb } from "../db/client";
 import { findStuckDeliveryIds, loadDeliveryWork, touchSweptStatements } from "../db/repos/deliveries";
 import type { Env } from "../env";
 import type { DeliveryWork } from "./contracts";
-import { endpointStub } from "./endpoint-client";
+import { enqueueWork } from "./endpoint-client";
 
 /** Bounded per cron run; a larger backlog drains over the following minutes. */
 const SWEEP_LIMIT = 500;
@@ -29,7 +29,7 @@ export async function sweepStuckDeliveries(env: Env, now: number = Date.now()): 
   await Promise.all(
     [...byEndpoint].map(async ([endpointId, group]) => {
       try {
-        await endpointStub(env, endpointId).enqueue(group.work);
+        await enqueueWork(env, endpointId, group.work);
         handedBack.push(...group.ids);
       } catch (err) {
         failedEndpoints++;
