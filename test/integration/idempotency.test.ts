@@ -3,6 +3,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDEMPOTENCY_TTL_MS, type IdempotencyDO } from "../../src/ingest/idempotency.do";
 import { idempotencyStub } from "../../src/ingest/idempotency-client";
+import { accept } from "../../src/ingest/accept";
+import type { Env } from "../../src/env";
 import { testEnv } from "./fanout-helpers";
 
 const stubFor = (key: string) => idempotencyStub(testEnv, ["idem-do"], key);
@@ -51,5 +53,18 @@ describe("IdempotencyDO", () => {
     );
     expect(tables).toEqual([]);
     expect(await stub.claim(["evt_new"])).toMatchObject({ outcome: "claimed", ids: ["evt_new"] });
+  });
+
+  it("through accept(): a failed queue send releases the key, so the client's retry is accepted at once", async () => {
+    const input = { events: [{ payload: { a: 1 }, owner_id: "idem-accept", event_type: "order.created" }], batch: false, idempotencyKey: "send-fails" };
+    const failingQueue = { send: () => Promise.reject(new Error("queue down")), sendBatch: () => Promise.reject(new Error("queue down")) };
+    await expect(accept({ ...testEnv, EVENTS_QUEUE: failingQueue } as unknown as Env, input)).rejects.toThrow(/queue down/);
+
+    const started = Date.now();
+    const retried = await accept(testEnv, input);
+    expect(retried.replayed).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000); // did not wait out the failed request's lease
+    const again = await accept(testEnv, input);
+    expect(again).toEqual({ ids: retried.ids, replayed: true });
   });
 });
