@@ -1,5 +1,5 @@
 // The shell: sign-in gate, navigation, and which page the hash route shows.
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiClient } from "./api/client";
 import { clearSession, loadSession, saveSession, type Session } from "./api/session";
 import { AppContext } from "./lib/app-context";
@@ -46,6 +46,22 @@ function PageFor({ route }: { route: Route }) {
   }
 }
 
+/**
+ * After an in-app navigation, focus moves to the page content (as a full page load would reset it), so
+ * keyboard and screen-reader users start at the new page instead of on the link they left.
+ */
+function useMoveFocusOnNavigation(path: string) {
+  const ref = useRef<HTMLElement>(null);
+  // Compared with the previous path (not a "first render" flag), so effects run twice in dev stay idle.
+  const previous = useRef(path);
+  useEffect(() => {
+    if (previous.current === path) return;
+    previous.current = path;
+    ref.current?.focus();
+  }, [path]);
+  return ref;
+}
+
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
   // Why the user is back at sign-in, when it was not their own choice.
@@ -61,6 +77,7 @@ export function App() {
     signOut();
   };
   const api = useMemo(() => (session ? new ApiClient(session.key, refused) : null), [session]);
+  const mainRef = useMoveFocusOnNavigation(route.parts.join("/"));
 
   if (!session || !api) {
     return (
@@ -76,6 +93,7 @@ export function App() {
   }
 
   const current = route.parts[0] ?? "";
+  const path = route.parts.join("/");
   return (
     <AppContext.Provider value={{ api, session, signOut }}>
       <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>
@@ -105,8 +123,9 @@ export function App() {
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
-        <PageFor route={route} />
+      <main id="main" tabIndex={-1} ref={mainRef}>
+        {/* Keyed by path: another id is another page, with none of the previous one's state. */}
+        <PageFor key={path} route={route} />
       </main>
     </AppContext.Provider>
   );

@@ -2,9 +2,12 @@
 // serving the built dashboard, with real receivers on loopback. Screenshots of every page go to
 // test-artifacts/dashboard/. Tests run in order and build on each other (one worker, one story).
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withQuery } from "../../dashboard/src/api/client";
 import { buildDeliverySeries } from "../../dashboard/src/lib/delivery-series";
+import { emptyEndpointForm, endpointCreateBody, endpointFormFrom, endpointPatchBody } from "../../dashboard/src/lib/endpoint-form-state";
 import { DESKTOP, launchBrowser, openPage, PHONE, screenshot, screenshotDir } from "./support/browser";
 import { ok200, startReceiver, type Receiver } from "./support/receiver";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
@@ -36,7 +39,8 @@ const story = { okEndpointId: "", failingEndpointId: "", eventId: "" };
 
 beforeAll(async () => {
   // startWorker() builds nothing: the Worker serves dashboard/dist, so build it here.
-  const build = spawnSync("node", ["scripts/build-dashboard.mjs"], { encoding: "utf8" });
+  // vitest sets NODE_ENV=test; the dashboard must still be built as it ships.
+  const build = spawnSync("node", ["scripts/build-dashboard.mjs"], { encoding: "utf8", env: { ...process.env, NODE_ENV: "production" } });
   if (build.status !== 0) throw new Error(`dashboard build failed:\n${build.stdout}\n${build.stderr}`);
 
   worker = await startWorker();
@@ -106,6 +110,41 @@ function deliveryCard(endpointId: string) {
   return page.locator(`[data-testid="delivery"][data-endpoint-id="${endpointId}"]`);
 }
 
+describe("dashboard source", () => {
+  it("type-checks with its own tsconfig (the root tsconfig does not cover dashboard/)", () => {
+    const tsc = spawnSync("tsc", ["--noEmit", "-p", "dashboard/tsconfig.json"], { encoding: "utf8" });
+    expect(tsc.stdout + tsc.stderr).toBe("");
+    expect(tsc.status).toBe(0);
+  });
+
+  it("is built as a production bundle (React's development build must not ship)", () => {
+    const assets = readdirSync("dashboard/dist/assets").filter((f) => f.endsWith(".js"));
+    expect(assets.length).toBeGreaterThan(0);
+    for (const file of assets) expect(readFileSync(`dashboard/dist/assets/${file}`, "utf8")).not.toContain("react-devtools");
+  });
+
+  it("sends endpoint auth only when changed, and null rate limit for unlimited", () => {
+    const endpoint = {
+      id: "ep_1", url: "https://a.test/h", owner_id: "acme", description: null, secret: "whsec_x", timeout_ms: 10000,
+      rate_limit: null, auth: { type: "bearer", token: "****" }, metadata: {}, status: "active" as const, disabled_reason: null,
+      retry: { strategy: "exponential" as const, max_attempts: 8, base_delay_s: 5, multiplier: 6, max_delay_s: 36000, jitter: true },
+      created_at: "", updated_at: "",
+    };
+    const kept = endpointPatchBody(endpointFormFrom(endpoint));
+    expect(kept).not.toHaveProperty("auth");
+    expect(kept).toMatchObject({ url: "https://a.test/h", timeout_ms: 10000, rate_limit: null, retry: { strategy: "exponential", max_attempts: 8 } });
+    expect(endpointPatchBody({ ...endpointFormFrom(endpoint), auth: "none" }).auth).toBeNull();
+    const created = endpointCreateBody({ ...emptyEndpointForm("acme"), url: " https://b.test ", auth: "header", auth_header_name: "X-K", auth_header_value: "v" });
+    expect(created).toMatchObject({ url: "https://b.test", owner_id: "acme", auth: { type: "header", name: "X-K", value: "v" } });
+    expect(created).not.toHaveProperty("description");
+  });
+
+  it("drops empty filters from list queries", () => {
+    expect(withQuery("/v1/events", { owner_id: "", event_type: "a.b", cursor: undefined, limit: 5 })).toBe("/v1/events?event_type=a.b&limit=5");
+    expect(withQuery("/v1/events", { owner_id: "" })).toBe("/v1/events");
+  });
+});
+
 describe("overview chart arithmetic", () => {
   it("buckets deliveries per minute over 24 h and counts only finished ones in the success rate", () => {
     const now = Date.parse("2026-11-29T12:00:30.000Z");
@@ -150,7 +189,9 @@ describe("dashboard in Chromium", () => {
 
   it("reaches the main navigation by keyboard", async () => {
     await goto("#/");
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    // A fresh load: focus starts at the top of the document.
+    await page.reload();
+    await expect.poll(() => page.getByTestId("signed-in-as").isVisible(), SLOW).toBe(true);
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
     // brand, Overview, then Endpoints
@@ -158,6 +199,8 @@ describe("dashboard in Chromium", () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Endpoints");
     await page.keyboard.press("Enter");
     await page.waitForURL(/#\/endpoints$/);
+    // Focus moves to the new page's content, not left on the nav link.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id), SLOW).toBe("main");
   });
 
   it("shows a validation problem readably, then creates two endpoints and their subscriptions", async (ctx) => {
@@ -354,7 +397,7 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => deliveryCard(story.okEndpointId).getByTestId("attempt").count(), { timeout: 30_000 }).toBe(2);
   });
 
-  it("creates a WebSocket source and shows its URL and one-time token", async (ctx) => {
+  it("creates WebSocket and SNS sources, shows their ingest URLs, and rotates a token once-shown", async (ctx) => {
     await goto("#/sources");
     if (!routes.sources) {
       // The page must say the route is missing, not pretend there are no sources.

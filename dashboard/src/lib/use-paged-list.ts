@@ -23,9 +23,14 @@ export function usePagedList<T>(load: (cursor: string | undefined) => Promise<Pa
   const loadRef = useRef(load);
   loadRef.current = load;
 
+  const lastTick = useRef(tick);
+
   useEffect(() => {
     const mine = ++generation.current;
-    setResource((prev) => (tick > 0 && prev.state === "ready" ? prev : { state: "loading" }));
+    // Reload: keep the rows on screen while refreshing. New filters: show loading, not the old filter's rows.
+    const isReload = lastTick.current !== tick;
+    lastTick.current = tick;
+    setResource((prev) => (isReload && prev.state === "ready" ? prev : { state: "loading" }));
     setMoreError(null);
     loadRef.current(undefined).then(
       (page) => {

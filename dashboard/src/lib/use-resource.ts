@@ -26,10 +26,15 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
   const [resource, setResource] = useState<Resource<T>>({ state: "loading" });
   const [tick, setTick] = useState(0);
   const generation = useRef(0);
+  const lastTick = useRef(tick);
 
   useEffect(() => {
     const mine = ++generation.current;
-    setResource((prev) => (prev.state === "ready" && tick > 0 ? prev : { state: "loading" }));
+    // A reload keeps showing the current data while it refreshes; new deps (another id) start from loading,
+    // so one thing's data is never shown under another's name.
+    const isReload = lastTick.current !== tick;
+    lastTick.current = tick;
+    setResource((prev) => (isReload && prev.state === "ready" ? prev : { state: "loading" }));
     load().then(
       (data) => mine === generation.current && setResource({ state: "ready", data }),
       (err) => mine === generation.current && setResource((prev) => ({ state: "error", data: prev.data, error: toApiError(err) })),
