@@ -72,6 +72,11 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
     case "SubscriptionConfirmation":
       return c.json(await confirmSubscription(db, source, msg, context));
     case "UnsubscribeConfirmation":
+      // A late redelivery of an unsubscription that a newer confirmation superseded changes nothing.
+      if (source.status === "confirmed" && Date.parse(msg.Timestamp) <= source.updatedAt) {
+        log("info", { msg: "sns unsubscription older than the current subscription ignored", ...context });
+        return c.json({ ok: true, type: msg.Type, status: source.status });
+      }
       await recordUnsubscribed(db, source.id, Date.now());
       log("info", { msg: "sns subscription ended", ...context });
       return c.json({ ok: true, type: msg.Type, status: "unsubscribed" });
