@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newId } from "../../src/domain/ids";
 import { runCron } from "../../src/notify/cron";
+import { pruneOlderThan } from "../../src/notify/retention";
 import { MAX_NOTIFICATION_TRIES } from "../../src/notify/notifier";
 import { call, createOwnerKey } from "./helpers";
 
@@ -159,6 +160,22 @@ describe("cron: retention", () => {
     expect(await count("SELECT count(*) AS n FROM events WHERE owner_id = 'rt' AND event_type = 'rt.new'")).toBe(3);
     expect(await count("SELECT count(*) AS n FROM deliveries WHERE owner_id = 'rt'")).toBe(3);
     expect(await count("SELECT count(*) AS n FROM attempts WHERE endpoint_id = 'ep_rt'")).toBe(3);
+  });
+
+  it("prunes in bounded chunks and reports when more is left for the next run", async () => {
+    const at = T0 - 40 * 86_400_000;
+    const stmts = Array.from({ length: 150 }, (_, i) =>
+      env.DB.prepare("INSERT INTO events (id, owner_id, event_type, payload, payload_size, accepted_at, created_at) VALUES (?, 'rt-chunk', 'x', '{}', 2, ?, ?)").bind(
+        newId("evt", at + i),
+        at + i,
+        at + i,
+      ),
+    );
+    await env.DB.batch(stmts);
+    const cutoff = T0 - 30 * 86_400_000;
+    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 100, more: true });
+    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 50, more: false });
+    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 0, more: false });
   });
 
   it("a channel whose stored target cannot be read fails its notice with the reason, without failing the step", async () => {
