@@ -123,98 +123,131 @@ async function routeSlices(db: Db, messages: { index: number; body: SliceMessage
   return out;
 }
 
-export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
-  const db = getDb(env.DB);
-  const now = Date.now();
-  const retry = new Set<number>();
-  const eventMessages: { index: number; body: EventMessage }[] = [];
-  const sliceMessages: { index: number; body: SliceMessage }[] = [];
+interface SortedBatch {
+  events: { index: number; body: EventMessage }[];
+  slices: { index: number; body: SliceMessage }[];
+  /** Messages to retry whatever happens (malformed, payload not readable, slices not sent, handoff failed). */
+  retry: Set<number>;
+}
+
+function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
+  const sorted: SortedBatch = { events: [], slices: [], retry: new Set() };
   batch.messages.forEach((message, index) => {
-    if (isEventMessage(message.body)) eventMessages.push({ index, body: message.body });
-    else if (isSliceMessage(message.body)) sliceMessages.push({ index, body: message.body });
+    if (isEventMessage(message.body)) sorted.events.push({ index, body: message.body });
+    else if (isSliceMessage(message.body)) sorted.slices.push({ index, body: message.body });
     else {
+      // Retried, never dropped: after max_retries it lands in the dead-letter queue, visible and redrivable.
       log("malformed events-queue message", { message_id: message.id });
-      retry.add(index);
+      sorted.retry.add(index);
     }
   });
+  return sorted;
+}
 
-  const fresh = await routeNewEvents(db, eventMessages, retry);
-  const slices = await routeSlices(db, sliceMessages);
-  const all = [...fresh, ...slices];
+/** A delivery planned for this invocation, with what is needed to hand it over. */
+interface PlannedDelivery {
+  message: number;
+  row: NewDelivery;
+  payload: string;
+}
 
-  const byEventAndEndpoint = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
-  const candidates: FanoutCandidate[] = all.map((event) => {
-    for (const target of event.targets) byEventAndEndpoint.set(`${event.id}\u0000${target.endpointId}`, { event, target });
+async function planDeliveries(events: FanoutEvent[], limits: FanoutLimits) {
+  const targets = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
+  const key = (eventId: string, endpointId: string) => `${eventId}\u0000${endpointId}`;
+  const candidates: FanoutCandidate[] = events.map((event) => {
+    for (const target of event.targets) targets.set(key(event.id, target.endpointId), { event, target });
     return { message: event.message, eventId: event.id, endpointIds: event.targets.map((t) => t.endpointId) };
   });
   const plan = planFanout(candidates, limits);
-
-  const newDeliveries: NewDelivery[] = await Promise.all(
-    plan.now.map(async ({ eventId, endpointId }) => {
-      const { event, target } = byEventAndEndpoint.get(`${eventId}\u0000${endpointId}`)!;
+  const now: PlannedDelivery[] = await Promise.all(
+    plan.now.map(async ({ message, eventId, endpointId }) => {
+      const { event, target } = targets.get(key(eventId, endpointId))!;
       return {
-        id: await derivedId("dlv", eventId, endpointId),
-        eventId,
-        endpointId,
-        ownerId: event.ownerId,
-        eventType: event.eventType,
-        status: target.status === "active" ? "pending" : "held",
-        eventAcceptedAt: event.acceptedAt,
-      } satisfies NewDelivery;
+        message,
+        payload: event.payload,
+        row: {
+          // Derived from (event, endpoint): a re-run computes the same id and INSERT OR IGNORE keeps one row.
+          id: await derivedId("dlv", eventId, endpointId),
+          eventId,
+          endpointId,
+          ownerId: event.ownerId,
+          eventType: event.eventType,
+          status: target.status === "active" ? "pending" : "held",
+          eventAcceptedAt: event.acceptedAt,
+        },
+      };
     }),
   );
+  return { now, later: plan.later };
+}
 
-  // One D1 batch (one transaction): events, deliveries, then a read-back of every planned delivery's state,
-  // so a re-run only hands over deliveries still pending and with their true attempt counts.
-  const eventRows = fresh.map((e) => e.row!);
-  const writes = [...insertEventsIgnoringDuplicates(db, eventRows, now), ...insertDeliveriesIgnoringDuplicates(db, newDeliveries, now)];
-  const reads = selectDeliveryProgress(db, newDeliveries.map((d) => d.id));
-  const byReference = eventMessages.filter((m) => m.body.payload === null && !retry.has(m.index)).map((m) => m.body.id);
+/**
+ * One D1 batch (one transaction): new events, planned deliveries, the cleanup of payloads that travelled by
+ * reference, and a read-back of every planned delivery's state — so a re-run hands over only deliveries
+ * that are still pending, with their true attempt counts.
+ */
+async function storeBatch(db: Db, events: NewEventRow[], planned: PlannedDelivery[], byReference: string[], now: number) {
+  const writes = [...insertEventsIgnoringDuplicates(db, events, now), ...insertDeliveriesIgnoringDuplicates(db, planned.map((p) => p.row), now)];
+  const reads = selectDeliveryProgress(db, planned.map((p) => p.row.id));
   const cleanup = byReference.length > 0 ? [deleteLargePayloadsStatement(db, byReference)] : [];
   const statements = [...writes, ...reads, ...cleanup];
   const progress = new Map<string, DeliveryProgress>();
-  if (statements.length > 0) {
-    const results = (await db.batch(statements as [(typeof statements)[number], ...typeof statements])) as unknown[];
-    for (const rows of results.slice(writes.length, writes.length + reads.length) as DeliveryProgress[][]) {
-      for (const row of rows) progress.set(row.id, row);
-    }
+  if (statements.length === 0) return progress;
+  const results = (await db.batch(statements as [(typeof statements)[number], ...typeof statements])) as unknown[];
+  for (const rows of results.slice(writes.length, writes.length + reads.length) as DeliveryProgress[][]) {
+    for (const row of rows) progress.set(row.id, row);
   }
+  return progress;
+}
 
-  // Split-off parts of large fanouts go back to the queue before this batch is acked.
-  const sliceFailed = await sendSlices(env, plan.later);
-  for (const message of sliceFailed) retry.add(message);
-
+/** Groups pending deliveries by endpoint (one RPC each) and records which messages depend on which endpoint. */
+function collectWork(planned: PlannedDelivery[], progress: Map<string, DeliveryProgress>) {
   const workByEndpoint = new Map<string, DeliveryWork[]>();
   const endpointsOfMessage = new Map<number, Set<string>>();
-  newDeliveries.forEach((delivery, i) => {
-    const state = progress.get(delivery.id);
+  for (const { message, row, payload } of planned) {
+    const state = progress.get(row.id);
     // Held deliveries are never attempted; settled or retrying ones already belong to their EndpointDO.
-    if (state?.status !== "pending") return;
-    const { event } = byEventAndEndpoint.get(`${delivery.eventId}\u0000${delivery.endpointId}`)!;
-    const work: DeliveryWork = {
-      delivery_id: delivery.id,
-      event_id: delivery.eventId,
-      endpoint_id: delivery.endpointId,
-      owner_id: delivery.ownerId,
-      event_type: delivery.eventType,
-      payload: event.payload,
-      accepted_at: delivery.eventAcceptedAt,
+    if (state?.status !== "pending") continue;
+    const list = workByEndpoint.get(row.endpointId) ?? [];
+    list.push({
+      delivery_id: row.id,
+      event_id: row.eventId,
+      endpoint_id: row.endpointId,
+      owner_id: row.ownerId,
+      event_type: row.eventType,
+      payload,
+      accepted_at: row.eventAcceptedAt,
       attempts: state.attempts,
       attempts_in_run: state.attemptsInRun,
-    };
-    const list = workByEndpoint.get(delivery.endpointId) ?? [];
-    list.push(work);
-    workByEndpoint.set(delivery.endpointId, list);
-    const message = plan.now[i]!.message;
-    const set = endpointsOfMessage.get(message) ?? new Set<string>();
-    set.add(delivery.endpointId);
-    endpointsOfMessage.set(message, set);
-  });
+    });
+    workByEndpoint.set(row.endpointId, list);
+    const endpoints = endpointsOfMessage.get(message) ?? new Set<string>();
+    endpoints.add(row.endpointId);
+    endpointsOfMessage.set(message, endpoints);
+  }
+  return { workByEndpoint, endpointsOfMessage };
+}
 
+export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
+  const db = getDb(env.DB);
+  const now = Date.now();
+  const sorted = sortMessages(batch);
+  const fresh = await routeNewEvents(db, sorted.events, sorted.retry);
+  const slices = await routeSlices(db, sorted.slices);
+  const planned = await planDeliveries([...fresh, ...slices], limits);
+
+  const byReference = sorted.events.filter((m) => m.body.payload === null && !sorted.retry.has(m.index)).map((m) => m.body.id);
+  // A failure here throws before any ack: the platform redelivers the whole batch, and every write is idempotent.
+  const progress = await storeBatch(db, fresh.map((e) => e.row!), planned.now, byReference, now);
+
+  // Split-off parts of large fanouts go back to the queue before their message is acked.
+  for (const message of await sendSlices(env, planned.later)) sorted.retry.add(message);
+
+  const { workByEndpoint, endpointsOfMessage } = collectWork(planned.now, progress);
   const failedEndpoints = await handOver(env, workByEndpoint);
   batch.messages.forEach((message, index) => {
     const dependsOnFailed = [...(endpointsOfMessage.get(index) ?? [])].some((id) => failedEndpoints.has(id));
-    if (retry.has(index) || dependsOnFailed) message.retry();
+    if (sorted.retry.has(index) || dependsOnFailed) message.retry();
     else message.ack();
   });
 }
