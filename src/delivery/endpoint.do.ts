@@ -164,6 +164,11 @@ export class EndpointDO extends DurableObject<Env> {
       }
       await this.flushOutbox();
       this.sql.exec("DELETE FROM history WHERE updated_at < ?", started - HISTORY_KEEP_MS);
+    } catch (err) {
+      // E.g. secrets that cannot be decrypted (ENCRYPTION_KEY missing or rotated away): the work stays
+      // queued, and the next run waits RETRY_IO_MS instead of spinning.
+      console.error(JSON.stringify({ level: "error", msg: "endpoint run failed", endpoint_id: this.getMeta("endpoint_id"), error: String(err) }));
+      this.setMeta("flush_failed_at", String(Date.now()));
     } finally {
       this.draining = false;
       await this.scheduleNext();
@@ -506,7 +511,8 @@ export class EndpointDO extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    await this.ctx.storage.setAlarm(Math.max(now, Math.min(...candidates)));
+    // After a D1, queue or config failure, nothing runs again before the back-off has passed.
+    await this.ctx.storage.setAlarm(Math.max(now, ioRetryAt, Math.min(...candidates)));
   }
 
   // --- Storage helpers ---------------------------------------------------------------------------------

@@ -3,12 +3,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
 import { sweepStuckDeliveries } from "../../src/delivery/stuck-sweep";
-import { deliveries } from "../../src/db/schema";
+import { deliveries, endpoints } from "../../src/db/schema";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { call } from "./helpers";
 import {
   attemptRows,
   db,
+  deliveryRow,
   received,
   receiverUrl,
   script,
@@ -145,5 +147,36 @@ describe("retries", () => {
     // Burst of 2, then 2 per second: the 5th request cannot go out before ~1.5 s.
     expect(reqs[4]!.at - started).toBeGreaterThanOrEqual(1400);
     for (const w of works) expect((await attemptRows(w.delivery_id)).length).toBe(1);
+  });
+
+  it("a retry releases a held delivery once its endpoint is active again", async () => {
+    const key = uniqueKey("release");
+    const ep = await seedEndpoint({ url: receiverUrl(key), status: "disabled" });
+    const work = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([work]);
+    await waitForStatus(work.delivery_id, "held");
+    expect(await received(key)).toHaveLength(0);
+    // Re-enabled (as POST /v1/endpoints/{id}/enable does: D1 row, then configChanged).
+    await db.update(endpoints).set({ status: "active" }).where(eq(endpoints.id, ep.id));
+    await endpointStub(env, ep.id).configChanged();
+    expect((await call("POST", `/v1/deliveries/${work.delivery_id}/retry`)).status).toBe(202);
+    const row = await waitForStatus(work.delivery_id, "succeeded");
+    expect(row.attempts).toBe(1);
+    expect(await received(key)).toHaveLength(1);
+  });
+
+  it("work for an endpoint whose secret cannot be decrypted stays queued and the object backs off", async () => {
+    const key = uniqueKey("nokey");
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    await db.update(endpoints).set({ secretEnc: "enc:v1:00000000:AAAA:AAAA" }).where(eq(endpoints.id, ep.id));
+    const work = await seedDelivery(ep);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue([work]);
+    await runDurableObjectAlarm(stub);
+    const state = await stub.inspect();
+    expect(state.work).toBe(1);
+    expect(state.nextAlarm).toBeGreaterThan(Date.now() + 3000);
+    expect((await deliveryRow(work.delivery_id))!.status).toBe("pending");
+    expect(await received(key)).toHaveLength(0);
   });
 });
