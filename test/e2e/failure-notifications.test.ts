@@ -192,6 +192,24 @@ describe("failing endpoint notifications", () => {
     expect([...byId.keys()].sort()).toEqual([...eventIds].sort());
     expect([...byId.values()].every((n) => n === 1)).toBe(true);
   });
+
+  it("a new failure episode after the fix is warned about again, once", async () => {
+    hookAnswers.set(ep.path, 500);
+    await sendEvent(OWNER, 5);
+    await waitFor(async () => (await deliveriesOf(ep.id, "failed")).length === 1, 30_000);
+    await worker.runCron();
+    await worker.runCron();
+    await waitFor(async () => (await emailsTo(EMAIL)).length >= 3, 15_000);
+    const emails = await emailsTo(EMAIL);
+    expect(emails.map((e) => e.subject)).toEqual([
+      expect.stringContaining("is failing"),
+      expect.stringContaining("was disabled"),
+      expect.stringContaining("is failing"),
+    ]);
+    expect(slackMessagesAt(SLACK_PATH)).toHaveLength(3);
+    const warnings = (await api("GET", `/v1/notifications?endpoint_id=${ep.id}&kind=endpoint.failing`)).data;
+    expect(warnings.map((n: any) => n.episode).sort()).toEqual([1, 1, 2, 2]);
+  });
 });
 
 describe("410 Gone and a failing Slack channel", () => {
