@@ -351,6 +351,7 @@ export class EndpointDO extends DurableObject<Env> {
     } catch (err) {
       // Stays in retry_send: the next run sends it again (scheduleNext arms an alarm for it).
       console.error(JSON.stringify({ level: "error", msg: "retry send failed", delivery_id: msg.delivery_id, error: String(err) }));
+      this.setMeta("flush_failed_at", String(Date.now()));
       return;
     }
     // Guarded by state and attempts: a manual retry may have re-queued the row meanwhile.
