@@ -76,4 +76,22 @@ describe("Slack channels", () => {
     expect(message.text).toContain("410 Gone");
     expect(JSON.stringify(message.blocks)).toContain(`http://hookrelay.test/#/endpoints/${endpointId}`);
   });
+
+  it("when both are owed in one run, the warning goes out before the disable notice", async () => {
+    const path = uniqueKey("slack-order");
+    const key = await createOwnerKey("sl-order");
+    await slackChannel(key, path);
+    await env.DB.prepare(
+      `INSERT INTO endpoints (id, owner_id, url, secret_enc, timeout_ms, retry, status, disabled_reason, consecutive_failures,
+         failing_since, failure_episode, last_status_code, last_error, created_at, updated_at)
+       VALUES (?, 'sl-order', 'https://receiver.example.test/hook', 'enc:v1:x:y:z', 10000, '{}', 'disabled', 'consecutive_failures', 20, ?, 1, 503, 'HTTP 503', ?, ?)`,
+    )
+      .bind(newId("ep"), T0, T0, T0)
+      .run();
+    await runCron(env, { now: () => T0 });
+    const texts = (await received(path)).map((r) => JSON.parse(r.body).text as string);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain("is failing (20 consecutive failures)");
+    expect(texts[1]).toContain("was disabled after 20 consecutive failures");
+  });
 });
