@@ -26,7 +26,7 @@ let page: Page;
 let consoleErrors: string[];
 
 /** Which API areas this server has: the API is built in stages and the dashboard is built against all of it. */
-const routes = { endpoints: false, subscriptions: false, events: false, deliveries: false, sources: false, channels: false };
+const routes = { endpoints: false, subscriptions: false, events: false, deliveries: false, sources: false, channels: false, stats: false };
 
 /** A route is missing when the app's not-found handler answers (404 "No route for …"), not a 404 for an unknown id. */
 async function routeExists(method: string, path: string, body?: unknown): Promise<boolean> {
@@ -60,6 +60,7 @@ beforeAll(async () => {
   routes.deliveries = await routeExists("GET", "/v1/deliveries");
   routes.sources = await routeExists("GET", "/v1/sources");
   routes.channels = await routeExists("GET", "/v1/notification-channels");
+  routes.stats = await routeExists("GET", "/v1/endpoints/ep_00000000000000000000000000/stats");
   console.log("dashboard e2e: routes present", routes);
 });
 
@@ -383,6 +384,15 @@ describe("dashboard in Chromium", () => {
     await waitFor(async () => (await worker.api("GET", `/v1/deliveries/${failed.id}`)).json?.status === "succeeded", 30_000);
     await page.getByRole("button", { name: "Refresh" }).last().click();
     await expect.poll(() => page.getByRole("region", { name: "Recent deliveries" }).textContent(), SLOW).not.toContain("failed");
+
+    // Per-endpoint stats: shown when the server has the route, else its problem is shown (not blank, not zeros).
+    const stats = page.getByRole("region", { name: "Last 24 hours" });
+    if (routes.stats) {
+      await expect.poll(() => stats.textContent(), SLOW).toContain("Success rate");
+      expect(await stats.getByRole("alert").count()).toBe(0);
+    } else {
+      await expect.poll(() => stats.getByRole("alert").textContent(), SLOW).toContain(`No route for GET /v1/endpoints/${story.failingEndpointId}/stats`);
+    }
     await screenshot(page, SHOTS, "endpoint-detail");
   });
 
@@ -457,6 +467,43 @@ describe("dashboard in Chromium", () => {
       expect((await worker.api("GET", "/v1/notification-channels")).json.data).toEqual([]);
     } finally {
       await slack.close();
+    }
+  });
+
+  it("fits every page into a 390 px phone screen", async (ctx) => {
+    if (!story.failingEndpointId) ctx.skip("needs the endpoints created above");
+    const phone = await openPage(browser, PHONE);
+    try {
+      await phone.page.goto(`${worker.url}/`);
+      await phone.page.getByLabel("API key").fill(worker.adminKey);
+      await phone.page.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(() => phone.page.getByTestId("signed-in-as").count(), SLOW).toBe(1);
+      const pages: [string, string][] = [
+        ["#/endpoints", "endpoints"],
+        [`#/endpoints/${story.failingEndpointId}`, "endpoint-detail"],
+        ["#/events", "events"],
+        ["#/sources", "sources"],
+        ["#/settings", "settings"],
+      ];
+      for (const [hash, name] of pages) {
+        await phone.page.goto(`${worker.url}/${hash}`);
+        await expect.poll(() => phone.page.locator(".loading").count(), SLOW).toBe(0);
+        // Elements sticking out past the screen edge (outside any scroll box): named, so a failure says what.
+        const overflowing = await phone.page.evaluate(() =>
+          [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+            .filter((el) => {
+              for (let p = el.parentElement; p; p = p.parentElement) if (/(auto|scroll|hidden)/.test(getComputedStyle(p).overflowX)) return false;
+              return true;
+            })
+            .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? "").slice(0, 40)}"`),
+        );
+        const scrollWidth = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+        expect({ page: name, overflowing, scrollWidth }).toEqual({ page: name, overflowing: [], scrollWidth: PHONE.width });
+        await screenshot(phone.page, SHOTS, `${name}-390`);
+      }
+    } finally {
+      await phone.context.close();
     }
   });
 
