@@ -69,12 +69,16 @@ export function renderMarkdown(res) {
   else {
     const top = m.reached_top_step ? " (highest step tried: the real maximum is higher)" : "";
     const fail = m.steps.find((s) => !s.sustained);
+    const best = m.steps.find((s) => s.sustained && s.offered_deliveries_per_s === m.max_sustained_deliveries_per_s);
     row(
       `Max sustained deliveries/s (${m.fanout}-endpoint fanout)`,
       m.max_sustained_deliveries_per_s === null ? "none sustained" : `**${fmt(m.max_sustained_deliveries_per_s)}/s**`,
       vs(m.max_sustained_deliveries_per_s),
       `steps of ${m.step_s} s: ${m.steps.map((s) => `${s.offered_deliveries_per_s}${s.sustained ? "✓" : "✗"}`).join(" ")}${top}` +
-        (fail ? `; at ${fail.offered_deliveries_per_s}/s: ${fail.limited_by}, ${Math.round(fail.arrived_share_after_grace * 100)}% arrived within ${m.grace_s} s` : ""),
+        (best ? `; at ${fmt(best.offered_deliveries_per_s)}/s: ${lat(best.latency)}` : "") +
+        (fail
+          ? `; at ${fail.offered_deliveries_per_s}/s: ${fail.limited_by} — ${Math.round(fail.arrived_share_after_grace * 100)}% arrived within ${m.grace_s} s, p50 ${ms(fail.latency_first_quarter_p50_ms)} → ${fail.latency_last_quarter_p50_ms === null ? "n/a" : ms(fail.latency_last_quarter_p50_ms)} from the first to the last quarter of sends`
+          : ""),
     );
   }
   const rl = res.phases.rate_limits;
