@@ -31,6 +31,7 @@ const RUN_BUDGET_MS = 15_000;
  * it back soon; a healthy run always re-arms it before it fires.
  */
 const WATCHDOG_MARGIN_MS = 5_000;
+const WATCHDOG_HEADROOM_MS = 5_000;
 /** Before the endpoint's timeout is known: the longest timeout allowed plus the margin. */
 const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
 /** Within a run, D1 sees outcomes at least this often (and whenever a chunk of writes is ready). */
@@ -180,6 +181,7 @@ export class EndpointDO extends DurableObject<Env> {
     const inFlight = new Set<Promise<void>>();
     const claimed = new Set<string>();
     let lastFlush = Date.now();
+    let watchdogAt = 0;
     for (;;) {
       if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.outboxSize() >= OUTBOX_CHUNK) {
         // Attempts in flight keep going while D1 is written.
@@ -201,7 +203,11 @@ export class EndpointDO extends DurableObject<Env> {
         continue;
       }
       claimed.add(next.delivery_id);
-      await this.ctx.storage.setAlarm(now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS);
+      if (now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS > watchdogAt) {
+        // Re-armed with headroom so a busy drain writes the alarm every few seconds, not per attempt.
+        watchdogAt = now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS;
+        await this.ctx.storage.setAlarm(watchdogAt);
+      }
       const p: Promise<void> = this.attemptOne(endpoint, next)
         .catch((err) => console.error(JSON.stringify({ level: "error", msg: "attempt failed to record", error: String(err) })))
         .finally(() => {

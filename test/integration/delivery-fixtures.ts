@@ -138,6 +138,28 @@ export async function seedDelivery(
   };
 }
 
+/** Many deliveries at once (rows written in D1 batches), for throughput measurements. */
+export async function seedDeliveries(endpoint: { id: string; ownerId: string }, count: number): Promise<DeliveryWork[]> {
+  const works: DeliveryWork[] = [];
+  const statements = [];
+  for (let i = 0; i < count; i++) {
+    const now = Date.now();
+    const eventId = newId("evt", now);
+    const deliveryId = await derivedId("dlv", eventId, endpoint.id);
+    const body = JSON.stringify({ seq: i });
+    statements.push(
+      db.insert(events).values({ id: eventId, ownerId: endpoint.ownerId, eventType: "bench.test", payload: body, payloadSize: body.length, sourceId: null, idempotencyKey: null, acceptedAt: now, createdAt: now }),
+      db.insert(deliveries).values({ id: deliveryId, eventId, endpointId: endpoint.id, ownerId: endpoint.ownerId, eventType: "bench.test", status: "pending", eventAcceptedAt: now, createdAt: now, updatedAt: now }),
+    );
+    works.push({ delivery_id: deliveryId, event_id: eventId, endpoint_id: endpoint.id, owner_id: endpoint.ownerId, event_type: "bench.test", payload: body, accepted_at: now, attempts: 0, attempts_in_run: 0 });
+  }
+  for (let i = 0; i < statements.length; i += 100) {
+    const chunk = statements.slice(i, i + 100);
+    await db.batch(chunk as [(typeof chunk)[number], ...(typeof chunk)[number][]]);
+  }
+  return works;
+}
+
 export async function deliveryRow(id: string) {
   return db.select().from(deliveries).where(eq(deliveries.id, id)).get();
 }
