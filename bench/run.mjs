@@ -183,6 +183,9 @@ try {
   await worker?.stop();
 }
 results.machine.loadavg_end = os.loadavg();
+const harnessCpu = process.cpuUsage();
+// The load generator and receiver share the cores with workerd: say how much CPU they took.
+results.harness_cpu_s = Math.round(((harnessCpu.user + harnessCpu.system) / 1e6) * 10) / 10;
 results.duration_s = Math.round((Date.now() - t0) / 100) / 10;
 
 mkdirSync(outDir, { recursive: true });
