@@ -1,8 +1,8 @@
 // IngestSocket: holds WebSocket ingest connections of one source shard through the Hibernation API and
 // turns each text frame into one accept() call, answered by exactly one ack or nack on the same socket.
 //
-// Flow control: at most MAX_IN_FLIGHT_PER_SOCKET frames of one connection (and MAX_IN_FLIGHT_PER_OBJECT
-// over all its connections) may be waiting for accept() at once. A frame beyond that is not buffered: it
+// Flow control: at most WS_MAX_IN_FLIGHT (default 32) frames of one connection, and MAX_IN_FLIGHT_PER_OBJECT
+// over all its connections, may be waiting for accept() at once. A frame beyond that is not buffered: it
 // is nacked at once with code "rate_limited" and the producer resends it after acks come back.
 // Keepalive: a text frame exactly "ping" is answered "pong" by the runtime without waking the object.
 import { DurableObject } from "cloudflare:workers";
@@ -11,9 +11,8 @@ import { loadConfig } from "../config";
 import { AppError, problemResponse } from "../http/errors";
 import { accept } from "./accept";
 import { ack, nack, parseFrame, type Ref, type Reply } from "./ws-frames";
-import { CLOSE_REVOKED, HANDOFF_HEADERS, sourceTag, tokenVersionTag } from "./ws-sockets";
+import { CLOSE_REVOKED, HANDOFF_HEADERS, maxInFlightPerSocket, sourceTag, tokenVersionTag } from "./ws-sockets";
 
-export const MAX_IN_FLIGHT_PER_SOCKET = 32;
 export const MAX_IN_FLIGHT_PER_OBJECT = 512;
 
 /** What each socket carries across hibernation. */
@@ -79,14 +78,15 @@ export class IngestSocket extends DurableObject<Env> {
     if (parsed.kind === "nack") return this.reply(ws, parsed.reply);
 
     const mine = this.inFlight.get(conn.connId) ?? 0;
-    if (mine >= MAX_IN_FLIGHT_PER_SOCKET || this.inFlightTotal >= MAX_IN_FLIGHT_PER_OBJECT) {
+    const perSocket = maxInFlightPerSocket(this.env);
+    if (mine >= perSocket || this.inFlightTotal >= MAX_IN_FLIGHT_PER_OBJECT) {
       return this.reply(
         ws,
         nack(
           parsed.ref,
           "rate_limited",
-          mine >= MAX_IN_FLIGHT_PER_SOCKET
-            ? `Too many frames in flight: at most ${MAX_IN_FLIGHT_PER_SOCKET} unanswered frames per connection. Resend after acks arrive.`
+          mine >= perSocket
+            ? `Too many frames in flight: at most ${perSocket} unanswered frames per connection. Resend after acks arrive.`
             : "This ingest object is saturated. Resend after acks arrive.",
         ),
       );

@@ -11,6 +11,15 @@ import type { Env } from "../env";
  */
 export const WS_SHARDS = 8;
 
+/** Unanswered frames allowed per connection unless the plain var WS_MAX_IN_FLIGHT (1..1024) says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT_PER_SOCKET = 32;
+
+export function maxInFlightPerSocket(env: Env): number {
+  // Not in wrangler.toml on purpose: a tuning knob (and a test hook) whose default suits every deployment.
+  const n = Number((env as unknown as Record<string, unknown>).WS_MAX_IN_FLIGHT);
+  return Number.isInteger(n) && n >= 1 && n <= 1024 ? n : DEFAULT_MAX_IN_FLIGHT_PER_SOCKET;
+}
+
 /** Close code sent when the server ends a connection because its credentials were revoked. */
 export const CLOSE_REVOKED = 4001;
 
