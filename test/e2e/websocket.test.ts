@@ -180,6 +180,17 @@ function logTail(conn: Conn): string {
   return conn.worker.logs.join("").split("\n").slice(-15).join("\n");
 }
 
+/** When acks stop coming: is REST ingest (the same accept()) stuck too, and has the events consumer run? */
+async function diagnoseStall(w: RunningWorker, err: unknown): Promise<never> {
+  const t0 = Date.now();
+  const rest = await Promise.race([
+    w.api("POST", "/v1/events", { payload: { probe: true }, owner_id: "probe", event_type: "probe" }).then((r) => String(r.status)),
+    new Promise<string>((r) => setTimeout(() => r("no answer"), 5000)),
+  ]);
+  const batches = w.logs.join("").split("QUEUE hookrelay-events").length - 1;
+  throw new Error(`${String(err)}\n  probe: POST /v1/events -> ${rest} after ${Date.now() - t0} ms; events-queue batches logged so far: ${batches}`);
+}
+
 interface StreamResult {
   ids: string[];
   rateLimited: number;
@@ -362,7 +373,7 @@ describe("WebSocket source: throughput and delivery", () => {
     const source = await createWsSource("ws-one");
     await subscribeReceiver(source.ownerId, ["ws.test.*"]);
     const conn = await connect(source);
-    const result = await streamEvents(conn, "one", 1000);
+    const result = await streamEvents(conn, "one", 1000).catch((err) => diagnoseStall(worker, err));
     const ids = new Set(result.ids);
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(id).toMatch(/^evt_/);
@@ -398,7 +409,7 @@ describe("WebSocket source: throughput and delivery", () => {
     await subscribeReceiver(source.ownerId, ["*"]);
     const conns = await Promise.all(Array.from({ length: 20 }, () => connect(source)));
     const start = Date.now();
-    const results = await Promise.all(conns.map((c, n) => streamEvents(c, `c${n}`, 100)));
+    const results = await Promise.all(conns.map((c, n) => streamEvents(c, `c${n}`, 100))).catch((err) => diagnoseStall(worker, err));
     const end = Math.max(...results.map((r) => r.lastAckAt));
     const ids = new Set(results.flatMap((r) => r.ids));
     expect(ids.size).toBe(2000);
