@@ -407,6 +407,27 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => deliveryCard(story.okEndpointId).getByTestId("attempt").count(), { timeout: 30_000 }).toBe(2);
   });
 
+  it("retries every failed delivery from the Overview as one job", async (ctx) => {
+    if (!story.eventId) ctx.skip("needs the delivery story above");
+    failingReceiver.respondWith((_req, _i, res) => {
+      res.writeHead(503).end("unavailable");
+    });
+    const sent = await worker.api("POST", "/v1/events", { owner_id: OWNER, event_type: "order.created", payload: { order: 44 } });
+    const failed = await waitFor(async () => {
+      const res = await worker.api("GET", `/v1/deliveries?event_id=${sent.json.id}&endpoint_id=${story.failingEndpointId}`);
+      return res.json?.data?.[0]?.status === "failed" ? res.json.data[0] : null;
+    }, 30_000);
+
+    failingReceiver.respondWith(ok200);
+    await goto("#/");
+    const failures = page.getByRole("region", { name: "Recent failures" });
+    await expect.poll(() => failures.textContent(), SLOW).toContain("HTTP 503");
+    await failures.getByRole("button", { name: "Retry all failed" }).click();
+    await expect.poll(() => failures.textContent(), SLOW).toContain("Retrying 1 failed delivery.");
+    await expect.poll(() => failures.getByTestId("job-progress").textContent(), { timeout: 30_000 }).toContain("completed");
+    await waitFor(async () => (await worker.api("GET", `/v1/deliveries/${failed.id}`)).json?.status === "succeeded", 30_000);
+  });
+
   it("creates WebSocket and SNS sources, shows their ingest URLs, and rotates a token once-shown", async (ctx) => {
     await goto("#/sources");
     if (!routes.sources) {
@@ -465,6 +486,21 @@ describe("dashboard in Chromium", () => {
       await page.getByRole("button", { name: "Delete" }).click();
       await expect.poll(() => page.getByText(/No channels/).isVisible(), SLOW).toBe(true);
       expect((await worker.api("GET", "/v1/notification-channels")).json.data).toEqual([]);
+
+      // An owner key is created here and shown once; revoking it removes it.
+      const keys = page.getByRole("region", { name: "API keys" });
+      await page.getByLabel("Key name").fill("ops-laptop");
+      await page.getByLabel("Key owner").fill(OWNER);
+      await page.getByRole("button", { name: "Create key" }).click();
+      await expect.poll(() => keys.getByTestId("secret-value").textContent(), SLOW).toMatch(/^hr_/);
+      const newKey = (await keys.getByTestId("secret-value").textContent())!;
+      expect((await worker.api("GET", "/v1/endpoints", undefined, newKey)).status).toBe(200);
+      await expect.poll(() => keys.getByTestId("api-keys").textContent(), SLOW).toContain("ops-laptop");
+      await screenshot(page, SHOTS, "settings");
+      await keys.getByRole("button", { name: "Revoke" }).click();
+      await expect.poll(() => keys.textContent(), SLOW).toContain("No owner keys yet.");
+      expect(await keys.textContent()).not.toContain("ops-laptop");
+      expect((await worker.api("GET", "/v1/endpoints", undefined, newKey)).status).toBe(401);
     } finally {
       await slack.close();
     }

@@ -180,3 +180,17 @@ export interface NotificationRecord {
   status: "pending" | "sent" | "failed";
   error: string | null;
 }
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  owner_id: string;
+  key_prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface ApiKeyCreated extends ApiKey {
+  /** The full key: returned once, at creation. */
+  key: string;
+}

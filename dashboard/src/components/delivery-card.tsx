@@ -27,7 +27,7 @@ export function DeliveryCard({ summary, nudge = 0 }: { summary: Delivery; nudge?
     if (nudge === 0) return;
     watch();
     reload();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Runs for a new nudge only; watch and reload are stable.
   }, [nudge]);
 
   async function retryNow() {

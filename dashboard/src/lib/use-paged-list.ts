@@ -44,7 +44,7 @@ export function usePagedList<T>(load: (cursor: string | undefined) => Promise<Pa
         setNextCursor(null);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is read through a ref; the caller's deps say when it asks for something new.
   }, [...deps, tick]);
 
   const loadMore = useCallback(() => {

@@ -39,7 +39,7 @@ export function useResource<T>(load: () => Promise<T>, deps: unknown[]): Resourc
       (data) => mine === generation.current && setResource({ state: "ready", data }),
       (err) => mine === generation.current && setResource((prev) => ({ state: "error", data: prev.data, error: toApiError(err) })),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure each render; the caller's deps say when it asks for something new.
   }, [...deps, tick]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);

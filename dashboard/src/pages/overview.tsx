@@ -1,16 +1,18 @@
 // Overview: how delivery went over the last 24 h, which endpoints need attention, and recent failures.
-import { useMemo } from "react";
-import type { Delivery, Endpoint } from "../api/types";
+import { useMemo, useState } from "react";
+import type { Delivery, Endpoint, JobStarted } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { DeliveryChart } from "../components/delivery-chart";
 import { PageHeader } from "../components/page-header";
+import { JobProgress } from "../components/job-progress";
+import { ProblemView } from "../components/problem-view";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
 import { buildDeliverySeries } from "../lib/delivery-series";
 import { formatRate, formatRelative, plural } from "../lib/format";
 import { fetchRecentDeliveries } from "../lib/recent-deliveries";
 import { href } from "../lib/router";
-import { useResource } from "../lib/use-resource";
+import { useAction, useResource } from "../lib/use-resource";
 
 const DAY = 24 * 3_600_000;
 
@@ -117,9 +119,28 @@ function EndpointsNeedingAttention() {
 function RecentFailures() {
   const { api } = useApp();
   const { resource, reload } = useResource(() => api.list<Delivery>("/v1/deliveries", { status: "failed", limit: 10 }), [api]);
+  const hasFailures = (resource.data?.data.length ?? 0) > 0;
+  // Held here, not in the button: the list may empty out (and the button go) while the job runs.
+  const [job, setJob] = useState<JobStarted | null>(null);
   return (
     <section className="card" aria-labelledby="failures-title">
-      <h2 id="failures-title">Recent failures</h2>
+      <div className="card-head">
+        <h2 id="failures-title">Recent failures</h2>
+        {hasFailures && (
+          <RetryAllFailed
+            onStarted={(started) => {
+              setJob(started);
+              reload();
+            }}
+          />
+        )}
+      </div>
+      {job && (
+        <p>
+          Retrying {plural(job.count, "failed delivery")}.
+        </p>
+      )}
+      {job && job.count > 0 && <JobProgress jobId={job.job_id} />}
       <AsyncView resource={resource} onRetry={reload} isEmpty={(p) => p.data.length === 0} empty="No failed deliveries.">
         {(page) => (
           <ul className="plain-list">
@@ -140,5 +161,26 @@ function RecentFailures() {
         )}
       </AsyncView>
     </section>
+  );
+}
+
+/** Bulk retry of every failed delivery the key can see (POST /v1/deliveries/retry), run as a job. */
+function RetryAllFailed({ onStarted }: { onStarted: (job: JobStarted) => void }) {
+  const { api } = useApp();
+  const action = useAction();
+
+  async function start() {
+    if (!window.confirm("Retry every failed delivery? Each gets a fresh run of its endpoint's retry policy.")) return;
+    const started = await action.run(() => api.post<JobStarted>("/v1/deliveries/retry", { status: "failed" }));
+    if (started) onStarted(started);
+  }
+
+  return (
+    <>
+      <button type="button" className="button small" onClick={start} disabled={action.pending}>
+        {action.pending ? "Starting…" : "Retry all failed"}
+      </button>
+      {action.error && <ProblemView error={action.error} />}
+    </>
   );
 }

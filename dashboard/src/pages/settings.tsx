@@ -1,6 +1,7 @@
 // Settings: notification channels (email, Slack) for failing and disabled endpoints, and what was sent.
 import { useState, type FormEvent } from "react";
 import type { NotificationChannel, NotificationRecord } from "../api/types";
+import { ApiKeysPanel } from "../components/api-keys-panel";
 import { AsyncView } from "../components/async-view";
 import { Field } from "../components/field";
 import { LoadMore } from "../components/load-more";
@@ -18,7 +19,7 @@ export function SettingsPage() {
   const channels = usePagedList((cursor) => api.list<NotificationChannel>("/v1/notification-channels", { cursor }), [api]);
   return (
     <>
-      <PageHeader title="Settings" subtitle="Who hears about failing and disabled endpoints." />
+      <PageHeader title="Settings" subtitle="Who hears about failing and disabled endpoints, and who may use the API." />
       <section className="card" aria-labelledby="channels-title">
         <h2 id="channels-title">Notification channels</h2>
         <AsyncView resource={channels.resource} onRetry={channels.reload} isEmpty={(rows) => rows.length === 0} empty="No channels: nobody is told when an endpoint fails.">
@@ -35,6 +36,7 @@ export function SettingsPage() {
         <NewChannelForm onCreated={channels.reload} />
       </section>
       <NotificationLog />
+      <ApiKeysPanel />
     </>
   );
 }
