@@ -496,7 +496,7 @@ describe("dashboard in Chromium", () => {
       const newKey = (await keys.getByTestId("secret-value").textContent())!;
       expect((await worker.api("GET", "/v1/endpoints", undefined, newKey)).status).toBe(200);
       await expect.poll(() => keys.getByTestId("api-keys").textContent(), SLOW).toContain("ops-laptop");
-      await screenshot(page, SHOTS, "settings");
+      await screenshot(page, SHOTS, "settings-api-keys");
       await keys.getByRole("button", { name: "Revoke" }).click();
       await expect.poll(() => keys.textContent(), SLOW).toContain("No owner keys yet.");
       expect(await keys.textContent()).not.toContain("ops-laptop");
