@@ -31,7 +31,7 @@ afterAll(async () => {
 async function deliverOne(eventType: string, payload: unknown): Promise<ReceivedRequest> {
   const sent = await worker.api("POST", "/v1/events", { payload, owner_id: OWNER, event_type: eventType });
   expect(sent.status, sent.text).toBe(202);
-  return waitFor(async () => receiver.received.find((r) => r.headers["webhook-id"] === sent.json.id), 30_000);
+  return waitFor(async () => receiver.received.find((r) => r.headers["webhook-id"] === sent.json.id), 60_000);
 }
 
 function verifies(secret: string, req: ReceivedRequest): boolean {
@@ -84,11 +84,19 @@ describe("management API → deliveries", () => {
     const before = receiver.received.length;
     const sent = await worker.api("POST", "/v1/events", { payload: { n: 4 }, owner_id: OWNER, event_type: "order.held" });
     expect(sent.status).toBe(202);
-    const held = await waitFor(async () => {
-      const list = await worker.api("GET", `/v1/deliveries?endpoint_id=${endpoint.id}&status=held`);
-      return list.json?.data?.find((d: any) => d.event_id === sent.json.id);
-    }, 30_000);
-    expect(held.status).toBe("held");
+    // Wait for the fanout to record the delivery, then for it to settle; a disabled endpoint's must be held.
+    const delivery = await waitFor(async () => {
+      const event = await worker.api("GET", `/v1/events/${sent.json.id}`);
+      const found = event.json?.deliveries?.find((d: any) => d.endpoint_id === endpoint.id);
+      return found && found.status !== "pending" ? found : undefined;
+    }, 60_000).catch(async (err) => {
+      const event = await worker.api("GET", `/v1/events/${sent.json.id}`);
+      throw new Error(`${err}; event now: ${event.status} ${event.text}`);
+    });
+    expect(delivery.status).toBe("held");
+    expect(delivery.attempts).toBe(0);
+    const heldList = await worker.api("GET", `/v1/deliveries?endpoint_id=${endpoint.id}&status=held`);
+    expect(heldList.json.data.map((d: any) => d.event_id)).toContain(sent.json.id);
     expect(receiver.received.length).toBe(before);
 
     expect((await worker.api("POST", `/v1/endpoints/${endpoint.id}/enable`)).json.status).toBe("active");
