@@ -52,7 +52,9 @@ function rssKiB(pid) {
 
 function cmdline(pid) {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ").slice(0, 160);
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    // --var NAME:value carries the run's (throwaway) admin and encryption keys: keep the names only.
+    return args.map((a, i) => (args[i - 1] === "--var" ? a.replace(/:.*/s, ":…") : a)).join(" ").slice(0, 160);
   } catch {
     return "";
   }
