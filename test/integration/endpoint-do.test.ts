@@ -4,9 +4,13 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
+import { eq } from "drizzle-orm";
+import { endpoints } from "../../src/db/schema";
 import {
   attemptRows,
+  db,
   deliveryRow,
+  endpointRow,
   received,
   receiverUrl,
   script,
@@ -147,7 +151,6 @@ describe("EndpointDO delivery", () => {
     await waitForStatus(works[1]!.delivery_id, "held");
     await waitForStatus(works[2]!.delivery_id, "held");
     expect(await received(key)).toHaveLength(1);
-    const { endpointRow } = await import("./delivery-fixtures");
     const row = await endpointRow(ep.id);
     expect(row).toMatchObject({ status: "disabled", disabledReason: "gone_410", consecutiveFailures: 1, failureEpisode: 1, lastStatusCode: 410 });
     expect(row!.failingSince).toBeTypeOf("number");
@@ -162,7 +165,6 @@ describe("EndpointDO delivery", () => {
       maxInFlight: 1,
       retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false },
     });
-    const { endpointRow } = await import("./delivery-fixtures");
     const a = await seedDelivery(ep);
     const b = await seedDelivery(ep);
     await endpointStub(env, ep.id).enqueue([a, b]);
@@ -187,14 +189,50 @@ describe("EndpointDO delivery", () => {
 
     const gone = await seedEndpoint({ url: receiverUrl(key) });
     const w2 = await seedDelivery(gone);
-    const { db } = await import("./delivery-fixtures");
-    const { endpoints } = await import("../../src/db/schema");
-    const { eq } = await import("drizzle-orm");
     await db.delete(endpoints).where(eq(endpoints.id, gone.id));
     await endpointStub(env, gone.id).enqueue([w2]);
     const failed = await waitForStatus(w2.delivery_id, "failed");
     expect(failed.lastError).toMatch(/endpoint deleted/);
     expect(await received(key)).toHaveLength(0);
     expect((await deliveryRow(w1.delivery_id))!.attempts).toBe(0);
+  });
+
+  it("disables after FAILURE_DISABLE_AFTER consecutive failures spanning FAILURE_DISABLE_MIN_SECONDS, keeping the episode", async () => {
+    const key = uniqueKey("threshold");
+    await script(key, [{ status: 500 }]);
+    const ep = await seedEndpoint({
+      url: receiverUrl(key),
+      maxInFlight: 1,
+      retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false },
+    });
+    // 18 failures already, the first 11 minutes ago (wrangler.toml: disable after 20 spanning 600 s).
+    const since = Date.now() - 11 * 60_000;
+    await db.update(endpoints).set({ consecutiveFailures: 18, failingSince: since, failureEpisode: 3 }).where(eq(endpoints.id, ep.id));
+    const [a, b, c] = [await seedDelivery(ep), await seedDelivery(ep), await seedDelivery(ep)];
+    await endpointStub(env, ep.id).enqueue([a!, b!, c!]);
+    await waitForStatus(a!.delivery_id, "failed");
+    await waitForStatus(b!.delivery_id, "failed");
+    await waitForStatus(c!.delivery_id, "held");
+    const row = await endpointRow(ep.id);
+    expect(row).toMatchObject({
+      status: "disabled",
+      disabledReason: "consecutive_failures",
+      consecutiveFailures: 20,
+      failingSince: since,
+      failureEpisode: 3,
+      lastStatusCode: 500,
+    });
+    expect(await received(key)).toHaveLength(2);
+  });
+
+  it("does not disable at the failure count while the failures span less than the minimum", async () => {
+    const key = uniqueKey("young");
+    await script(key, [{ status: 500 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false } });
+    await db.update(endpoints).set({ consecutiveFailures: 30, failingSince: Date.now() - 60_000, failureEpisode: 1 }).where(eq(endpoints.id, ep.id));
+    const w = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([w]);
+    await waitForStatus(w.delivery_id, "failed");
+    expect(await endpointRow(ep.id)).toMatchObject({ status: "active", consecutiveFailures: 31, failureEpisode: 1 });
   });
 });
