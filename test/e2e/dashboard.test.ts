@@ -216,6 +216,11 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => problem.textContent(), SLOW).toContain("Validation failed");
     expect(await problem.textContent()).toContain("HTTP 422");
     expect(await problem.locator("li code").allTextContents()).toContain("timeout_ms");
+    // The same error sits under the Timeout input and is tied to it for screen readers.
+    const timeout = page.getByLabel("Timeout (ms)");
+    expect(await timeout.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await timeout.getAttribute("aria-describedby"))!;
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/1000/);
     await screenshot(page, SHOTS, "endpoint-new-validation-error");
 
     story.okEndpointId = await createEndpointThroughUi(`${okReceiver.url}/hook`);

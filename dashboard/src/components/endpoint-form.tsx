@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import type { ApiError } from "../api/client";
 import type { AuthChoice, EndpointFormState } from "../lib/endpoint-form-state";
 import { formatSeconds } from "../lib/format";
-import { Field } from "./field";
+import { errorsByPath, Field } from "./field";
 import { ProblemView } from "./problem-view";
 
 interface Props {
@@ -23,6 +23,7 @@ type Setter = <K extends keyof EndpointFormState>(key: K, value: EndpointFormSta
 export function EndpointForm({ initial, mode, ownerEditable, pending, error, submitLabel, onSubmit, onCancel }: Props) {
   const [s, setState] = useState(initial);
   const set: Setter = (key, value) => setState((prev) => ({ ...prev, [key]: value }));
+  const errs = errorsByPath(error?.problem.errors);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -33,25 +34,25 @@ export function EndpointForm({ initial, mode, ownerEditable, pending, error, sub
     <form className="form" onSubmit={submit} aria-label={mode === "create" ? "New endpoint" : "Edit endpoint"}>
       <fieldset>
         <legend>Destination</legend>
-        <Field label="URL" hint="Where HookRelay POSTs each event. https, unless this deployment allows private URLs.">
-          {(id) => <input id={id} type="url" required value={s.url} onChange={(e) => set("url", e.target.value)} placeholder="https://example.com/hook" />}
+        <Field label="URL" error={errs.get("url")} hint="Where HookRelay POSTs each event. https, unless this deployment allows private URLs.">
+          {(id, a11y) => <input id={id} {...a11y} type="url" required value={s.url} onChange={(e) => set("url", e.target.value)} placeholder="https://example.com/hook" />}
         </Field>
         {mode === "create" && (
-          <Field label="Owner" hint={ownerEditable ? "Events of this owner reach the endpoint." : "Your key's owner."}>
-            {(id) => <input id={id} required value={s.owner_id} readOnly={!ownerEditable} onChange={(e) => set("owner_id", e.target.value)} />}
+          <Field label="Owner" error={errs.get("owner_id")} hint={ownerEditable ? "Events of this owner reach the endpoint." : "Your key's owner."}>
+            {(id, a11y) => <input id={id} {...a11y} required value={s.owner_id} readOnly={!ownerEditable} onChange={(e) => set("owner_id", e.target.value)} />}
           </Field>
         )}
-        <Field label="Description">
-          {(id) => <input id={id} value={s.description} onChange={(e) => set("description", e.target.value)} />}
+        <Field label="Description" error={errs.get("description")}>
+          {(id, a11y) => <input id={id} {...a11y} value={s.description} onChange={(e) => set("description", e.target.value)} />}
         </Field>
-        <Field label="Timeout (ms)" hint="1000–30000. The whole response must arrive within it.">
-          {(id) => <input id={id} type="number" inputMode="numeric" value={s.timeout_ms} onChange={(e) => set("timeout_ms", e.target.value)} />}
+        <Field label="Timeout (ms)" error={errs.get("timeout_ms")} hint="1000–30000. The whole response must arrive within it.">
+          {(id, a11y) => <input id={id} {...a11y} type="number" inputMode="numeric" value={s.timeout_ms} onChange={(e) => set("timeout_ms", e.target.value)} />}
         </Field>
       </fieldset>
 
-      <RateLimitFields s={s} set={set} />
-      <AuthFields s={s} set={set} mode={mode} />
-      <RetryFields s={s} set={set} />
+      <RateLimitFields s={s} set={set} errs={errs} />
+      <AuthFields s={s} set={set} mode={mode} errs={errs} />
+      <RetryFields s={s} set={set} errs={errs} />
 
       {error && <ProblemView error={error} />}
       <div className="form-actions">
@@ -68,7 +69,9 @@ export function EndpointForm({ initial, mode, ownerEditable, pending, error, sub
   );
 }
 
-function RateLimitFields({ s, set }: { s: EndpointFormState; set: Setter }) {
+type Errors = Map<string, string>;
+
+function RateLimitFields({ s, set, errs }: { s: EndpointFormState; set: Setter; errs: Errors }) {
   return (
     <fieldset>
       <legend>Rate limit</legend>
@@ -77,11 +80,11 @@ function RateLimitFields({ s, set }: { s: EndpointFormState; set: Setter }) {
       </label>
       {s.rate_limited && (
         <div className="inline-fields">
-          <Field label="Requests">
-            {(id) => <input id={id} type="number" min={1} value={s.rate_requests} onChange={(e) => set("rate_requests", e.target.value)} />}
+          <Field label="Requests" error={errs.get("rate_limit.requests")}>
+            {(id, a11y) => <input id={id} {...a11y} type="number" min={1} value={s.rate_requests} onChange={(e) => set("rate_requests", e.target.value)} />}
           </Field>
-          <Field label="Per seconds">
-            {(id) => <input id={id} type="number" min={1} value={s.rate_per_seconds} onChange={(e) => set("rate_per_seconds", e.target.value)} />}
+          <Field label="Per seconds" error={errs.get("rate_limit.per_seconds")}>
+            {(id, a11y) => <input id={id} {...a11y} type="number" min={1} value={s.rate_per_seconds} onChange={(e) => set("rate_per_seconds", e.target.value)} />}
           </Field>
         </div>
       )}
@@ -97,7 +100,7 @@ const AUTH_LABELS: Record<AuthChoice, string> = {
   header: "Custom header",
 };
 
-function AuthFields({ s, set, mode }: { s: EndpointFormState; set: Setter; mode: "create" | "edit" }) {
+function AuthFields({ s, set, mode, errs }: { s: EndpointFormState; set: Setter; mode: "create" | "edit"; errs: Errors }) {
   const choices = (Object.keys(AUTH_LABELS) as AuthChoice[]).filter((c) => c !== "keep" || mode === "edit");
   return (
     <fieldset>
@@ -115,20 +118,20 @@ function AuthFields({ s, set, mode }: { s: EndpointFormState; set: Setter; mode:
       </Field>
       {s.auth === "basic" && (
         <div className="inline-fields">
-          <Field label="Username">{(id) => <input id={id} value={s.auth_username} onChange={(e) => set("auth_username", e.target.value)} />}</Field>
-          <Field label="Password">
-            {(id) => <input id={id} type="password" autoComplete="new-password" value={s.auth_password} onChange={(e) => set("auth_password", e.target.value)} />}
+          <Field label="Username" error={errs.get("auth.username")}>{(id, a11y) => <input id={id} {...a11y} value={s.auth_username} onChange={(e) => set("auth_username", e.target.value)} />}</Field>
+          <Field label="Password" error={errs.get("auth.password")}>
+            {(id, a11y) => <input id={id} {...a11y} type="password" autoComplete="new-password" value={s.auth_password} onChange={(e) => set("auth_password", e.target.value)} />}
           </Field>
         </div>
       )}
       {s.auth === "bearer" && (
-        <Field label="Token">{(id) => <input id={id} type="password" autoComplete="off" value={s.auth_token} onChange={(e) => set("auth_token", e.target.value)} />}</Field>
+        <Field label="Token" error={errs.get("auth.token")}>{(id, a11y) => <input id={id} {...a11y} type="password" autoComplete="off" value={s.auth_token} onChange={(e) => set("auth_token", e.target.value)} />}</Field>
       )}
       {s.auth === "header" && (
         <div className="inline-fields">
-          <Field label="Header name">{(id) => <input id={id} value={s.auth_header_name} onChange={(e) => set("auth_header_name", e.target.value)} />}</Field>
-          <Field label="Header value">
-            {(id) => <input id={id} type="password" autoComplete="off" value={s.auth_header_value} onChange={(e) => set("auth_header_value", e.target.value)} />}
+          <Field label="Header name" error={errs.get("auth.name")}>{(id, a11y) => <input id={id} {...a11y} value={s.auth_header_name} onChange={(e) => set("auth_header_name", e.target.value)} />}</Field>
+          <Field label="Header value" error={errs.get("auth.value")}>
+            {(id, a11y) => <input id={id} {...a11y} type="password" autoComplete="off" value={s.auth_header_value} onChange={(e) => set("auth_header_value", e.target.value)} />}
           </Field>
         </div>
       )}
@@ -148,7 +151,7 @@ function exponentialPreview(s: EndpointFormState): string {
   return `Waits: ${waits.join(", ")}${attempts - 1 > 10 ? ", …" : ""}${s.jitter ? " (±20 % jitter)" : ""}`;
 }
 
-function RetryFields({ s, set }: { s: EndpointFormState; set: Setter }) {
+function RetryFields({ s, set, errs }: { s: EndpointFormState; set: Setter; errs: Errors }) {
   return (
     <fieldset>
       <legend>Retry policy</legend>
@@ -161,18 +164,18 @@ function RetryFields({ s, set }: { s: EndpointFormState; set: Setter }) {
             </select>
           )}
         </Field>
-        <Field label="Max attempts" hint="Counts the first attempt.">
-          {(id) => <input id={id} type="number" min={1} value={s.max_attempts} onChange={(e) => set("max_attempts", e.target.value)} />}
+        <Field label="Max attempts" error={errs.get("retry.max_attempts")} hint="Counts the first attempt.">
+          {(id, a11y) => <input id={id} {...a11y} type="number" min={1} value={s.max_attempts} onChange={(e) => set("max_attempts", e.target.value)} />}
         </Field>
       </div>
       {s.retry_strategy === "exponential" ? (
         <div className="inline-fields">
-          <Field label="Base delay (s)">{(id) => <input id={id} type="number" min={0} value={s.base_delay_s} onChange={(e) => set("base_delay_s", e.target.value)} />}</Field>
-          <Field label="Multiplier">{(id) => <input id={id} type="number" min={1} step="any" value={s.multiplier} onChange={(e) => set("multiplier", e.target.value)} />}</Field>
-          <Field label="Max delay (s)">{(id) => <input id={id} type="number" min={0} value={s.max_delay_s} onChange={(e) => set("max_delay_s", e.target.value)} />}</Field>
+          <Field label="Base delay (s)" error={errs.get("retry.base_delay_s")}>{(id, a11y) => <input id={id} {...a11y} type="number" min={0} value={s.base_delay_s} onChange={(e) => set("base_delay_s", e.target.value)} />}</Field>
+          <Field label="Multiplier" error={errs.get("retry.multiplier")}>{(id, a11y) => <input id={id} {...a11y} type="number" min={1} step="any" value={s.multiplier} onChange={(e) => set("multiplier", e.target.value)} />}</Field>
+          <Field label="Max delay (s)" error={errs.get("retry.max_delay_s")}>{(id, a11y) => <input id={id} {...a11y} type="number" min={0} value={s.max_delay_s} onChange={(e) => set("max_delay_s", e.target.value)} />}</Field>
         </div>
       ) : (
-        <Field label="Delay (s)">{(id) => <input id={id} type="number" min={0} value={s.delay_s} onChange={(e) => set("delay_s", e.target.value)} />}</Field>
+        <Field label="Delay (s)" error={errs.get("retry.delay_s")}>{(id, a11y) => <input id={id} {...a11y} type="number" min={0} value={s.delay_s} onChange={(e) => set("delay_s", e.target.value)} />}</Field>
       )}
       <label className="check">
         <input type="checkbox" checked={s.jitter} onChange={(e) => set("jitter", e.target.checked)} /> Jitter (randomize each wait by ±20 %)
