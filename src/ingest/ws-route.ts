@@ -84,7 +84,9 @@ wsRoutes.get("/:source_id", async (c) => {
   else headers.delete(HANDOFF_HEADERS.eventType);
   headers.set(HANDOFF_HEADERS.requestId, c.get("requestId"));
 
-  const res = await socketStub(c.env, source.id, pickShard()).fetch(new Request(c.req.url, { method: "GET", headers }));
+  const url = new URL(c.req.url);
+  url.searchParams.delete("token"); // the object needs no credentials, and should not see them
+  const res = await socketStub(c.env, source.id, pickShard()).fetch(new Request(url, { method: "GET", headers }));
   // A fresh Response: the one from the stub has immutable headers, and middleware adds x-request-id.
   return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers, webSocket: res.webSocket });
 });

@@ -270,10 +270,13 @@ describe("WebSocket source: handshake", () => {
     expect(viaQuery.status).toBe(401);
   });
 
-  it("answers 404 for an unknown source and 426 for a plain GET", async () => {
+  it("answers 404 for an unknown or non-WebSocket source and 426 for a plain GET", async () => {
     const unknown = await refusedUpgrade(wsUrl("src_doesnotexist"), { authorization: `Bearer ${source.token}` });
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe("not_found");
+    const sns = await worker.api("POST", "/v1/sources", { type: "sns", name: "not a socket", owner_id: "ws-handshake" });
+    expect(sns.status, sns.text).toBe(201);
+    expect((await refusedUpgrade(wsUrl(sns.json.id), { authorization: `Bearer ${source.token}` })).status).toBe(404);
     const plain = await fetch(`${worker.url}/ingest/ws/${source.id}`, { headers: { authorization: `Bearer ${source.token}` } });
     expect(plain.status).toBe(426);
     expect(plain.headers.get("content-type")).toContain("application/problem+json");
