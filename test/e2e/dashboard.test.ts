@@ -576,6 +576,13 @@ describe("dashboard in Chromium", () => {
     }
   });
 
+  it("signs out: the key leaves session storage and the sign-in page returns", async () => {
+    await goto("#/events");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect.poll(() => page.getByLabel("API key").isVisible(), SLOW).toBe(true);
+    expect(await page.evaluate(() => window.sessionStorage.getItem("hookrelay.session"))).toBeNull();
+  });
+
   it("logged no browser errors other than the API answers it showed", () => {
     // Failed fetches (401 on the wrong key, 404 for routes not built yet, 422 on purpose) log as console
     // errors in Chromium; anything else (exceptions, React warnings) is a bug.
