@@ -1,6 +1,6 @@
 // Real Chromium for dashboard tests: Debian's /usr/bin/chromium driven by playwright-core (no browser
 // downloads here), plus a helper that saves screenshots under test-artifacts/.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
@@ -43,8 +43,10 @@ export async function openPage(
   return { context, page, consoleErrors };
 }
 
+/** test-artifacts/<name>, emptied first so its pictures (and failure shots) all come from this run. */
 export function screenshotDir(name: string): string {
   const dir = join("test-artifacts", name);
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
 }
