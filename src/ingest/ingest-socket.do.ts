@@ -150,11 +150,6 @@ export class IngestSocket extends DurableObject<Env> {
     return closed;
   }
 
-  /** Open connections of this shard (for tests and diagnostics). */
-  async connectionCount(): Promise<number> {
-    return this.ctx.getWebSockets().length;
-  }
-
   private async revokedBelowVersion(): Promise<number> {
     if (this.revokedBelow === undefined) this.revokedBelow = (await this.ctx.storage.get<number>(REVOKED_KEY)) ?? 0;
     return this.revokedBelow;

@@ -295,6 +295,38 @@ describe("WebSocket source: handshake", () => {
   });
 });
 
+describe("WebSocket source: idle connections", () => {
+  it("keeps serving a connection after it sat idle long enough for its object to hibernate", async () => {
+    const source = await createWsSource("ws-idle", { event_type: "ws.idle.default" });
+    await subscribeReceiver(source.ownerId, ["ws.idle.*"]);
+    const conn = await connect(source);
+    conn.ws.send(JSON.stringify({ ref: "before", payload: { n: 1 } }));
+    const [before] = await conn.next();
+    expect(before).toMatchObject({ ref: "before", ok: true });
+    // Idle: only the keepalive, which the runtime answers without waking the object.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      conn.ws.send("ping");
+      expect(await conn.next()).toEqual([{ text: "pong" }]);
+    }
+    // The source, owner and default event type come back from the socket's attachment.
+    conn.ws.send(JSON.stringify({ ref: "after", payload: { n: 2 } }));
+    const [after] = await conn.next();
+    expect(after).toMatchObject({ ref: "after", ok: true });
+    const delivered = await waitFor(async () => {
+      const got = receiver.received.filter((r) => r.path === `/${source.ownerId}`);
+      return got.length >= 2 ? got : undefined;
+    }, 60_000);
+    expect(new Set(delivered.map((r) => r.headers["webhook-id"]))).toEqual(new Set([before.id, after.id]));
+    for (const r of delivered) {
+      expect(r.headers["hookrelay-event-type"]).toBe("ws.idle.default");
+      expect(r.headers["hookrelay-owner-id"]).toBe("ws-idle");
+    }
+    conn.ws.close(1000);
+    await conn.closed;
+  });
+});
+
 describe("WebSocket source: garbage frames", () => {
   it("nacks binary, non-JSON, schema errors, oversize frames and unknown fields, and stays open", async () => {
     const source = await createWsSource("ws-garbage");
