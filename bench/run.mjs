@@ -25,7 +25,7 @@ const PROFILES = {
   full: {
     budgetS: 570, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
     e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, drainS: 30, maxInFlight: 256,
-    maxSteps: [100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
+    maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
   },
