@@ -166,6 +166,8 @@ async function main() {
   await phase("ingest_batch", profile.ingestS + 3, () => runIngestBatch(ctx));
   await phase("ingest_ws", profile.wsS + 5, () => runWsIngest(ctx));
 
+  // The ceiling again at the end: on a shared machine it drifts, and the drift says how far to trust ratios.
+  await phase("baseline_end", profile.baselineS + profile.warmupS + 2, () => runBaseline(ctx));
   results.memory = worker ? memoryOfTree(worker.pid) : { total_rss_mib: null, reason: "worker not started" };
   results.receiver = receiver.stats();
 }

@@ -24,7 +24,10 @@ export function renderMarkdown(res) {
     "Runtime ceiling: `GET /healthz`",
     skipped(base) ? "n/a" : `**${fmt(base.requests_per_s)} req/s**`,
     skipped(base) ? "—" : "1.000",
-    skipped(base) ? why(base) : `concurrency ${base.concurrency}, ${base.duration_s} s; ${lat(base.latency)}`,
+    skipped(base)
+      ? why(base)
+      : `concurrency ${base.concurrency}, ${base.duration_s} s; ${lat(base.latency)}` +
+        (skipped(res.phases.baseline_end) ? "" : `; measured again at the end of the run: ${fmt(res.phases.baseline_end.requests_per_s)} req/s`),
   );
   for (const [key, label] of [
     ["ingest_single", "Ingest: `POST /v1/events`"],
