@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { getDb } from "../db/client";
 import type { AttemptRow } from "../db/repos/attempts";
+import { readConfigVersions } from "../db/repos/config-versions";
 import type { DeliveryChanges } from "../db/repos/deliveries";
 import { derivedId } from "../domain/ids";
 import type { Env } from "../env";
@@ -95,6 +96,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       for (const w of items) {
         if (this.getMeta("endpoint_id") === null) this.setMeta("endpoint_id", w.endpoint_id);
+        if (this.getMeta("owner_id") === null) this.setMeta("owner_id", w.owner_id);
         const h = this.sql
           .exec<{ attempts: number; status: string }>("SELECT attempts, status FROM history WHERE delivery_id = ?", w.delivery_id)
           .toArray()[0];
@@ -434,7 +436,22 @@ export class EndpointDO extends DurableObject<Env> {
   /** The stored snapshot, or a fresh one from D1 (after configChanged). null when D1 cannot be read. */
   private async loadSnapshot(): Promise<SnapshotState | null> {
     const stored = this.getMeta("snapshot");
-    if (stored) return JSON.parse(stored) as SnapshotState;
+    const ownerId = this.getMeta("owner_id");
+    let version: number | null = null;
+    if (ownerId) {
+      try {
+        // The owner's config version moves with every endpoint change: a missed configChanged() call
+        // (it is best effort) still leads to a reload here, at the start of the next run.
+        version = (await readConfigVersions(getDb(this.env.DB), [ownerId])).get(ownerId) ?? 0;
+      } catch {
+        version = null; // D1 unreachable: keep using the stored snapshot if there is one.
+      }
+    }
+    if (stored) {
+      const state = JSON.parse(stored) as SnapshotState;
+      const storedVersion = this.getMeta("config_version");
+      if (state.kind === "deleted" || version === null || String(version) === storedVersion) return state;
+    }
     const endpointId = this.getMeta("endpoint_id");
     if (!endpointId) return { kind: "deleted" };
     let snap: EndpointSnapshot | null;
@@ -450,6 +467,8 @@ export class EndpointDO extends DurableObject<Env> {
     const unflushed = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
     if (snap && !unflushed) this.setMeta("counters", JSON.stringify(snap.counters));
     this.setMeta("snapshot", JSON.stringify(state));
+    // The version read before the row: a change after that read moves it again and reloads next run.
+    if (version !== null) this.setMeta("config_version", String(version));
     this.opened = null;
     return state;
   }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
 import { eq } from "drizzle-orm";
 import { endpoints } from "../../src/db/schema";
+import { bumpConfigVersion } from "../../src/db/repos/config-versions";
 import {
   attemptRows,
   db,
@@ -234,5 +235,23 @@ describe("EndpointDO delivery", () => {
     await endpointStub(env, ep.id).enqueue([w]);
     await waitForStatus(w.delivery_id, "failed");
     expect(await endpointRow(ep.id)).toMatchObject({ status: "active", consecutiveFailures: 31, failureEpisode: 1 });
+  });
+
+  it("picks up a changed endpoint from the owner's config version even if configChanged() was never called", async () => {
+    const before = uniqueKey("before");
+    const after = uniqueKey("after");
+    const ep = await seedEndpoint({ ownerId: uniqueKey("owner"), url: receiverUrl(before) });
+    const first = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([first]);
+    await waitForStatus(first.delivery_id, "succeeded");
+    await db.batch([
+      db.update(endpoints).set({ url: receiverUrl(after) }).where(eq(endpoints.id, ep.id)),
+      bumpConfigVersion(db, ep.ownerId),
+    ]);
+    const second = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([second]);
+    await waitForStatus(second.delivery_id, "succeeded");
+    expect((await received(before)).map((r) => r.headers["hookrelay-delivery-id"])).toEqual([first.delivery_id]);
+    expect((await received(after)).map((r) => r.headers["hookrelay-delivery-id"])).toEqual([second.delivery_id]);
   });
 });
