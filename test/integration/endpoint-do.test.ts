@@ -254,4 +254,18 @@ describe("EndpointDO delivery", () => {
     expect((await received(before)).map((r) => r.headers["hookrelay-delivery-id"])).toEqual([first.delivery_id]);
     expect((await received(after)).map((r) => r.headers["hookrelay-delivery-id"])).toEqual([second.delivery_id]);
   });
+
+  it("a refused connection is a failed attempt with no status code and a network error", async () => {
+    const ep = await seedEndpoint({
+      url: "http://127.0.0.1:9/refused",
+      retry: { strategy: "constant", max_attempts: 1, delay_s: 1, max_delay_s: 10, jitter: false },
+    });
+    const w = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([w]);
+    const row = await waitForStatus(w.delivery_id, "failed");
+    expect(row.lastStatusCode).toBeNull();
+    expect(row.lastError).toMatch(/^network: /);
+    const [attempt] = await attemptRows(w.delivery_id);
+    expect(attempt).toMatchObject({ attempt: 1, statusCode: null, responseBody: null });
+  });
 });
