@@ -1,18 +1,19 @@
-// Builds the dashboard (Vite) into dashboard/dist, which wrangler serves as static assets.
+// Builds the dashboard (Vite + React) into dashboard/dist, which wrangler serves as static assets.
+// Runs Vite from the project's own node_modules so it works with or without npm's PATH.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 
-if (existsSync("dashboard/vite.config.ts")) {
-  const result = spawnSync("vite", ["build", "--config", "dashboard/vite.config.ts", "--logLevel", "warn"], {
-    stdio: "inherit",
-    shell: false,
-  });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-} else {
-  // Until the dashboard exists, serve a page that says so (wrangler needs the assets folder to exist).
-  mkdirSync("dashboard/dist", { recursive: true });
-  writeFileSync(
-    "dashboard/dist/index.html",
-    '<!doctype html><meta charset="utf-8"><title>HookRelay</title><p>HookRelay is running. API: <a href="/docs">/docs</a>.</p>\n',
-  );
+const vite = resolve("node_modules/.bin/vite");
+if (!existsSync(vite)) {
+  console.error("build-dashboard: node_modules/.bin/vite is missing — run `npm install` first.");
+  process.exit(1);
+}
+const result = spawnSync(vite, ["build", "--config", "dashboard/vite.config.ts", "--logLevel", "warn"], {
+  stdio: "inherit",
+  env: { ...process.env, PATH: `${resolve("node_modules/.bin")}:${process.env.PATH}` },
+});
+if (result.status !== 0) {
+  console.error(`build-dashboard: vite build failed (exit ${result.status}).`);
+  process.exit(result.status ?? 1);
 }
