@@ -69,7 +69,10 @@ export class IngestSocket extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const conn = ws.deserializeAttachment() as Attachment | null;
-    if (!conn) return;
+    if (!conn) {
+      // Cannot happen for sockets accepted by fetch(); still, every frame gets its answer.
+      return this.reply(ws, nack(null, "internal_error", "This connection lost its source; reconnect."));
+    }
     const parsed = parseFrame(message, {
       maxPayloadBytes: loadConfig(this.env).maxPayloadBytes,
       ownerId: conn.ownerId,
