@@ -79,6 +79,7 @@ export class EndpointDO extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS history (
         delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS parked_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
   }
@@ -135,11 +136,11 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   /** For tests and the API: what this object holds right now. */
-  async inspect(): Promise<{ work: number; outbox: number; pauseUntil: number | null; nextAlarm: number | null }> {
+  async inspect(): Promise<{ work: number; outbox: number; parked: number; pauseUntil: number | null; nextAlarm: number | null }> {
     const work = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work").one().n;
-    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const parked = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM parked_outbox").one().n;
     const pause = this.getMeta("pause_until");
-    return { work, outbox, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
+    return { work, outbox: this.outboxSize(), parked, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -414,13 +415,46 @@ export class EndpointDO extends DurableObject<Env> {
       try {
         if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", msg: "outbox flush failed; kept for the next run", error: String(err) }));
-        this.setMeta("flush_failed_at", String(Date.now()));
-        return false;
+        if (!(await this.d1Reachable())) {
+          console.error(JSON.stringify({ level: "error", msg: "outbox flush failed; kept for the next run", error: String(err) }));
+          this.setMeta("flush_failed_at", String(Date.now()));
+          return false;
+        }
+        // D1 is up, so one op in this chunk is refused on its own: apply them one by one so a single bad
+        // op can never stall every later write. Refused ops are parked (kept, visible), not dropped.
+        await this.flushOneByOne(rows);
+        continue;
       }
       this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
     }
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n === 0;
+  }
+
+  private async d1Reachable(): Promise<boolean> {
+    try {
+      await this.env.DB.prepare("SELECT 1").first();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async flushOneByOne(rows: { seq: number; op: string }[]): Promise<void> {
+    const db = getDb(this.env.DB);
+    for (const row of rows) {
+      const statements = outboxStatements(db, [JSON.parse(row.op) as OutboxOp]);
+      try {
+        if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+        this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+      } catch (err) {
+        if (!(await this.d1Reachable())) throw err;
+        console.error(JSON.stringify({ level: "error", msg: "outbox op refused by D1; parked", op: row.op.slice(0, 500), error: String(err) }));
+        this.ctx.storage.transactionSync(() => {
+          this.sql.exec("INSERT INTO parked_outbox (op, error, at) VALUES (?, ?, ?)", row.op, String(err).slice(0, 1000), Date.now());
+          this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+        });
+      }
+    }
   }
 
   private outboxSize(): number {

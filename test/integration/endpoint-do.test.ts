@@ -268,4 +268,25 @@ describe("EndpointDO delivery", () => {
     const [attempt] = await attemptRows(w.delivery_id);
     expect(attempt).toMatchObject({ attempt: 1, statusCode: null, responseBody: null });
   });
+
+  it("a D1 write refused on its own is parked, and never stalls the writes queued after it", async () => {
+    const key = uniqueKey("poison");
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const w = await seedDelivery(ep);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue([w]);
+    await waitForStatus(w.delivery_id, "succeeded");
+    await runInDurableObject(stub, async (_instance, state) => {
+      // started_at is NOT NULL in D1: this op can never apply. The delivery update after it must.
+      state.storage.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify({ t: "attempt", row: { id: "att_bad", deliveryId: w.delivery_id, endpointId: ep.id, attempt: 99, startedAt: null, durationMs: 1, statusCode: null, error: null, responseBody: null } }));
+      state.storage.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify({ t: "delivery", id: w.delivery_id, changes: { lastError: "after the bad op" } }));
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect((await deliveryRow(w.delivery_id))!.lastError).toBe("after the bad op");
+    const state = await stub.inspect();
+    expect(state.outbox).toBe(0);
+    expect(state.parked).toBe(1);
+    expect(await attemptRows(w.delivery_id)).toHaveLength(1);
+  });
 });
