@@ -16,6 +16,9 @@ export default defineConfig(async () => {
             ADMIN_API_KEY: "test-admin-key",
             ENCRYPTION_KEY: "test-encryption-key",
             ALLOW_PRIVATE_ENDPOINTS: "true",
+            // The fuzz suite's seed and run count (test/integration/fuzz-*.test.ts); empty = its fixed defaults.
+            HOOKRELAY_FUZZ_SEED: process.env.HOOKRELAY_FUZZ_SEED ?? "",
+            HOOKRELAY_FUZZ_RUNS: process.env.HOOKRELAY_FUZZ_RUNS ?? "",
           },
         },
       })),
