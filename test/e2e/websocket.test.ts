@@ -1,7 +1,5 @@
 // WebSocket source ingest end to end: a real `ws` client against a real `wrangler dev`, events acked per
 // frame, delivered to a loopback receiver, garbage nacked without closing, tokens checked before upgrade.
-import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
@@ -33,37 +31,13 @@ interface WsSource {
   worker: RunningWorker;
 }
 
-/**
- * Creates a WebSocket source through POST /v1/sources. Documented fallback while that route is not
- * built: the row is written straight into the worker's local D1 (same columns, token stored hashed).
- */
+/** Creates a WebSocket source through POST /v1/sources; its token is shown once, in this answer. */
 async function createWsSource(ownerId: string, extra: Record<string, unknown> = {}, w: RunningWorker = worker): Promise<WsSource> {
   const res = await w.api("POST", "/v1/sources", { type: "websocket", name: `ws for ${ownerId}`, owner_id: ownerId, ...extra });
-  if (res.status === 201) {
-    expect(res.json).toMatchObject({ type: "websocket", status: "active", ingest_url: expect.stringContaining(`/ingest/ws/${res.json.id}`) });
-    expect(typeof res.json.token).toBe("string");
-    return { id: res.json.id, token: res.json.token, ownerId, worker: w };
-  }
-  expect(res.status, `POST /v1/sources answered ${res.status} ${res.text}`).toBe(404);
-  const id = `src_${randomBytes(13).toString("hex")}`;
-  const token = `whsrc_${randomBytes(24).toString("base64url")}`;
-  const hash = createHash("sha256").update(token).digest("hex");
-  const now = Date.now();
-  const eventType = typeof extra.event_type === "string" ? `'${extra.event_type}'` : "NULL";
-  d1(
-    w,
-    `INSERT INTO sources (id, type, name, owner_id, event_type, token_hash, token_version, status, created_at, updated_at) ` +
-      `VALUES ('${id}', 'websocket', 'ws test', '${ownerId}', ${eventType}, '${hash}', 1, 'active', ${now}, ${now})`,
-  );
-  return { id, token, ownerId, worker: w };
-}
-
-function d1(w: RunningWorker, sql: string): void {
-  const out = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", w.persistDir, "--command", sql], {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    encoding: "utf8",
-  });
-  if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}\n${out.stdout}`);
+  expect(res.status, res.text).toBe(201);
+  expect(res.json).toMatchObject({ type: "websocket", status: "active", ingest_url: expect.stringContaining(`/ingest/ws/${res.json.id}`) });
+  expect(typeof res.json.token).toBe("string");
+  return { id: res.json.id, token: res.json.token, ownerId, worker: w };
 }
 
 async function subscribeReceiver(ownerId: string, eventTypes: string[]): Promise<string> {
