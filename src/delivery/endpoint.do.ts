@@ -20,6 +20,7 @@ import {
   type OpenedEndpoint,
 } from "./endpoint-config";
 import { afterFailure, afterSuccess, type FailureCounters } from "./failure-tracker";
+import { EndpointStore, type OutboxRow, type WorkRow } from "./endpoint-store";
 import { outboxStatements, type OutboxOp } from "./outbox";
 import { fullBucket, takeToken, type BucketState } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
@@ -45,43 +46,16 @@ const OUTBOX_MAX_CHUNKS_PER_RUN = 40;
 const HISTORY_KEEP_MS = 40 * 86_400_000;
 export const DELETED_ENDPOINT_ERROR = "endpoint deleted: its pending deliveries cannot be attempted";
 
-interface WorkRow {
-  delivery_id: string;
-  event_id: string;
-  owner_id: string;
-  event_type: string;
-  payload: string;
-  accepted_at: number;
-  due_at: number;
-  attempts: number;
-  attempts_in_run: number;
-  /** queued: waits for due_at here; retry_send: a RetryQueueMessage must still be sent for it. */
-  state: "queued" | "retry_send";
-  [key: string]: SqlStorageValue;
-}
-
 type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
 
 export class EndpointDO extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
+  private readonly store: EndpointStore;
   private opened: OpenedEndpoint | null = null;
   private draining = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS work (
-        delivery_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, owner_id TEXT NOT NULL, event_type TEXT NOT NULL,
-        payload TEXT NOT NULL, accepted_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL, attempts_in_run INTEGER NOT NULL, state TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS work_due ON work (state, due_at);
-      CREATE TABLE IF NOT EXISTS history (
-        delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS parked_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    `);
+    this.store = new EndpointStore(ctx.storage.sql);
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -96,31 +70,23 @@ export class EndpointDO extends DurableObject<Env> {
     let queued = 0;
     this.ctx.storage.transactionSync(() => {
       for (const w of items) {
-        if (this.getMeta("endpoint_id") === null) this.setMeta("endpoint_id", w.endpoint_id);
-        if (this.getMeta("owner_id") === null) this.setMeta("owner_id", w.owner_id);
-        const h = this.sql
-          .exec<{ attempts: number; status: string }>("SELECT attempts, status FROM history WHERE delivery_id = ?", w.delivery_id)
-          .toArray()[0];
+        if (this.store.getMeta("endpoint_id") === null) this.store.setMeta("endpoint_id", w.endpoint_id);
+        if (this.store.getMeta("owner_id") === null) this.store.setMeta("owner_id", w.owner_id);
+        const h = this.store.history(w.delivery_id);
         const known = h?.attempts ?? 0;
         if (w.manual) {
           // A manual retry restarts the run now, even if the delivery is waiting for a scheduled retry.
           const attempts = Math.max(w.attempts, known);
-          const existing = this.sql.exec("SELECT 1 FROM work WHERE delivery_id = ?", w.delivery_id).toArray().length > 0;
-          if (existing) {
-            this.sql.exec(
-              "UPDATE work SET attempts_in_run = 0, due_at = ?, state = 'queued', attempts = max(attempts, ?) WHERE delivery_id = ?",
-              now,
-              attempts,
-              w.delivery_id,
-            );
+          if (this.store.hasWork(w.delivery_id)) {
+            this.store.restartWork(w.delivery_id, attempts, now);
           } else {
-            this.insertWork(w, attempts, 0, now);
+            this.store.insertWork(w, attempts, 0, now);
           }
           queued++;
           continue;
         }
         if (h && (w.attempts < known || h.status === "succeeded")) continue;
-        const inserted = this.insertWork(w, w.attempts, w.attempts_in_run, now);
+        const inserted = this.store.insertWork(w, w.attempts, w.attempts_in_run, now);
         if (inserted) queued++;
       }
     });
@@ -131,16 +97,16 @@ export class EndpointDO extends DurableObject<Env> {
   /** Drops the config snapshot; the next run reloads it from D1 (URL, secrets, status, policy, counters). */
   async configChanged(): Promise<void> {
     this.opened = null;
-    this.sql.exec("DELETE FROM meta WHERE key = 'snapshot'");
+    this.store.deleteMeta("snapshot");
     if (!this.draining) await this.scheduleNext();
   }
 
   /** For tests and the API: what this object holds right now. */
   async inspect(): Promise<{ work: number; outbox: number; parked: number; pauseUntil: number | null; nextAlarm: number | null }> {
-    const work = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work").one().n;
-    const parked = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM parked_outbox").one().n;
-    const pause = this.getMeta("pause_until");
-    return { work, outbox: this.outboxSize(), parked, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
+    const work = this.store.workCount();
+    const parked = this.store.parkedCount();
+    const pause = this.store.getMeta("pause_until");
+    return { work, outbox: this.store.outboxSize(), parked, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -167,12 +133,12 @@ export class EndpointDO extends DurableObject<Env> {
         if (this.currentSnapshot()?.status === "disabled") this.finishAll("held", null);
       }
       await this.flushOutbox();
-      this.sql.exec("DELETE FROM history WHERE updated_at < ?", started - HISTORY_KEEP_MS);
+      this.store.pruneHistory(started - HISTORY_KEEP_MS);
     } catch (err) {
       // E.g. secrets that cannot be decrypted (ENCRYPTION_KEY missing or rotated away): the work stays
       // queued, and the next run waits RETRY_IO_MS instead of spinning.
-      console.error(JSON.stringify({ level: "error", msg: "endpoint run failed", endpoint_id: this.getMeta("endpoint_id"), error: String(err) }));
-      this.setMeta("flush_failed_at", String(Date.now()));
+      console.error(JSON.stringify({ level: "error", msg: "endpoint run failed", endpoint_id: this.store.getMeta("endpoint_id"), error: String(err) }));
+      this.store.setMeta("flush_failed_at", String(Date.now()));
     } finally {
       this.draining = false;
       await this.scheduleNext();
@@ -186,14 +152,14 @@ export class EndpointDO extends DurableObject<Env> {
     let lastFlush = Date.now();
     let watchdogAt = 0;
     for (;;) {
-      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.outboxSize() >= OUTBOX_CHUNK) {
+      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.store.outboxSize() >= OUTBOX_CHUNK) {
         // Attempts in flight keep going while D1 is written.
         await this.flushOutbox();
         lastFlush = Date.now();
       }
       const now = Date.now();
       const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
-      const next = stop ? undefined : this.nextDueWork(now, claimed);
+      const next = stop ? undefined : this.store.nextDueWork(now, claimed);
       if (!next || inFlight.size >= endpoint.maxInFlight) {
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
@@ -212,20 +178,17 @@ export class EndpointDO extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(watchdogAt);
       }
       const p: Promise<void> = this.attemptOne(endpoint, next)
-        .catch((err) => console.error(JSON.stringify({ level: "error", msg: "attempt failed to record", error: String(err) })))
-        .finally(() => {
-          inFlight.delete(p);
-          claimed.delete(next.delivery_id);
-        });
+        .then(
+          () => {
+            claimed.delete(next.delivery_id);
+          },
+          // Left claimed for the rest of this run: a row whose outcome cannot be stored must not be retried
+          // in a tight loop; it is still queued, so the next run picks it up.
+          (err) => console.error(JSON.stringify({ level: "error", msg: "attempt outcome not stored", error: String(err) })),
+        )
+        .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
-  }
-
-  private nextDueWork(now: number, claimed: Set<string>): WorkRow | undefined {
-    const rows = this.sql
-      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?", now, claimed.size + 1)
-      .toArray();
-    return rows.find((r) => !claimed.has(r.delivery_id));
   }
 
   private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow): Promise<void> {
@@ -286,7 +249,7 @@ export class EndpointDO extends DurableObject<Env> {
         error: result.error,
         responseBody: result.responseBody,
       };
-      this.pushOutbox({ t: "attempt", row: attemptRow });
+      this.store.pushOutbox({ t: "attempt", row: attemptRow });
       const attemptsInRun = row.attempts_in_run + 1;
       const last = {
         attempts: attempt,
@@ -309,19 +272,19 @@ export class EndpointDO extends DurableObject<Env> {
         nextCounters = u.counters;
         disable = u.disable;
       }
-      this.setMeta("counters", JSON.stringify(nextCounters));
-      this.pushOutbox({
+      this.store.setMeta("counters", JSON.stringify(nextCounters));
+      this.store.pushOutbox({
         t: "endpoint",
         id: endpoint.id,
         changes: { ...nextCounters, lastStatusCode: result.statusCode, lastError: result.error, lastAttemptAt: now },
       });
       if (disable) {
-        this.pushOutbox({ t: "disable", id: endpoint.id, ownerId: endpoint.ownerId, reason: disable, at: now });
+        this.store.pushOutbox({ t: "disable", id: endpoint.id, ownerId: endpoint.ownerId, reason: disable, at: now });
         this.markDisabled();
       }
       if (cls.pauseSeconds !== null) {
         const pauseMs = Math.min(cls.pauseSeconds, endpoint.retry.max_delay_s) * 1000;
-        this.setMeta("pause_until", String(Math.max(this.pausedUntil(), now + pauseMs)));
+        this.store.setMeta("pause_until", String(Math.max(this.pausedUntil(), now + pauseMs)));
       }
 
       // The delivery.
@@ -337,15 +300,9 @@ export class EndpointDO extends DurableObject<Env> {
         return null;
       }
       const dueAt = now + Math.round(delay * 1000);
-      this.sql.exec(
-        "UPDATE work SET state = 'retry_send', attempts = ?, attempts_in_run = ?, due_at = ? WHERE delivery_id = ?",
-        attempt,
-        attemptsInRun,
-        dueAt,
-        row.delivery_id,
-      );
-      this.remember(row.delivery_id, attempt, "retrying", now);
-      this.pushOutbox({ t: "delivery", id: row.delivery_id, changes: { ...last, status: "retrying", nextAttemptAt: dueAt } });
+      this.store.markRetrySend(row.delivery_id, attempt, attemptsInRun, dueAt);
+      this.store.remember(row.delivery_id, attempt, "retrying", now);
+      this.store.pushOutbox({ t: "delivery", id: row.delivery_id, changes: { ...last, status: "retrying", nextAttemptAt: dueAt } });
       return {
         msg: { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpoint.id, due_at: dueAt, attempts: attempt },
         delaySeconds: Math.min(Math.ceil(delay), MAX_QUEUE_DELAY_SECONDS),
@@ -360,17 +317,16 @@ export class EndpointDO extends DurableObject<Env> {
     } catch (err) {
       // Stays in retry_send: the next run sends it again (scheduleNext arms an alarm for it).
       console.error(JSON.stringify({ level: "error", msg: "retry send failed", delivery_id: msg.delivery_id, error: String(err) }));
-      this.setMeta("flush_failed_at", String(Date.now()));
+      this.store.setMeta("flush_failed_at", String(Date.now()));
       return;
     }
-    // Guarded by state and attempts: a manual retry may have re-queued the row meanwhile.
-    this.sql.exec("DELETE FROM work WHERE delivery_id = ? AND state = 'retry_send' AND attempts = ?", msg.delivery_id, attempts);
+    this.store.deleteSentRetry(msg.delivery_id, attempts);
   }
 
   /** Retries whose queue send did not go through (send failed, or the object died before it resolved). */
   private async sendPendingRetries(): Promise<void> {
-    const rows = this.sql.exec<WorkRow>("SELECT * FROM work WHERE state = 'retry_send' LIMIT 100").toArray();
-    const endpointId = this.getMeta("endpoint_id") ?? "";
+    const rows = this.store.unsentRetries(100);
+    const endpointId = this.store.getMeta("endpoint_id") ?? "";
     for (const row of rows) {
       const delaySeconds = Math.min(Math.max(0, Math.ceil((row.due_at - Date.now()) / 1000)), MAX_QUEUE_DELAY_SECONDS);
       const msg: RetryQueueMessage = { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpointId, due_at: row.due_at, attempts: row.attempts };
@@ -382,7 +338,7 @@ export class EndpointDO extends DurableObject<Env> {
   private finishAll(status: "held" | "failed", error: string | null): void {
     const now = Date.now();
     for (let guard = 0; guard < 1000; guard++) {
-      const rows = this.sql.exec<WorkRow>("SELECT * FROM work LIMIT 200").toArray();
+      const rows = this.store.anyWork(200);
       if (rows.length === 0) return;
       this.ctx.storage.transactionSync(() => {
         for (const row of rows) {
@@ -398,9 +354,9 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   private finishWork(deliveryId: string, attempts: number, status: string, changes: DeliveryChanges): void {
-    this.sql.exec("DELETE FROM work WHERE delivery_id = ?", deliveryId);
-    this.remember(deliveryId, attempts, status, Date.now());
-    this.pushOutbox({ t: "delivery", id: deliveryId, changes });
+    this.store.deleteWork(deliveryId);
+    this.store.remember(deliveryId, attempts, status, Date.now());
+    this.store.pushOutbox({ t: "delivery", id: deliveryId, changes });
   }
 
   // --- Outbox ------------------------------------------------------------------------------------------
@@ -409,7 +365,7 @@ export class EndpointDO extends DurableObject<Env> {
   private async flushOutbox(): Promise<boolean> {
     const db = getDb(this.env.DB);
     for (let i = 0; i < OUTBOX_MAX_CHUNKS_PER_RUN; i++) {
-      const rows = this.sql.exec<{ seq: number; op: string }>("SELECT seq, op FROM outbox ORDER BY seq LIMIT ?", OUTBOX_CHUNK).toArray();
+      const rows = this.store.outboxChunk(OUTBOX_CHUNK);
       if (rows.length === 0) return true;
       const statements = outboxStatements(db, rows.map((r) => JSON.parse(r.op) as OutboxOp));
       try {
@@ -417,7 +373,7 @@ export class EndpointDO extends DurableObject<Env> {
       } catch (err) {
         if (!(await this.d1Reachable())) {
           console.error(JSON.stringify({ level: "error", msg: "outbox flush failed; kept for the next run", error: String(err) }));
-          this.setMeta("flush_failed_at", String(Date.now()));
+          this.store.setMeta("flush_failed_at", String(Date.now()));
           return false;
         }
         // D1 is up, so one op in this chunk is refused on its own: apply them one by one so a single bad
@@ -425,9 +381,9 @@ export class EndpointDO extends DurableObject<Env> {
         await this.flushOneByOne(rows);
         continue;
       }
-      this.sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
+      this.store.deleteOutboxThrough(rows[rows.length - 1]!.seq);
     }
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n === 0;
+    return this.store.outboxSize() === 0;
   }
 
   private async d1Reachable(): Promise<boolean> {
@@ -439,38 +395,27 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  private async flushOneByOne(rows: { seq: number; op: string }[]): Promise<void> {
+  private async flushOneByOne(rows: OutboxRow[]): Promise<void> {
     const db = getDb(this.env.DB);
     for (const row of rows) {
       const statements = outboxStatements(db, [JSON.parse(row.op) as OutboxOp]);
       try {
         if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-        this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
+        this.store.deleteOutbox(row.seq);
       } catch (err) {
         if (!(await this.d1Reachable())) throw err;
         console.error(JSON.stringify({ level: "error", msg: "outbox op refused by D1; parked", op: row.op.slice(0, 500), error: String(err) }));
-        this.ctx.storage.transactionSync(() => {
-          this.sql.exec("INSERT INTO parked_outbox (op, error, at) VALUES (?, ?, ?)", row.op, String(err).slice(0, 1000), Date.now());
-          this.sql.exec("DELETE FROM outbox WHERE seq = ?", row.seq);
-        });
+        this.ctx.storage.transactionSync(() => this.store.parkOutbox(row, String(err), Date.now()));
       }
     }
-  }
-
-  private outboxSize(): number {
-    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-  }
-
-  private pushOutbox(op: OutboxOp): void {
-    this.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify(op));
   }
 
   // --- Endpoint snapshot -------------------------------------------------------------------------------
 
   /** The stored snapshot, or a fresh one from D1 (after configChanged). null when D1 cannot be read. */
   private async loadSnapshot(): Promise<SnapshotState | null> {
-    const stored = this.getMeta("snapshot");
-    const ownerId = this.getMeta("owner_id");
+    const stored = this.store.getMeta("snapshot");
+    const ownerId = this.store.getMeta("owner_id");
     let version: number | null = null;
     if (ownerId) {
       try {
@@ -483,32 +428,32 @@ export class EndpointDO extends DurableObject<Env> {
     }
     if (stored) {
       const state = JSON.parse(stored) as SnapshotState;
-      const storedVersion = this.getMeta("config_version");
+      const storedVersion = this.store.getMeta("config_version");
       if (state.kind === "deleted" || version === null || String(version) === storedVersion) return state;
     }
-    const endpointId = this.getMeta("endpoint_id");
+    const endpointId = this.store.getMeta("endpoint_id");
     if (!endpointId) return { kind: "deleted" };
     let snap: EndpointSnapshot | null;
     try {
       snap = await readEndpointSnapshot(this.env, endpointId);
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "endpoint config unreadable", endpoint_id: endpointId, error: String(err) }));
-      this.setMeta("flush_failed_at", String(Date.now()));
+      this.store.setMeta("flush_failed_at", String(Date.now()));
       return null;
     }
     const state: SnapshotState = snap ? { kind: "endpoint", snap } : { kind: "deleted" };
     // D1's counters win unless this object holds newer ones it has not flushed yet.
-    const unflushed = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n > 0;
-    if (snap && !unflushed) this.setMeta("counters", JSON.stringify(snap.counters));
-    this.setMeta("snapshot", JSON.stringify(state));
+    const unflushed = this.store.outboxSize() > 0;
+    if (snap && !unflushed) this.store.setMeta("counters", JSON.stringify(snap.counters));
+    this.store.setMeta("snapshot", JSON.stringify(state));
     // The version read before the row: a change after that read moves it again and reloads next run.
-    if (version !== null) this.setMeta("config_version", String(version));
+    if (version !== null) this.store.setMeta("config_version", String(version));
     this.opened = null;
     return state;
   }
 
   private currentSnapshot(): EndpointSnapshot | null {
-    const stored = this.getMeta("snapshot");
+    const stored = this.store.getMeta("snapshot");
     if (!stored) return null;
     const state = JSON.parse(stored) as SnapshotState;
     return state.kind === "endpoint" ? state.snap : null;
@@ -523,12 +468,12 @@ export class EndpointDO extends DurableObject<Env> {
     const snap = this.currentSnapshot();
     if (!snap) return;
     snap.status = "disabled";
-    this.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
+    this.store.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
     if (this.opened) this.opened.status = "disabled";
   }
 
   private counters(endpoint: OpenedEndpoint): FailureCounters {
-    const stored = this.getMeta("counters");
+    const stored = this.store.getMeta("counters");
     return stored ? (JSON.parse(stored) as FailureCounters) : endpoint.counters;
   }
 
@@ -536,16 +481,16 @@ export class EndpointDO extends DurableObject<Env> {
 
   private takeToken(endpoint: OpenedEndpoint, now: number): boolean {
     if (!endpoint.rateLimit) return true;
-    const stored = this.getMeta("bucket");
+    const stored = this.store.getMeta("bucket");
     const state: BucketState = stored ? (JSON.parse(stored) as BucketState) : fullBucket(endpoint.rateLimit, now);
     const r = takeToken(state, endpoint.rateLimit, now);
-    this.setMeta("bucket", JSON.stringify(r.state));
-    if (!r.ok) this.setMeta("bucket_ready_at", String(now + r.waitMs));
+    this.store.setMeta("bucket", JSON.stringify(r.state));
+    if (!r.ok) this.store.setMeta("bucket_ready_at", String(now + r.waitMs));
     return r.ok;
   }
 
   private pausedUntil(): number {
-    const v = this.getMeta("pause_until");
+    const v = this.store.getMeta("pause_until");
     return v ? Number(v) : 0;
   }
 
@@ -556,17 +501,17 @@ export class EndpointDO extends DurableObject<Env> {
   private async scheduleNext(): Promise<void> {
     const now = Date.now();
     const candidates: number[] = [];
-    const due = this.sql.exec<{ due: number | null }>("SELECT min(due_at) AS due FROM work WHERE state = 'queued'").one().due;
+    const due = this.store.earliestQueuedDue();
     if (due !== null) {
-      const tokenAt = Number(this.getMeta("bucket_ready_at") ?? 0);
+      const tokenAt = Number(this.store.getMeta("bucket_ready_at") ?? 0);
       candidates.push(Math.max(due, this.pausedUntil(), tokenAt));
     }
-    const unsent = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work WHERE state = 'retry_send'").one().n;
-    const outbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
-    const failedAt = Number(this.getMeta("flush_failed_at") ?? 0);
+    const unsent = this.store.unsentRetryCount();
+    const outbox = this.store.outboxSize();
+    const failedAt = Number(this.store.getMeta("flush_failed_at") ?? 0);
     const ioRetryAt = now - failedAt < RETRY_IO_MS ? failedAt + RETRY_IO_MS : now;
     if (unsent > 0 || outbox > 0) candidates.push(ioRetryAt);
-    if (due !== null && this.getMeta("snapshot") === null) candidates.push(Math.max(now, ioRetryAt));
+    if (due !== null && this.store.getMeta("snapshot") === null) candidates.push(Math.max(now, ioRetryAt));
     if (candidates.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -575,42 +520,4 @@ export class EndpointDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Math.max(now, ioRetryAt, Math.min(...candidates)));
   }
 
-  // --- Storage helpers ---------------------------------------------------------------------------------
-
-  private insertWork(w: DeliveryWork, attempts: number, attemptsInRun: number, now: number): boolean {
-    const cursor = this.sql.exec(
-      `INSERT OR IGNORE INTO work (delivery_id, event_id, owner_id, event_type, payload, accepted_at, due_at, attempts, attempts_in_run, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
-      w.delivery_id,
-      w.event_id,
-      w.owner_id,
-      w.event_type,
-      w.payload,
-      w.accepted_at,
-      now,
-      attempts,
-      attemptsInRun,
-    );
-    return cursor.rowsWritten > 0;
-  }
-
-  private remember(deliveryId: string, attempts: number, status: string, now: number): void {
-    this.sql.exec(
-      `INSERT INTO history (delivery_id, attempts, status, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (delivery_id) DO UPDATE SET attempts = max(attempts, excluded.attempts), status = excluded.status, updated_at = excluded.updated_at`,
-      deliveryId,
-      attempts,
-      status,
-      now,
-    );
-  }
-
-  private getMeta(key: string): string | null {
-    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? row.value : null;
-  }
-
-  private setMeta(key: string, value: string): void {
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-  }
 }
