@@ -6,7 +6,7 @@ import { startWorker, waitFor, type RunningWorker } from "./support/worker";
 import { startReceiver, type Receiver } from "./support/receiver";
 
 const MAX_PAYLOAD_BYTES = 4096;
-/** The server's per-connection bound on unanswered frames (MAX_IN_FLIGHT_PER_SOCKET). */
+/** The server's default bound on unanswered frames per connection (WS_MAX_IN_FLIGHT unset). */
 const SERVER_WINDOW = 32;
 
 let worker: RunningWorker;
