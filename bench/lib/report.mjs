@@ -80,7 +80,7 @@ export function renderMarkdown(res) {
       `steps of ${m.step_s} s: ${m.steps.map((s) => `${s.offered_deliveries_per_s}${s.sustained ? "✓" : "✗"}`).join(" ")}${top}` +
         (best ? `; at ${fmt(best.offered_deliveries_per_s)}/s: ${lat(best.latency)}` : "") +
         (fail
-          ? `; at ${fail.offered_deliveries_per_s}/s: ${fail.limited_by} — ${Math.round(fail.arrived_share_after_grace * 100)}% arrived within ${m.grace_s} s, p50 ${ms(fail.latency_first_quarter_p50_ms)} → ${fail.latency_last_quarter_p50_ms === null ? "n/a" : ms(fail.latency_last_quarter_p50_ms)} from the first to the last quarter of sends`
+          ? `; at ${fail.offered_deliveries_per_s}/s: ${fail.limited_by} — ${Math.round(fail.arrived_share_after_grace * 100)}% arrived within ${m.grace_s} s, p50 ${ms(fail.latency_first_quarter_p50_ms)} → ${fail.latency_last_quarter_p50_ms === null ? `> ${m.grace_s} s after the last send` : ms(fail.latency_last_quarter_p50_ms)} from the first to the last quarter of sends`
           : ""),
     );
   }
