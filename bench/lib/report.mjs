@@ -62,6 +62,7 @@ export function renderMarkdown(res) {
       `send → receiver arrival; ${fmt(r.offered_deliveries_per_s)} deliveries/s offered for ${r.duration_s} s; ${fmt(r.deliveries_arrived)}/${fmt(r.deliveries_expected)} arrived` +
         (r.deliveries_missing ? ` (${fmt(r.deliveries_missing)} not within ${r.drain_limit_s} s)` : "") +
         `; arrivals/s while sending ${fmt(r.arrival_rate_during_send, 1)}` +
+        (r.backlog_drain_rate ? `, then the backlog drained at ${fmt(r.backlog_drain_rate, 1)}/s` : "") +
         (r.ingest.missed || r.events_accepted < r.ingest.planned
           ? `; the producer got only ${fmt(r.events_accepted)}/${fmt(r.ingest.planned)} events accepted (${fmt(r.ingest.achieved_rate, 1)}/s; ${fmt(r.ingest.missed)} sends skipped at the in-flight cap)`
           : ""),

@@ -49,6 +49,7 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
   const latencies = [];
   let lastArrival = t0;
   let arrivedDuringSend = 0;
+  let arrivedAfterSend = 0;
   for (const s of sends) {
     for (const p of paths) {
       const at = receiver.arrival(p, s.id);
@@ -56,6 +57,7 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
       latencies.push(at - s.t);
       if (at > lastArrival) lastArrival = at;
       if (at <= lastSend) arrivedDuringSend++;
+      else arrivedAfterSend++;
     }
   }
   const sendWindowS = (lastSend - t0) / 1000;
@@ -90,6 +92,8 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     drain_limit_s: drainS,
     /** Arrivals per second while the load was being offered: equals the offered rate when keeping up. */
     arrival_rate_during_send: r1(arrivedDuringSend / Math.max(sendWindowS, 1e-3)),
+    /** Arrivals per second after the sends stopped, while a backlog was left: how fast it drains. */
+    backlog_drain_rate: arrivedAfterSend >= 20 && lastArrival > lastSend ? r1(arrivedAfterSend / ((lastArrival - lastSend) / 1000)) : null,
     latency,
     latency_first_quarter_p50_ms: quarterP50(0, 0.25),
     latency_last_quarter_p50_ms: quarterP50(0.75, 1),
