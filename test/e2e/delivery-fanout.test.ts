@@ -70,4 +70,32 @@ describe("delivery fanout", () => {
     expect(foreign.received).toHaveLength(0);
     for (const { receiver } of subscribed) expect(receiver.received).toHaveLength(1);
   });
+
+  it("replays an event: existing deliveries are sent again, and an endpoint subscribed since gets its first", async () => {
+    const owner = "replay-co";
+    const [first, second, later] = await Promise.all([startReceiver(), startReceiver(), startReceiver()]);
+    receivers.push(first, second, later);
+    const a = await endpoint(owner, first, ["order.*"]);
+    const b = await endpoint(owner, second, ["*"]);
+    const accepted = await worker.api("POST", "/v1/events", { payload: { r: 1 }, owner_id: owner, event_type: "order.paid" });
+    const eventId = accepted.json.id as string;
+    await waitFor(async () => first.received.length === 1 && second.received.length === 1, 30_000);
+    await waitFor(async () => {
+      const res = await worker.api("GET", `/v1/events/${eventId}`);
+      return res.json?.deliveries?.length === 2 && res.json.deliveries.every((d: { status: string }) => d.status === "succeeded");
+    }, 30_000);
+
+    const c = await endpoint(owner, later, ["order.paid"]);
+    const replay = await worker.api("POST", `/v1/events/${eventId}/replay`);
+    expect(replay.status).toBe(202);
+    expect(replay.json).toEqual({ id: eventId, retried: 2, created: 1 });
+
+    await waitFor(async () => first.received.length === 2 && second.received.length === 2 && later.received.length === 1, 30_000);
+    for (const [receiver, ep] of [[first, a], [second, b], [later, c]] as const) {
+      for (const req of receiver.received) {
+        expect(req.headers["webhook-id"]).toBe(eventId);
+        expect(new Webhook(ep.secret).verify(req.body, req.headers)).toEqual({ r: 1 });
+      }
+    }
+  });
 });
