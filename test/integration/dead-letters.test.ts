@@ -24,6 +24,14 @@ describe("dead letters", () => {
     expect(forEvent.redriven_at).toBeNull();
   });
 
+  it("records a message delivered twice to the dead-letter consumer once", async () => {
+    const body = { kind: "fanout", event_id: "evt_twice", endpoint_ids: ["ep_twice"] };
+    const same = { ids: [`dlq-twice-${crypto.randomUUID()}`], sentAt: new Date(Date.now() - 60_000) };
+    await runQueue("hookrelay-dead-letters", [body], undefined, same);
+    await runQueue("hookrelay-dead-letters", [body], undefined, same);
+    expect(await countRows("SELECT count(*) AS n FROM dead_letters WHERE body LIKE '%evt_twice%'")).toBe(1);
+  });
+
   it("redrives a message to its origin queue, where the real consumer processes it", async () => {
     const event = eventMessage("dlq-redrive", "order.created", { back: true });
     await runDeadLetters([event]);

@@ -40,8 +40,15 @@ export function eventMessage(owner: string, eventType: string, payload: unknown,
 let messageSeq = 0;
 
 /** Runs the events consumer on `bodies` through the Worker's queue handler; returns what it acked and retried. */
-export async function runQueue(queue: string, bodies: unknown[], runEnv: Env = testEnv): Promise<QueueResult & { ids: string[] }> {
-  const messages = bodies.map((body) => ({ id: `msg-${++messageSeq}`, timestamp: new Date(), attempts: 1, body }));
+export async function runQueue(
+  queue: string,
+  bodies: unknown[],
+  runEnv: Env = testEnv,
+  /** Fix the queue's message ids and send time, as a redelivery of the same messages would have them. */
+  same?: { ids: string[]; sentAt: Date },
+): Promise<QueueResult & { ids: string[] }> {
+  const sentAt = same?.sentAt ?? new Date();
+  const messages = bodies.map((body, i) => ({ id: same?.ids[i] ?? `msg-${++messageSeq}`, timestamp: sentAt, attempts: 1, body }));
   const batch = createMessageBatch(queue, messages);
   const ctx = createExecutionContext();
   await worker.queue(batch as MessageBatch, runEnv, ctx);
