@@ -101,7 +101,7 @@ export class EndpointDO extends DurableObject<Env> {
     if (!this.draining) await this.scheduleNext();
   }
 
-  /** For tests and the API: what this object holds right now. */
+  /** For tests and operators: what this object holds right now (counts only, never payloads or secrets). */
   async inspect(): Promise<{ work: number; outbox: number; parked: number; pauseUntil: number | null; nextAlarm: number | null }> {
     const work = this.store.workCount();
     const parked = this.store.parkedCount();
