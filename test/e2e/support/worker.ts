@@ -12,7 +12,8 @@ export interface RunningWorker {
   adminKey: string;
   persistDir: string;
   logs: string[];
-  stop(): Promise<void>;
+  /** keepState: leave the state folder for a restart on the same state (startWorker({ persistDir })). */
+  stop(opts?: { keepState?: boolean }): Promise<void>;
   /** Fires the cron handler now (wrangler's own scheduled route). */
   runCron(): Promise<void>;
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; json: any; text: string; headers: Headers }>;
@@ -34,13 +35,15 @@ export interface StartOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /healthz. */
   readyTimeoutMs?: number;
+  /** Reuse this state folder (a restart after `stop({ keepState: true })`); default: a fresh one. */
+  persistDir?: string;
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<RunningWorker> {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-e2e-"));
-  const adminKey = `e2e-admin-${Math.random().toString(36).slice(2)}`;
+  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "hookrelay-e2e-"));
+  const adminKey = opts.vars?.ADMIN_API_KEY ?? `e2e-admin-${Math.random().toString(36).slice(2)}`;
   const vars: Record<string, string> = {
     ADMIN_API_KEY: adminKey,
     ENCRYPTION_KEY: "e2e-encryption-key",
@@ -118,10 +121,10 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
       const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
       await res.text();
     },
-    async stop() {
+    async stop(stopOpts: { keepState?: boolean } = {}) {
       killTree(child);
       await new Promise((r) => setTimeout(r, 300));
-      rmSync(persistDir, { recursive: true, force: true });
+      if (!stopOpts.keepState) rmSync(persistDir, { recursive: true, force: true });
     },
   };
 }
