@@ -18,7 +18,8 @@ export async function assertProperty<Ts extends [unknown, ...unknown[]]>(
   try {
     await fc.assert(property as fc.IAsyncProperty<Ts>, { ...settings, endOnFailure: true });
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const cause = err instanceof Error && err.cause !== undefined ? `\ncause: ${err.cause instanceof Error ? (err.cause.stack ?? err.cause.message) : String(err.cause)}` : "";
+    const msg = (err instanceof Error ? err.message : String(err)) + cause;
     throw new Error(`[${name}] property failed; replay with HOOKRELAY_FUZZ_SEED=${settings.seed} (numRuns ${settings.numRuns})\n${msg}`);
   }
 }
