@@ -65,11 +65,7 @@ async function routeNewEvents(db: Db, messages: { index: number; body: EventMess
   const payloads = await resolvePayloads(db, messages.map((m) => m.body));
   const routing = await routingFor(db, messages.map((m) => m.body.owner_id));
   const out: FanoutEvent[] = [];
-  const seen = new Set<string>();
   for (const { index, body } of messages) {
-    // The same event twice in one batch (a re-send) is handled once; both messages are acked with it.
-    if (seen.has(body.id)) continue;
-    seen.add(body.id);
     const payload = body.payload ?? payloads.get(body.id);
     if (payload === undefined) {
       // Its large payload is not readable (yet): retrying ends in the dead-letter queue if it never is.
@@ -128,14 +124,25 @@ interface SortedBatch {
   slices: { index: number; body: SliceMessage }[];
   /** Messages to retry whatever happens (malformed, payload not readable, slices not sent, handoff failed). */
   retry: Set<number>;
+  /** A repeat of an event already in this batch → the message carrying it first; the repeat shares its fate. */
+  twinOf: Map<number, number>;
 }
 
 function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
-  const sorted: SortedBatch = { events: [], slices: [], retry: new Set() };
+  const sorted: SortedBatch = { events: [], slices: [], retry: new Set(), twinOf: new Map() };
+  const firstCarrier = new Map<string, number>();
   batch.messages.forEach((message, index) => {
-    if (isEventMessage(message.body)) sorted.events.push({ index, body: message.body });
-    else if (isSliceMessage(message.body)) sorted.slices.push({ index, body: message.body });
-    else {
+    const body = message.body;
+    if (isEventMessage(body)) {
+      const twin = firstCarrier.get(body.id);
+      if (twin !== undefined) sorted.twinOf.set(index, twin);
+      else {
+        firstCarrier.set(body.id, index);
+        sorted.events.push({ index, body });
+      }
+    } else if (isSliceMessage(body)) {
+      sorted.slices.push({ index, body });
+    } else {
       // Retried, never dropped: after max_retries it lands in the dead-letter queue, visible and redrivable.
       log("malformed events-queue message", { message_id: message.id });
       sorted.retry.add(index);
@@ -246,8 +253,10 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   const { workByEndpoint, endpointsOfMessage } = collectWork(planned.now, progress);
   const failedEndpoints = await handOver(env, workByEndpoint);
   batch.messages.forEach((message, index) => {
-    const dependsOnFailed = [...(endpointsOfMessage.get(index) ?? [])].some((id) => failedEndpoints.has(id));
-    if (sorted.retry.has(index) || dependsOnFailed) message.retry();
+    // A repeated event is acked or retried with the message that carried it first, never acked alone.
+    const carrier = sorted.twinOf.get(index) ?? index;
+    const dependsOnFailed = [...(endpointsOfMessage.get(carrier) ?? [])].some((id) => failedEndpoints.has(id));
+    if (sorted.retry.has(carrier) || dependsOnFailed) message.retry();
     else message.ack();
   });
 }

@@ -113,6 +113,20 @@ describe("fanout consumer", () => {
     expect(got).toHaveLength(1);
   });
 
+  it("retries a repeated event together with its first copy when that copy's handoff fails", async () => {
+    const owner = "fan-twin";
+    const ep = await createEndpoint(owner);
+    await subscribe(ep, ["*"]);
+    const msg = eventMessage(owner, "order.created", {});
+    const unreachable = {
+      ...testEnv,
+      ENDPOINT_DO: { idFromName: (n: string) => testEnv.ENDPOINT_DO.idFromName(n), get: () => ({ enqueue: () => Promise.reject(new Error("down")) }) },
+    } as unknown as Env;
+    const result = await runEvents([msg, msg, msg], unreachable);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(result.ids);
+  });
+
   it("a consumer that throws on its D1 batch acks nothing, so the platform redelivers everything", async () => {
     const msg = eventMessage("fan-d1", "order.created", {});
     const broken = { ...testEnv, DB: { prepare: () => { throw new Error("D1 unavailable"); }, batch: () => Promise.reject(new Error("D1 unavailable")) } } as unknown as Env;
