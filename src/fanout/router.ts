@@ -53,8 +53,9 @@ export async function routingFor(db: Db, ownerIds: string[]): Promise<Map<string
       cache.delete(owner);
       cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex([...routes.values()]) });
     }
-    while (cache.size > MAX_CACHED_OWNERS) cache.delete(cache.keys().next().value!);
   }
   for (const owner of owners) result.set(owner, cache.get(owner)!.index);
+  // Evict after reading, so this batch's own owners are answered even when they are the oldest entries.
+  while (cache.size > MAX_CACHED_OWNERS) cache.delete(cache.keys().next().value!);
   return result;
 }
