@@ -44,15 +44,26 @@ export const RateLimit = z
   .strict()
   .openapi("RateLimit");
 
+/** A value that becomes (part of) a request header: CR, LF or NUL could inject headers or break the request. */
+const HeaderSafe = /^[^\r\n\0]*$/;
+/**
+ * Header names an endpoint's auth may not set: framing and routing (the request would be malformed or sent
+ * elsewhere) and the headers HookRelay itself sends (they would be silently replaced).
+ */
+const RESERVED_AUTH_HEADER = /^(host|content-length|content-type|content-encoding|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|user-agent|proxy-.*|webhook-.*|hookrelay-.*|cf-.*)$/i;
+
 export const EndpointAuth = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("basic"), username: z.string().min(1).max(500), password: z.string().max(1000) }).strict(),
-    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000) }).strict(),
+    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000).regex(HeaderSafe, "no CR, LF or NUL") }).strict(),
     z
       .object({
         type: z.literal("header"),
-        name: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a valid HTTP header name"),
-        value: z.string().max(4000).regex(/^[^\r\n\0]*$/, "no CR, LF or NUL"),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a valid HTTP header name")
+          .refine((n) => !RESERVED_AUTH_HEADER.test(n), "a header HookRelay sets itself or that controls the request (host, content-length, webhook-*, …)"),
+        value: z.string().max(4000).regex(HeaderSafe, "no CR, LF or NUL"),
       })
       .strict(),
   ])
