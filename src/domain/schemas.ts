@@ -50,7 +50,8 @@ const HeaderSafe = /^[^\r\n\0]*$/;
  * Header names an endpoint's auth may not set: framing and routing (the request would be malformed or sent
  * elsewhere) and the headers HookRelay itself sends (they would be silently replaced).
  */
-const RESERVED_AUTH_HEADER = /^(host|content-length|content-type|content-encoding|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|user-agent|proxy-.*|webhook-.*|hookrelay-.*|cf-.*)$/i;
+// `__proto__` is a valid header token, but as a key of the headers object it would be dropped silently.
+const RESERVED_AUTH_HEADER = /^(host|content-length|content-type|content-encoding|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|user-agent|proxy-.*|webhook-.*|hookrelay-.*|cf-.*|__proto__)$/i;
 
 export const EndpointAuth = z
   .discriminatedUnion("type", [

@@ -242,7 +242,7 @@ describe("values that end up in request headers (property)", () => {
   });
 
   it("refuses auth header names that would reframe or redirect the request or replace HookRelay's own headers", () => {
-    for (const name of ["Host", "content-length", "Transfer-Encoding", "connection", "webhook-signature", "Webhook-Id", "hookrelay-owner-id", "content-type", "user-agent", "proxy-authorization", "cf-connecting-ip"]) {
+    for (const name of ["Host", "content-length", "Transfer-Encoding", "connection", "webhook-signature", "Webhook-Id", "hookrelay-owner-id", "content-type", "user-agent", "proxy-authorization", "cf-connecting-ip", "__proto__", "__PROTO__"]) {
       expect(EndpointAuth.safeParse({ type: "header", name, value: "v" }).success, name).toBe(false);
     }
     for (const name of ["X-Api-Key", "Authorization", "x-webhook-token", "X-Hookrelay-Tenant"]) {
