@@ -29,7 +29,8 @@ export async function buildHeaders(
   nowMs: number,
 ): Promise<Record<string, string>> {
   const timestamp = Math.floor(nowMs / 1000);
-  const headers: Record<string, string> = {};
+  // Null prototype: a header named like an Object.prototype key (`__proto__`) is still an ordinary entry.
+  const headers: Record<string, string> = Object.create(null);
   // The endpoint's own auth header goes in first so that it can never replace a signature header.
   if (auth?.type === "basic") {
     headers.authorization = `Basic ${bytesToBase64(new TextEncoder().encode(`${auth.username}:${auth.password}`))}`;
