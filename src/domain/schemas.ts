@@ -14,7 +14,25 @@ export const EventTypePattern = z
     "an event type, `prefix.*` or `*`",
   );
 export const Timestamp = z.string().datetime({ offset: true }).openapi({ example: "2026-11-29T21:00:00.000Z" });
-export const Metadata = z.record(z.string(), z.unknown());
+/**
+ * Metadata is small free-form JSON. Its nesting is bounded: a value nested thousands of levels deep is
+ * stored fine but overflows the stack when a response serializes it, breaking every read of the endpoint.
+ */
+export const MAX_METADATA_DEPTH = 32;
+/** Whether `value` nests arrays/objects at most `limit` levels deep (iterative: no recursion to overflow). */
+export function withinDepth(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (depth >= limit) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+export const Metadata = z
+  .record(z.string(), z.unknown())
+  .refine((m) => withinDepth(m, MAX_METADATA_DEPTH), `at most ${MAX_METADATA_DEPTH} levels of nesting`);
 
 // --- Problem -----------------------------------------------------------------------------------------
 export const ProblemSchema = z

@@ -390,3 +390,38 @@ describe("fuzz: every write route", () => {
     180_000,
   );
 });
+
+describe("fuzz regressions (found by the property above, kept as fixed cases)", () => {
+  it("a batch-retry window with an unreadable time is a 422 on that field, not a 500 (seed 1)", async () => {
+    const bodies = [
+      { since: "2026-01-01T00:00:00.000Z", until: "../../etc/passwd" },
+      { since: { __proto__: null }, until: "2026-01-01T00:00:00Z" },
+      { since: "not a time", until: "also not" },
+    ];
+    for (const body of bodies) {
+      const single = await call("POST", `/v1/endpoints/${fx.endpointId}/retry-failed`, { body });
+      expect(single.status, single.text).toBe(422);
+      expect(single.json.code).toBe("validation_failed");
+      const bulk = await call("POST", "/v1/deliveries/retry", { body: { status: "failed", ...body } });
+      expect(bulk.status, bulk.text).toBe(422);
+    }
+    const reversed = await call("POST", `/v1/endpoints/${fx.endpointId}/retry-failed`, { body: { since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" } });
+    expect(reversed.status).toBe(422);
+    expect(reversed.json.errors).toEqual([{ path: "until", message: "since must be before until" }]);
+  });
+
+  it("metadata nested thousands of levels deep is refused (422) instead of half-creating an endpoint and answering 500 (seed 1)", async () => {
+    const deep = '{"a":'.repeat(6000) + "1" + "}".repeat(6000);
+    const before = await countRows("SELECT count(*) AS n FROM endpoints");
+    const res = await call("POST", "/v1/endpoints", { rawBody: `{"url":"http://127.0.0.1:9/x","owner_id":"${OWNER}","metadata":{"m":${deep}}}` });
+    expect(res.status, res.text).toBe(422);
+    expect(res.json.errors).toEqual([{ path: "metadata", message: expect.stringContaining("levels of nesting") }]);
+    expect(await countRows("SELECT count(*) AS n FROM endpoints")).toBe(before);
+    const patch = await call("PATCH", `/v1/endpoints/${fx.endpointId}`, { rawBody: `{"metadata":{"m":${deep}}}` });
+    expect(patch.status, patch.text).toBe(422);
+    // 32 levels is the documented bound: exactly that much nesting is kept whole.
+    const ok = await call("POST", "/v1/endpoints", { rawBody: `{"url":"http://127.0.0.1:9/x","owner_id":"${OWNER}","metadata":${'{"a":'.repeat(31)}1${"}".repeat(31)}}` });
+    expect(ok.status, ok.text).toBe(201);
+    expect(JSON.stringify(ok.json.metadata)).toBe('{"a":'.repeat(31) + "1" + "}".repeat(31));
+  });
+});

@@ -18,7 +18,14 @@ const Window = {
   since: Timestamp.optional().openapi({ description: "Events accepted at or after this time" }),
   until: Timestamp.optional().openapi({ description: "Events accepted before this time" }),
 };
-const windowOrder = (v: { since?: string; until?: string }) => !v.since || !v.until || fromIso(v.since) < fromIso(v.until);
+// zod runs this object refinement even when a field already failed its own check (e.g. `until` is not a
+// time): only two readable times are compared; otherwise the field's own error speaks.
+const windowOrder = (v: { since?: unknown; until?: unknown }) => {
+  if (typeof v.since !== "string" || typeof v.until !== "string") return true;
+  const since = Date.parse(v.since);
+  const until = Date.parse(v.until);
+  return Number.isNaN(since) || Number.isNaN(until) || since < until;
+};
 const windowIssue = { message: "since must be before until", path: ["until"] };
 
 const RetryFailedBody = z.object(Window).strict().refine(windowOrder, windowIssue).openapi("RetryFailed");
