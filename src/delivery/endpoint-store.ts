@@ -74,10 +74,10 @@ export class EndpointStore {
     );
   }
 
-  /** The earliest due queued work not already claimed by an attempt in flight. */
+  /** The earliest due queued work not already claimed by an attempt in flight; equal due times in arrival order. */
   nextDueWork(now: number, claimed: Set<string>): WorkRow | undefined {
     const rows = this.sql
-      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?", now, claimed.size + 1)
+      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at, rowid LIMIT ?", now, claimed.size + 1)
       .toArray();
     return rows.find((r) => !claimed.has(r.delivery_id));
   }
@@ -111,6 +111,10 @@ export class EndpointStore {
 
   workCount(): number {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work").one().n;
+  }
+
+  queuedCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM work WHERE state = 'queued'").one().n;
   }
 
   unsentRetryCount(): number {

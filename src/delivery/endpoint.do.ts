@@ -22,7 +22,7 @@ import {
 import { afterFailure, afterSuccess, type FailureCounters } from "./failure-tracker";
 import { EndpointStore, type OutboxRow, type WorkRow } from "./endpoint-store";
 import { outboxStatements, type OutboxOp } from "./outbox";
-import { fullBucket, takeToken, type BucketState } from "./rate-limit";
+import { initialState, markWaiting, observedRate, onThrottled, takeToken, tokenReadyAt, type LimiterState, type RateLimitConfig } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
@@ -42,16 +42,35 @@ const FLUSH_INTERVAL_MS = 1_000;
 const RETRY_IO_MS = 5_000;
 const OUTBOX_CHUNK = 50;
 const OUTBOX_MAX_CHUNKS_PER_RUN = 40;
+/** Start times of this many recent attempts are kept in memory: an unlimited endpoint's observed rate. */
+const SEND_TIMES_KEPT = 50;
 /** How long a finished delivery's attempt count is remembered (to spot stale duplicates): past retention. */
 const HISTORY_KEEP_MS = 40 * 86_400_000;
 export const DELETED_ENDPOINT_ERROR = "endpoint deleted: its pending deliveries cannot be attempted";
 
 type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
 
+/** What inspect() reports: counts and limiter state only, never payloads or secrets. */
+export interface EndpointInspection {
+  work: number;
+  outbox: number;
+  parked: number;
+  pauseUntil: number | null;
+  nextAlarm: number | null;
+  /** Work waiting here for its turn (excludes retries handed to the queue). */
+  pending: number;
+  inFlight: number;
+  limiter: LimiterState | null;
+}
+
 export class EndpointDO extends DurableObject<Env> {
   private readonly store: EndpointStore;
   private opened: OpenedEndpoint | null = null;
   private draining = false;
+  private inFlightNow = 0;
+  private sendTimes: number[] = [];
+  /** Ends a drain's wait for a token early (configChanged: a new rate limit applies to the next delivery). */
+  private wake: (() => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,15 +117,26 @@ export class EndpointDO extends DurableObject<Env> {
   async configChanged(): Promise<void> {
     this.opened = null;
     this.store.deleteMeta("snapshot");
+    // A drain waiting for a token stops (the snapshot is gone) and the next run applies the new limit.
+    this.wake?.();
     if (!this.draining) await this.scheduleNext();
   }
 
-  /** For tests and operators: what this object holds right now (counts only, never payloads or secrets). */
-  async inspect(): Promise<{ work: number; outbox: number; parked: number; pauseUntil: number | null; nextAlarm: number | null }> {
+  /** For the API, tests and operators: what this object holds right now (counts only, never payloads or secrets). */
+  async inspect(): Promise<EndpointInspection> {
     const work = this.store.workCount();
     const parked = this.store.parkedCount();
     const pause = this.store.getMeta("pause_until");
-    return { work, outbox: this.store.outboxSize(), parked, pauseUntil: pause ? Number(pause) : null, nextAlarm: await this.ctx.storage.getAlarm() };
+    return {
+      work,
+      outbox: this.store.outboxSize(),
+      parked,
+      pauseUntil: pause ? Number(pause) : null,
+      nextAlarm: await this.ctx.storage.getAlarm(),
+      pending: this.store.queuedCount(),
+      inFlight: this.inFlightNow,
+      limiter: this.limiterState(),
+    };
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -158,17 +188,32 @@ export class EndpointDO extends DurableObject<Env> {
         lastFlush = Date.now();
       }
       const now = Date.now();
+      // No snapshot: configChanged() dropped it mid-run; the next run reloads it and applies the change.
       const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
       const next = stop ? undefined : this.store.nextDueWork(now, claimed);
       if (!next || inFlight.size >= endpoint.maxInFlight) {
+        // Work that waits for a connection must not bank tokens meanwhile (see LimiterState.holdCap).
+        if (next) this.markLimiterWaiting(endpoint.rateLimit, now);
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
         continue;
       }
-      if (!this.takeToken(endpoint, now)) {
-        // Out of tokens: wait for what is in flight, then let scheduleNext wake us when a token is back.
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
+      const token = this.takeToken(endpoint.rateLimit, now);
+      if (!token.ok) {
+        const wakeAt = now + token.waitMs;
+        if (wakeAt >= deadline) {
+          // A long wait: end the run; scheduleNext arms the alarm for when the token is back.
+          if (inFlight.size === 0) break;
+          await Promise.race(inFlight);
+          continue;
+        }
+        // A short wait is slept here: an alarm round trip per token would make every send late. D1 is
+        // written during the wait, so a flush never falls due just as the token comes back.
+        if (this.store.outboxSize() > 0 && wakeAt - lastFlush >= FLUSH_INTERVAL_MS) {
+          await this.flushOutbox();
+          lastFlush = Date.now();
+        }
+        await this.sleepUntil(wakeAt, inFlight);
         continue;
       }
       claimed.add(next.delivery_id);
@@ -177,6 +222,7 @@ export class EndpointDO extends DurableObject<Env> {
         watchdogAt = now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS;
         await this.ctx.storage.setAlarm(watchdogAt);
       }
+      this.inFlightNow++;
       const p: Promise<void> = this.attemptOne(endpoint, next)
         .then(
           () => {
@@ -186,7 +232,10 @@ export class EndpointDO extends DurableObject<Env> {
           // in a tight loop; it is still queued, so the next run picks it up.
           (err) => console.error(JSON.stringify({ level: "error", msg: "attempt outcome not stored", error: String(err) })),
         )
-        .finally(() => inFlight.delete(p));
+        .finally(() => {
+          this.inFlightNow--;
+          inFlight.delete(p);
+        });
       inFlight.add(p);
     }
   }
@@ -194,6 +243,8 @@ export class EndpointDO extends DurableObject<Env> {
   private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow): Promise<void> {
     const attempt = row.attempts + 1;
     const startedAt = Date.now();
+    this.sendTimes.push(startedAt);
+    if (this.sendTimes.length > SEND_TIMES_KEPT) this.sendTimes.shift();
     const attemptId = await derivedId("att", row.delivery_id, String(attempt));
     let result: AttemptResult;
     try {
@@ -285,6 +336,11 @@ export class EndpointDO extends DurableObject<Env> {
       if (cls.pauseSeconds !== null) {
         const pauseMs = Math.min(cls.pauseSeconds, endpoint.retry.max_delay_s) * 1000;
         this.store.setMeta("pause_until", String(Math.max(this.pausedUntil(), now + pauseMs)));
+        // The receiver asked for quiet: no tokens accrue during the pause, so it does not end in a burst.
+        this.markLimiterWaiting(endpoint.rateLimit, now);
+      } else if (result.statusCode === 429) {
+        // 429 without a usable Retry-After: halve the effective rate, then recover gradually (rate-limit.ts).
+        this.saveLimiter(onThrottled(this.limiterOrInitial(endpoint.rateLimit, now), endpoint.rateLimit, now, result.startedAt, observedRate(this.sendTimes, now)));
       }
 
       // The delivery.
@@ -479,14 +535,49 @@ export class EndpointDO extends DurableObject<Env> {
 
   // --- Rate limit, pause, alarm ------------------------------------------------------------------------
 
-  private takeToken(endpoint: OpenedEndpoint, now: number): boolean {
-    if (!endpoint.rateLimit) return true;
-    const stored = this.store.getMeta("bucket");
-    const state: BucketState = stored ? (JSON.parse(stored) as BucketState) : fullBucket(endpoint.rateLimit, now);
-    const r = takeToken(state, endpoint.rateLimit, now);
-    this.store.setMeta("bucket", JSON.stringify(r.state));
-    if (!r.ok) this.store.setMeta("bucket_ready_at", String(now + r.waitMs));
-    return r.ok;
+  private limiterState(): LimiterState | null {
+    const stored = this.store.getMeta("limiter");
+    return stored ? (JSON.parse(stored) as LimiterState) : null;
+  }
+
+  private limiterOrInitial(limit: RateLimitConfig | null, now: number): LimiterState {
+    return this.limiterState() ?? initialState(limit, now);
+  }
+
+  private saveLimiter(state: LimiterState): void {
+    this.store.setMeta("limiter", JSON.stringify(state));
+  }
+
+  /** The limiter state is stored on every take: a restarted object must not get a fresh burst. */
+  private takeToken(limit: RateLimitConfig | null, now: number): { ok: true } | { ok: false; waitMs: number } {
+    const stored = this.limiterState();
+    // Unlimited and never throttled: nothing to count, nothing to store.
+    if (!limit && !stored?.backoff) return { ok: true };
+    const r = takeToken(stored ?? initialState(limit, now), limit, now);
+    this.saveLimiter(r.state);
+    return r.ok ? { ok: true } : { ok: false, waitMs: r.waitMs };
+  }
+
+  private markLimiterWaiting(limit: RateLimitConfig | null, now: number): void {
+    const stored = this.limiterState();
+    if (!limit && !stored?.backoff) return;
+    const next = markWaiting(stored ?? initialState(limit, now), limit, now);
+    if (next.holdCap !== stored?.holdCap) this.saveLimiter(next);
+  }
+
+  /** Sleeps until `at`, or until an attempt in flight ends or configChanged() wakes the drain. */
+  private async sleepUntil(at: number, inFlight: Set<Promise<void>>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slept = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, at - Date.now()));
+      this.wake = resolve;
+    });
+    try {
+      await Promise.race([slept, ...inFlight]);
+    } finally {
+      clearTimeout(timer);
+      this.wake = null;
+    }
   }
 
   private pausedUntil(): number {
@@ -503,7 +594,10 @@ export class EndpointDO extends DurableObject<Env> {
     const candidates: number[] = [];
     const due = this.store.earliestQueuedDue();
     if (due !== null) {
-      const tokenAt = Number(this.store.getMeta("bucket_ready_at") ?? 0);
+      // The token time follows the current snapshot's limit: a changed limit moves it at once.
+      const snap = this.currentSnapshot();
+      const limiter = this.limiterState();
+      const tokenAt = snap && limiter ? tokenReadyAt(limiter, snap.rateLimit, now) : 0;
       candidates.push(Math.max(due, this.pausedUntil(), tokenAt));
     }
     const unsent = this.store.unsentRetryCount();
