@@ -10,6 +10,7 @@ import type { DeliveryWork, EventsQueueMessage } from "../delivery/contracts";
 import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
 import { derivedId } from "../domain/ids";
 import type { Env } from "../env";
+import { sharedCache, type SharedCache } from "../cache/cache";
 import { packSendBatches, messageBytes } from "../ingest/queue-messages";
 import { handOver } from "./handoff";
 import { DEFAULT_FANOUT_LIMITS, planFanout, type FanoutCandidate, type FanoutLimits } from "./plan";
@@ -61,9 +62,9 @@ async function resolvePayloads(db: Db, messages: EventMessage[]): Promise<Map<st
 }
 
 /** Events from `kind: "event"` messages, routed through the subscription cache. */
-async function routeNewEvents(db: Db, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
+async function routeNewEvents(db: Db, messages: { index: number; body: EventMessage }[], retry: Set<number>, shared: SharedCache): Promise<FanoutEvent[]> {
   const payloads = await resolvePayloads(db, messages.map((m) => m.body));
-  const routing = await routingFor(db, messages.map((m) => m.body.owner_id));
+  const routing = await routingFor(db, messages.map((m) => m.body.owner_id), shared);
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {
     const payload = body.payload ?? payloads.get(body.id);
@@ -239,7 +240,7 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   const db = getDb(env.DB);
   const now = Date.now();
   const sorted = sortMessages(batch);
-  const fresh = await routeNewEvents(db, sorted.events, sorted.retry);
+  const fresh = await routeNewEvents(db, sorted.events, sorted.retry, sharedCache(env));
   const slices = await routeSlices(db, sorted.slices);
   const planned = await planDeliveries([...fresh, ...slices], limits);
 

@@ -6,13 +6,14 @@ import type { EventsQueueMessage } from "../delivery/contracts";
 import { retryDeliveries } from "../delivery/manual-retry";
 import { matchEndpoints } from "../domain/event-matching";
 import type { Env } from "../env";
+import { sharedCache } from "../cache/cache";
 import { routingFor } from "./router";
 
 const SLICE_SIZE = 100;
 
 export async function replayEvent(env: Env, event: EventRow): Promise<{ retried: number; created: number }> {
   const db = getDb(env.DB);
-  const routing = await routingFor(db, [event.ownerId]);
+  const routing = await routingFor(db, [event.ownerId], sharedCache(env));
   const matching = matchEndpoints(routing.get(event.ownerId)!, event.eventType);
   const existing = new Map((await listDeliveriesOfEvent(db, event.id)).map((d) => [d.endpointId, d.id]));
 

@@ -1,5 +1,8 @@
 // Which endpoints an event goes to: per-owner routing indexes, cached per isolate and revalidated against
 // config_versions with one query per batch (any write that changes routing bumps the owner's version).
+// With Redis, an isolate that lacks an owner's current routes takes them from Redis before D1.
+import type { SharedCache } from "../cache/cache";
+import { countLookup } from "../cache/stats";
 import type { Db } from "../db/client";
 import { readConfigVersions } from "../db/repos/config-versions";
 import { loadSubscriptionRoutes } from "../db/repos/routing";
@@ -12,10 +15,31 @@ interface CachedRouting {
 
 /** Bounded so an isolate serving many owners keeps memory flat; the oldest entry goes first. */
 const MAX_CACHED_OWNERS = 5_000;
-const cache = new Map<string, CachedRouting>();
+/**
+ * Shared entries are keyed by (owner, config version), so a newer version never reads an older entry: no
+ * delete has to reach Redis for routing to be right. The TTL only collects versions nobody asks for.
+ */
+const SHARED_ROUTES_TTL_S = 3_600;
+
+export interface Router {
+  routingFor(db: Db, ownerIds: string[], shared?: SharedCache): Promise<Map<string, RoutingIndex>>;
+  clear(): void;
+}
+
+/** The isolate's router; tests create more to stand for other isolates (each with its own memory). */
+const isolateRouter = createRouter();
 
 export function clearRoutingCache(): void {
-  cache.clear();
+  isolateRouter.clear();
+}
+
+/** Routing indexes for the given owners; only owners whose config version moved are reloaded. */
+export function routingFor(db: Db, ownerIds: string[], shared?: SharedCache): Promise<Map<string, RoutingIndex>> {
+  return isolateRouter.routingFor(db, ownerIds, shared);
+}
+
+export function sharedRoutesKey(owner: string, version: number): string {
+  return `routes:${version}:${owner}`;
 }
 
 function parsePatterns(eventTypes: string): string[] {
@@ -27,35 +51,68 @@ function parsePatterns(eventTypes: string): string[] {
   }
 }
 
-/** Routing indexes for the given owners; only owners whose config version moved are reloaded from D1. */
-export async function routingFor(db: Db, ownerIds: string[]): Promise<Map<string, RoutingIndex>> {
-  const owners = [...new Set(ownerIds)];
-  const result = new Map<string, RoutingIndex>();
-  if (owners.length === 0) return result;
-  const versions = await readConfigVersions(db, owners);
-  // An owner who never changed config has no row: version 0.
-  const versionOf = (owner: string) => versions.get(owner) ?? 0;
-  const stale = owners.filter((owner) => cache.get(owner)?.version !== versionOf(owner));
+export function createRouter(): Router {
+  const cache = new Map<string, CachedRouting>();
 
-  if (stale.length > 0) {
-    // Versions were read before the routes, so a change racing this load leaves a version that no longer
-    // matches, and the next batch reloads: the cache can lag one batch, never stick.
-    const rows = await loadSubscriptionRoutes(db, stale);
+  async function loadFromD1(db: Db, owners: string[]): Promise<Map<string, SubscriptionRoute[]>> {
+    const rows = await loadSubscriptionRoutes(db, owners);
+    countLookup("d1_route_reads", Math.ceil(owners.length / 90));
     const byOwner = new Map<string, Map<string, SubscriptionRoute>>();
-    for (const owner of stale) byOwner.set(owner, new Map());
+    for (const owner of owners) byOwner.set(owner, new Map());
     for (const row of rows) {
       const routes = byOwner.get(row.ownerId)!;
       const route = routes.get(row.endpointId) ?? { endpointId: row.endpointId, status: row.status, patterns: [] };
       route.patterns.push(...parsePatterns(row.eventTypes));
       routes.set(row.endpointId, route);
     }
-    for (const [owner, routes] of byOwner) {
-      cache.delete(owner);
-      cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex([...routes.values()]) });
-    }
+    return new Map([...byOwner].map(([owner, routes]) => [owner, [...routes.values()]]));
   }
-  for (const owner of owners) result.set(owner, cache.get(owner)!.index);
-  // Evict after reading, so this batch's own owners are answered even when they are the oldest entries.
-  while (cache.size > MAX_CACHED_OWNERS) cache.delete(cache.keys().next().value!);
-  return result;
+
+  return {
+    clear: () => cache.clear(),
+    async routingFor(db, ownerIds, shared) {
+      const owners = [...new Set(ownerIds)];
+      const result = new Map<string, RoutingIndex>();
+      if (owners.length === 0) return result;
+      const versions = await readConfigVersions(db, owners);
+      countLookup("d1_config_version_reads", Math.ceil(owners.length / 90));
+      // An owner who never changed config has no row: version 0.
+      const versionOf = (owner: string) => versions.get(owner) ?? 0;
+      const stale = owners.filter((owner) => cache.get(owner)?.version !== versionOf(owner));
+
+      if (stale.length > 0) {
+        // Versions were read before the routes, so a change racing this load leaves a version that no longer
+        // matches, and the next batch reloads: the cache can lag one batch, never stick. Shared entries are
+        // written under the version read before their load, so the same holds for every isolate reading them.
+        const useShared = shared?.kind === "redis";
+        const fromShared = useShared
+          ? await shared.getMany<SubscriptionRoute[]>(stale.map((o) => sharedRoutesKey(o, versionOf(o))))
+          : new Map<string, SubscriptionRoute[]>();
+        const routesOf = new Map<string, SubscriptionRoute[]>();
+        for (const owner of stale) {
+          const hit = fromShared.get(sharedRoutesKey(owner, versionOf(owner)));
+          if (hit) routesOf.set(owner, hit);
+        }
+        const missing = stale.filter((o) => !routesOf.has(o));
+        if (missing.length > 0) {
+          const loaded = await loadFromD1(db, missing);
+          for (const [owner, routes] of loaded) routesOf.set(owner, routes);
+          if (useShared) {
+            await shared.setMany(
+              missing.map((o) => [sharedRoutesKey(o, versionOf(o)), loaded.get(o)!] as const),
+              SHARED_ROUTES_TTL_S,
+            );
+          }
+        }
+        for (const [owner, routes] of routesOf) {
+          cache.delete(owner);
+          cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex(routes) });
+        }
+      }
+      for (const owner of owners) result.set(owner, cache.get(owner)!.index);
+      // Evict after reading, so this batch's own owners are answered even when they are the oldest entries.
+      while (cache.size > MAX_CACHED_OWNERS) cache.delete(cache.keys().next().value!);
+      return result;
+    },
+  };
 }

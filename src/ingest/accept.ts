@@ -7,6 +7,7 @@ import { AppError } from "../http/errors";
 import { assertValidIdempotencyKey, idempotencyStub } from "./idempotency-client";
 import type { AcceptedEvent } from "./queue-messages";
 import { sendEvents } from "./send-events";
+import { throttleIngest } from "./throttle";
 import { validateEvents } from "./validate-events";
 
 export interface AcceptInput {
@@ -44,6 +45,8 @@ export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult
     maxPayloadBytes: config.maxPayloadBytes,
     ownerScope: input.ownerScope,
   });
+  // After validation (bad input keeps its own 4xx), before anything is queued or claimed.
+  await throttleIngest(env, input.ownerScope, valid.length);
 
   const now = Date.now();
   const proposedIds = valid.map(() => newId("evt", now));

@@ -1,5 +1,7 @@
 // Bearer authentication: the admin key (ADMIN_API_KEY secret) or an owner-scoped key looked up by hash.
 import { createMiddleware } from "hono/factory";
+import { sharedCache, type SharedCache } from "../../cache/cache";
+import { countLookup } from "../../cache/stats";
 import { getDb } from "../../db/client";
 import { findApiKeyByHash } from "../../db/repos/api-keys";
 import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
@@ -9,12 +11,19 @@ import { AppError } from "../errors";
 export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
 
 // Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
-// (other isolates within KEY_CACHE_MS).
+// (other isolates within KEY_CACHE_MS). With Redis, found keys are also shared between isolates for
+// SHARED_KEY_TTL_S; deleting a key evicts that entry too, and the TTL bounds a missed eviction.
 const KEY_CACHE_MS = 10_000;
+const SHARED_KEY_TTL_S = 60;
 const keyCache = new Map<string, { principal: Principal | null; expiresAt: number }>();
 
-export function forgetApiKey(keyHash: string): void {
+const sharedKeyOf = (keyHash: string) => `apikey:${keyHash}`;
+
+export async function forgetApiKey(keyHash: string, shared?: SharedCache): Promise<void> {
   keyCache.delete(keyHash);
+  if (shared?.kind === "redis" && !(await shared.delete([sharedKeyOf(keyHash)]))) {
+    console.error(JSON.stringify({ level: "error", msg: "deleted api key not evicted from redis", ttl_s: SHARED_KEY_TTL_S }));
+  }
 }
 
 export function clearApiKeyCache(): void {
@@ -25,17 +34,27 @@ export async function resolvePrincipal(
   db: D1Database,
   adminKey: string | undefined,
   presented: string,
+  shared?: SharedCache,
 ): Promise<Principal | null> {
   if (adminKey && (await constantTimeEqual(presented, adminKey))) return { kind: "admin" };
   if (!presented.startsWith("hr_")) return null;
   const keyHash = await sha256Hex(presented);
   const cached = keyCache.get(keyHash);
   if (cached && cached.expiresAt > Date.now()) return cached.principal;
+  const useShared = shared?.kind === "redis";
+  const hit = useShared ? (await shared.getMany<Principal>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash)) : undefined;
+  if (hit?.kind === "owner") {
+    keyCache.set(keyHash, { principal: hit, expiresAt: Date.now() + KEY_CACHE_MS });
+    return hit;
+  }
   const row = await findApiKeyByHash(getDb(db), keyHash);
+  countLookup("d1_api_key_reads");
   // The hash lookup already selected the row; the constant-time compare guards against index quirks.
   const principal: Principal | null =
     row && (await constantTimeEqual(row.keyHash, keyHash)) ? { kind: "owner", ownerId: row.ownerId, keyId: row.id } : null;
   keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+  // Unknown keys stay out of Redis: anyone can present garbage, and it must not fill a shared store.
+  if (useShared && principal) await shared.setMany([[sharedKeyOf(keyHash), principal]], SHARED_KEY_TTL_S);
   return principal;
 }
 
@@ -48,7 +67,7 @@ export function bearerToken(header: string | undefined): string | null {
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   if (!token) throw new AppError("unauthorized", "Missing bearer API key.");
-  const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token);
+  const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token, sharedCache(c.env));
   if (!principal) throw new AppError("unauthorized", "Invalid API key.");
   c.set("principal", principal);
   await next();

@@ -7,6 +7,7 @@ import { isIdOf, newId } from "../../domain/ids";
 import { ListQuery, listOf, OwnerId, Timestamp } from "../../domain/schemas";
 import { toIso } from "../../domain/time";
 import { AppError } from "../errors";
+import { sharedCache } from "../../cache/cache";
 import { assertOwns, forgetApiKey, scopedOwner } from "../middleware/auth";
 import { createRouter, errorResponses, jsonBody, jsonResponse, security } from "../openapi";
 import { decodeCursor, page } from "../pagination";
@@ -107,7 +108,7 @@ apiKeyRoutes.openapi(
     if (!row) throw new AppError("not_found", "API key not found.");
     assertOwns(c.get("principal"), row.ownerId, "API key");
     await deleteApiKey(db, id);
-    forgetApiKey(row.keyHash);
+    await forgetApiKey(row.keyHash, sharedCache(c.env));
     return c.body(null, 204);
   },
 );
