@@ -432,10 +432,12 @@ export class EndpointDO extends DurableObject<Env> {
           this.store.setMeta("flush_failed_at", String(Date.now()));
           return false;
         }
-        // D1 is up, so one op in this chunk is refused on its own: apply them one by one so a single bad
+        // D1 is up, so one op in this chunk may be refused on its own: apply them one by one so a single bad
         // op can never stall every later write. Refused ops are parked (kept, visible), not dropped.
-        await this.flushOneByOne(rows);
-        continue;
+        if (await this.flushOneByOne(rows)) continue;
+        // A write failed for a reason that may pass (not a refusal of that op): keep the rest, in order.
+        this.store.setMeta("flush_failed_at", String(Date.now()));
+        return false;
       }
       this.store.deleteOutboxThrough(rows[rows.length - 1]!.seq);
     }
@@ -451,7 +453,8 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  private async flushOneByOne(rows: OutboxRow[]): Promise<void> {
+  /** Returns false when it stopped at a write that failed for a reason that may pass (that op and later ones stay). */
+  private async flushOneByOne(rows: OutboxRow[]): Promise<boolean> {
     const db = getDb(this.env.DB);
     for (const row of rows) {
       const statements = outboxStatements(db, [JSON.parse(row.op) as OutboxOp]);
@@ -460,10 +463,17 @@ export class EndpointDO extends DurableObject<Env> {
         this.store.deleteOutbox(row.seq);
       } catch (err) {
         if (!(await this.d1Reachable())) throw err;
+        // Only an op D1 refuses for good is parked (parked ops are never re-applied): a transient write
+        // failure (overloaded, timeout, lost connection) while reads work must not strand a delivery's status.
+        if (!refusedForGood(err)) {
+          console.error(JSON.stringify({ level: "error", msg: "outbox write failed; kept for the next run", error: String(err) }));
+          return false;
+        }
         console.error(JSON.stringify({ level: "error", msg: "outbox op refused by D1; parked", op: row.op.slice(0, 500), error: String(err) }));
         this.ctx.storage.transactionSync(() => this.store.parkOutbox(row, String(err), Date.now()));
       }
     }
+    return true;
   }
 
   // --- Endpoint snapshot -------------------------------------------------------------------------------
@@ -614,4 +624,16 @@ export class EndpointDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Math.max(now, ioRetryAt, Math.min(...candidates)));
   }
 
+}
+
+/**
+ * Whether D1 refused an op for good: SQLite constraint, type or size errors (the same op fails every time).
+ * Looks through wrapped errors (drizzle puts D1's own error in `cause`).
+ */
+export function refusedForGood(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const text = e instanceof Error ? e.message : String(e);
+    if (/SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)|constraint failed|too big|datatype mismatch/i.test(text)) return true;
+  }
+  return false;
 }

@@ -215,6 +215,36 @@ describe("EndpointDO under faults", () => {
     expect((await received(key)).filter((r) => r.headers["webhook-id"] === work.event_id)).toHaveLength(1);
   });
 
+  it("D1 refusing writes while reads work (transient) keeps the outcome in order and writes it later; nothing parked", async () => {
+    const key = uniqueKey("write-refused");
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const work = await seedDelivery(ep, { refused: true });
+    const stub = endpointStub(testEnv, ep.id);
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { env: Env }).env = { ...testEnv, DB: faultyDb(testEnv.DB, "before") } as Env;
+    });
+    await stub.enqueue([work]);
+    await eventually(async () => (await received(key)).length >= 1);
+    const held = await eventually(async () => {
+      const s = await stub.inspect();
+      return s.outbox > 0 ? s : null;
+    }, 5000);
+    expect(held.parked).toBe(0);
+    expect((await deliveryRow(work.delivery_id))!.status).toBe("pending");
+
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { env: Env }).env = testEnv;
+    });
+    const done = await eventually(async () => {
+      const row = await deliveryRow(work.delivery_id);
+      return row?.status === "succeeded" ? row : null;
+    }, 15_000);
+    expect(done.attempts).toBe(1);
+    expect(await attemptRows(work.delivery_id)).toHaveLength(1);
+    expect((await stub.inspect()).parked).toBe(0);
+    expect((await received(key)).filter((r) => r.headers["webhook-id"] === work.event_id)).toHaveLength(1);
+  });
+
   it("an object reset mid-attempt (evicted while draining) retries the delivery from its stored work", async () => {
     const key = uniqueKey("evict");
     // The first answer is slow enough to reset the object while it waits; later ones are immediate.
