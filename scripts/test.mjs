@@ -7,18 +7,22 @@ import { join } from "node:path";
 
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 const reports = mkdtempSync(join(tmpdir(), "hookrelay-test-"));
+// The "integration-redis" run repeats the cache suite and the suites it sits under against a real redis-server
+// behind the Upstash REST server, which its globalSetup starts and stops (test/integration/redis-global-setup.ts).
 const suites = [
   ["unit", "vitest.unit.config.ts"],
   ["integration", "vitest.config.ts"],
+  ["integration-redis", "vitest.config.ts", { HOOKRELAY_TEST_REDIS: "1" }],
   ["e2e", "vitest.e2e.config.ts"],
 ];
 const steps = [
   ["dashboard build", "node", ["scripts/build-dashboard.mjs"]],
   ["typecheck", "tsc", ["--noEmit", "-p", "tsconfig.json"]],
-  ...suites.map(([name, config]) => [
+  ...suites.map(([name, config, extraEnv]) => [
     name,
     "vitest",
     ["run", "--config", config, "--reporter=default", "--reporter=json", `--outputFile.json=${join(reports, `${name}.json`)}`],
+    extraEnv,
   ]),
 ];
 
@@ -26,10 +30,10 @@ const results = [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const [name, cmd, args] of steps) {
-  console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+for (const [name, cmd, args, extraEnv] of steps) {
+  console.log(`\n=== ${name}: ${extraEnv ? `${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` : ""}${cmd} ${args.join(" ")}`);
   const started = Date.now();
-  const result = spawnSync(cmd, args, { stdio: "inherit", env });
+  const result = spawnSync(cmd, args, { stdio: "inherit", env: { ...env, ...extraEnv } });
   results.push({ name, ok: result.status === 0, seconds: Math.round((Date.now() - started) / 1000) });
   const report = join(reports, `${name}.json`);
   if (existsSync(report)) {
