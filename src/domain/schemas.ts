@@ -165,6 +165,20 @@ export const EndpointAuthMasked = z
   ])
   .openapi("EndpointAuthMasked");
 
+/** Live, from the endpoint's Durable Object; absent when the object could not be asked in time. */
+export const DeliveryStateSchema = z
+  .object({
+    effective_rate_per_second: z.number().nullable().openapi({
+      description: "Requests per second the endpoint is held to now (null = unlimited); below the configured rate while backing off after a 429 without Retry-After.",
+    }),
+    configured_rate_per_second: z.number().nullable(),
+    backoff_recovers_at: Timestamp.nullable().openapi({ description: "When the 429 back-off will have healed; null when none is in force." }),
+    paused_until: Timestamp.nullable().openapi({ description: "Nothing is sent before this (a 429/503 with Retry-After); null when not paused." }),
+    in_flight: z.number().int(),
+    pending: z.number().int().openapi({ description: "Deliveries waiting in the object for their turn (scheduled retries not included)." }),
+  })
+  .openapi("DeliveryState");
+
 export const EndpointSchema = z
   .object({
     id: z.string().openapi({ example: "ep_01jd5m3x7q0000000000000000" }),
@@ -191,6 +205,7 @@ export const EndpointSchema = z
     last_error: z.string().nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
+    delivery_state: DeliveryStateSchema.optional().openapi({ description: "GET /v1/endpoints/{id} only." }),
   })
   .openapi("Endpoint");
 

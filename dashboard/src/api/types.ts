@@ -66,12 +66,22 @@ export interface Endpoint {
   last_error?: string | null;
 }
 
+/** GET /v1/endpoints/{id}/stats (src/http/routes/endpoint-stats.ts). */
 export interface EndpointStats {
-  counts?: Partial<Record<DeliveryStatus, number>>;
-  success_rate?: number | null;
-  p50_ms?: number | null;
-  p99_ms?: number | null;
-  [key: string]: unknown;
+  endpoint_id: string;
+  window: { since: string; until: string };
+  counts: Record<DeliveryStatus, number>;
+  success_rate: number | null;
+  latency_ms: { p50: number | null; p99: number | null };
+  attempts: { total: number; succeeded: number; failed: number };
+  delivery_state?: {
+    effective_rate_per_second: number | null;
+    configured_rate_per_second: number | null;
+    backoff_recovers_at: string | null;
+    paused_until: string | null;
+    in_flight: number;
+    pending: number;
+  };
 }
 
 export interface Subscription {

@@ -8,27 +8,22 @@ import { JsonView } from "./json-view";
 
 const STATUSES: DeliveryStatus[] = ["succeeded", "failed", "retrying", "pending", "held"];
 
-/**
- * Reads a number from the first of several field paths ("latency_ms.p50"): API.md names what the stats
- * hold (counts by status, success rate, p50/p99 latency) but not the field names.
- */
-function pick(stats: EndpointStats, ...paths: string[]): number | null {
-  for (const path of paths) {
-    let v: unknown = stats;
-    for (const key of path.split(".")) v = v && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
-    if (typeof v === "number") return v;
-  }
-  return null;
+function readStats(stats: EndpointStats) {
+  return {
+    counts: stats.counts && typeof stats.counts === "object" ? stats.counts : undefined,
+    successRate: stats.success_rate ?? null,
+    p50: stats.latency_ms?.p50 ?? null,
+    p99: stats.latency_ms?.p99 ?? null,
+  };
 }
 
-function readStats(stats: EndpointStats) {
-  const counts = (stats.counts ?? stats.by_status ?? stats.deliveries) as Partial<Record<DeliveryStatus, number>> | undefined;
-  return {
-    counts: counts && typeof counts === "object" ? counts : undefined,
-    successRate: pick(stats, "success_rate"),
-    p50: pick(stats, "p50_ms", "latency_p50_ms", "latency_ms.p50", "latency.p50_ms", "p50"),
-    p99: pick(stats, "p99_ms", "latency_p99_ms", "latency_ms.p99", "latency.p99_ms", "p99"),
-  };
+/** The rate the endpoint is held to now: lower than configured while backing off after a 429, or paused. */
+function formatLiveRate(state: EndpointStats["delivery_state"]): string {
+  if (!state) return "—";
+  if (state.paused_until) return `paused until ${new Date(state.paused_until).toLocaleTimeString()}`;
+  if (state.effective_rate_per_second === null) return "unlimited";
+  const backingOff = state.backoff_recovers_at !== null ? " (backing off)" : "";
+  return `${state.effective_rate_per_second}/s${backingOff}`;
 }
 
 export function EndpointStatsPanel({ endpointId }: { endpointId: string }) {
@@ -60,6 +55,10 @@ export function EndpointStatsPanel({ endpointId }: { endpointId: string }) {
               <div className="stat">
                 <dt>p99 latency</dt>
                 <dd>{formatDuration(p99)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Rate now</dt>
+                <dd>{formatLiveRate(stats.delivery_state)}</dd>
               </div>
               {STATUSES.map((s) => (
                 <div className="stat" key={s}>

@@ -16,6 +16,7 @@ import {
   type EndpointChanges,
   type EndpointRow,
 } from "../../db/repos/endpoints";
+import { readDeliveryState, storedRateLimit } from "../../delivery/delivery-state";
 import { notifyEndpointChanged } from "../../delivery/endpoint-client";
 import { bytesToBase64 } from "../../domain/crypto";
 import { maskEndpointAuth, type EndpointAuthConfig } from "../../domain/endpoint-auth";
@@ -206,7 +207,8 @@ endpointsRoutes.openapi(
   }),
   async (c) => {
     const row = await loadEndpoint(c, c.req.valid("param").id);
-    return c.json(await present(c, row), 200);
+    const deliveryState = await readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit));
+    return c.json({ ...(await present(c, row)), ...(deliveryState ? { delivery_state: deliveryState } : {}) }, 200);
   },
 );
 
