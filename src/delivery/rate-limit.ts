@@ -13,6 +13,11 @@ export interface RateLimitConfig {
  * in a window. 2% of the window absorbs 20 ms of jitter at 5/s and costs 2% of throughput.
  */
 export const PACING_MARGIN = 0.02;
+/**
+ * While work waits, up to this share of the pacing margin (in tokens: of the burst) may still be banked, so
+ * a wake-up a few ms late is made up instead of lost; a quarter keeps three quarters of the margin for jitter.
+ */
+export const BANKABLE_SHARE_OF_MARGIN = 0.25;
 /** After a halving, the rate climbs back by this fraction of the ceiling per second: a halving heals in 30 s. */
 export const RECOVERY_PER_SECOND = 1 / 60;
 /** Halving never goes below one request a minute (a rate already below that is kept). */
@@ -113,7 +118,7 @@ export function takeToken(state: LimiterState, limit: RateLimitConfig | null, no
   if (!s) return { ok: true, state: { ...settled, tokens: 1, updatedAt: nowMs, holdCap: null } };
   const current = refill(settled, s, nowMs);
   if (current.tokens >= 1) return { ok: true, state: { ...current, tokens: current.tokens - 1, holdCap: null } };
-  const waiting = { ...current, holdCap: current.holdCap ?? Math.max(current.tokens, 1) };
+  const waiting = { ...current, holdCap: current.holdCap ?? holdCapAt(current.tokens, s) };
   return { ok: false, state: waiting, waitMs: Math.max(1, Math.ceil((1 - current.tokens) / s.perMs)) };
 }
 
@@ -122,7 +127,15 @@ export function markWaiting(state: LimiterState, limit: RateLimitConfig | null, 
   const s = shape(state, limit, nowMs);
   if (!s) return state;
   const current = refill(state, s, nowMs);
-  return { ...current, holdCap: current.holdCap ?? Math.max(current.tokens, 1) };
+  return { ...current, holdCap: current.holdCap ?? holdCapAt(current.tokens, s) };
+}
+
+/**
+ * The most a waiting bucket may hold: what it has (or the one token it waits for) plus a sliver of lateness.
+ * That sliver stays below the pacing margin, so a backlog still never exceeds the limit in any window.
+ */
+function holdCapAt(tokens: number, s: Shape): number {
+  return Math.min(s.capacity, Math.max(tokens, 1) + PACING_MARGIN * BANKABLE_SHARE_OF_MARGIN * s.capacity);
 }
 
 /** Epoch ms at which a token will be there (nowMs when one is there already). */
