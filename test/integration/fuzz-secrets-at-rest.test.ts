@@ -9,7 +9,7 @@ import { ADMIN_KEY, call } from "./helpers";
 import { eventually } from "./fanout-helpers";
 
 const raw = env as unknown as { HOOKRELAY_FUZZ_SEED?: string; HOOKRELAY_FUZZ_RUNS?: string; ENCRYPTION_KEY: string; DB: D1Database };
-const SETTINGS = fuzzSettings({ seed: raw.HOOKRELAY_FUZZ_SEED, runs: raw.HOOKRELAY_FUZZ_RUNS ? String(Math.ceil(Number(raw.HOOKRELAY_FUZZ_RUNS) / 40)) : undefined }, 15);
+const SETTINGS = fuzzSettings({ seed: raw.HOOKRELAY_FUZZ_SEED, runs: raw.HOOKRELAY_FUZZ_RUNS ? String(Math.ceil(Number(raw.HOOKRELAY_FUZZ_RUNS) / 40)) : undefined }, 10);
 const TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "events", "deliveries", "attempts", "jobs"];
 
 /** High-entropy secrets long enough that finding one by chance elsewhere is impossible. */
