@@ -190,6 +190,8 @@ export const deliveries = sqliteTable(
     uniqueIndex("deliveries_event_endpoint").on(t.eventId, t.endpointId),
     index("deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
     index("deliveries_endpoint").on(t.endpointId, t.id),
+    // GET /v1/endpoints/{id}/stats: one endpoint's deliveries in a time window, counted by status (covering).
+    index("deliveries_endpoint_created").on(t.endpointId, t.createdAt, t.status),
     index("deliveries_owner").on(t.ownerId, t.id),
     index("deliveries_status_updated").on(t.status, t.updatedAt),
     index("deliveries_status").on(t.status, t.id),

@@ -84,7 +84,6 @@ describe("rate limits (wrangler dev)", () => {
     );
     const stalls = gaps.map((g, i) => [g, paced[i]! - times[0]!] as const).filter(([g]) => g > 400);
     if (stalls.length > 0) console.log(`gaps over 400 ms (gap ms @ offset ms): ${stalls.map(([g, at]) => `${g}@${at}`).join(", ")}`);
-    if (process.env.RL_DEBUG_LOGS) (await import("node:fs")).writeFileSync(process.env.RL_DEBUG_LOGS, worker.logs.join(""));
     expect(maxAfterBurst).toBeLessThanOrEqual(5);
     expect(maxPaced).toBeLessThanOrEqual(5);
     expect(sustained).toBeGreaterThanOrEqual(0.95 * 5);

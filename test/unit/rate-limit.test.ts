@@ -59,7 +59,7 @@ function maxInWindow(times: number[], windowMs: number, fromIndex = 0): number {
 describe("token bucket", () => {
   const limit = { requests: 3, per_seconds: 1 };
 
-  it("allows a burst of `requests`, then says how long to wait, then refills (2% slower than configured)", () => {
+  it("allows a burst of `requests`, then says how long to wait, then refills (3% slower than configured)", () => {
     let state = initialState(limit, 0);
     for (let i = 0; i < 3; i++) {
       const r = take(state, limit, 0);
@@ -68,7 +68,7 @@ describe("token bucket", () => {
     }
     const denied = take(state, limit, 0);
     expect(denied.ok).toBe(false);
-    const interval = Math.ceil(1000 / 3 / (1 - PACING_MARGIN)); // 341 ms
+    const interval = Math.ceil(1000 / 3 / (1 - PACING_MARGIN)); // 344 ms
     if (!denied.ok) expect(denied.waitMs).toBe(interval);
     expect(take(denied.state, limit, interval - 5).ok).toBe(false);
     expect(take(denied.state, limit, interval).ok).toBe(true);
@@ -110,7 +110,7 @@ describe("token bucket", () => {
     const next = take(late.state, l, 2000);
     expect(next.ok).toBe(false);
     const interval = 200 / (1 - PACING_MARGIN);
-    const sliver = PACING_MARGIN * BANKABLE_SHARE_OF_MARGIN * 5; // 0.025 tokens = 5 ms at this rate
+    const sliver = PACING_MARGIN * BANKABLE_SHARE_OF_MARGIN * 5; // 0.0375 tokens ≈ 8 ms at this rate
     if (!next.ok) expect(next.waitMs).toBe(Math.ceil(interval * (1 - sliver)));
     if (!next.ok) expect(next.waitMs).toBeGreaterThanOrEqual(199);
   });
@@ -156,12 +156,12 @@ describe("token bucket", () => {
     expect(maxInWindow(arrivals, 1000, 5)).toBeLessThanOrEqual(5);
   });
 
-  it("a 300-item backlog at 5/s with 3 ms of wake-up lateness sustains at least 97% of the limit", () => {
+  it("a 300-item backlog at 5/s with 3 ms of wake-up lateness sustains at least 96% of the limit", () => {
     const l = { requests: 5, per_seconds: 1 };
     const sends = simulateBacklog(l, 300, () => 3);
     const steady = sends.slice(5);
     const rate = (steady.length - 1) / ((steady.at(-1)! - steady[0]!) / 1000);
-    expect(rate).toBeGreaterThanOrEqual(0.97 * 5);
+    expect(rate).toBeGreaterThanOrEqual(0.96 * 5);
     expect(rate).toBeLessThanOrEqual(5);
   });
 

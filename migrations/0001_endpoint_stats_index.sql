@@ -1,0 +1,1 @@
+CREATE INDEX `deliveries_endpoint_created` ON `deliveries` (`endpoint_id`,`created_at`,`status`);
