@@ -38,7 +38,9 @@ const PROFILES = {
   },
 };
 
-const { values: args } = parseArgs({ options: { quick: { type: "boolean", default: false }, out: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, "counters-patch": { type: "boolean", default: false } },
+});
 const mode = args.quick ? "quick" : "full";
 const profile = PROFILES[mode];
 const outDir = resolve(args.out ?? join(ROOT, "bench", "results"));
@@ -125,8 +127,11 @@ async function phase(name, minS, fn, reserveS = 0) {
 
 async function main() {
   log(`mode ${mode}; ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  worker = await startWorker({ log });
+  // --counters-patch: measure a copy with bench/counters-wiring.patch applied, until the app wires its counters.
+  const patch = args["counters-patch"] ? join(ROOT, "bench", "counters-wiring.patch") : null;
+  worker = await startWorker({ log, patch });
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };
+  results.versions.counters_patch = patch ? worker.patched : "not requested";
   log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
