@@ -23,7 +23,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 /** Every duration and load in one place; --quick keeps the same shape, shorter (well under 2 minutes). */
 const PROFILES = {
   full: {
-    budgetS: 570, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
+    budgetS: 540, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
     e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, drainS: 30, maxInFlight: 256,
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
@@ -162,8 +162,8 @@ async function main() {
   // sustains and leave a backlog behind).
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
-  await delivery("e2e_fanout", profile.e2eS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
-  await delivery("e2e_single", profile.e2eS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
+  await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
+  await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   // The fixed loads may have left a backlog: let it drain (bounded) before measuring ingest.
   await quiesce(profile.quiesceMaxS * 2);
 
