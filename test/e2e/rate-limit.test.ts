@@ -143,11 +143,19 @@ describe("rate limits (wrangler dev)", () => {
     expect(stats.json).toMatchObject({ counts: { succeeded: 10 }, attempts: { total: 11, succeeded: 10, failed: 1 } });
   });
 
-  it("an endpoint limited to 1/s does not slow an unlimited one (both measured)", async () => {
-    const limitedR = await receiver();
+  it("an endpoint limited to 1/s does not slow an unlimited one (both measured, and against the unlimited one alone)", async () => {
     const freeR = await receiver();
-    await endpoint("rl-two", limitedR, { rate_limit: { requests: 1, per_seconds: 1 } }, ["two.shared"]);
     await endpoint("rl-two", freeR, {}, ["two.shared", "two.free"]);
+    // Baseline: the unlimited endpoint alone.
+    const aloneAt = Date.now();
+    await sendEvents("rl-two", "two.shared", 8);
+    await sendEvents("rl-two", "two.free", 100);
+    await waitFor(async () => freeR.received.length >= 108, 30_000);
+    const aloneMs = Math.max(...freeR.received.map((q) => q.at)) - aloneAt;
+    freeR.received.length = 0;
+
+    const limitedR = await receiver();
+    await endpoint("rl-two", limitedR, { rate_limit: { requests: 1, per_seconds: 1 } }, ["two.shared"]);
     const sentAt = Date.now();
     await sendEvents("rl-two", "two.shared", 8);
     await sendEvents("rl-two", "two.free", 100);
@@ -161,13 +169,15 @@ describe("rate limits (wrangler dev)", () => {
     console.log(
       `two endpoints: limited 1/s got 8 at ${limitedRate.toFixed(3)}/s (max ${maxInWindow(limited, 1000)} in any 1 s window); ` +
         `unlimited got 108 at ${freeRate.toFixed(1)}/s, all within ${freeDone - sentAt} ms of the first POST ` +
-        `(the limited one had ${limited.filter((t) => t <= freeDone).length} by then)`,
+        `(alone: ${aloneMs} ms; the limited one had ${limited.filter((t) => t <= freeDone).length} by then)`,
     );
     expect(maxInWindow(limited, 1000)).toBe(1);
     expect(limitedRate).toBeGreaterThanOrEqual(0.95);
     expect(limitedRate).toBeLessThanOrEqual(1);
-    // The unlimited endpoint finished before the limited one was allowed its third request.
+    // The unlimited endpoint finished before the limited one was allowed its third request, and no later
+    // than it did alone (plus scheduling noise).
     expect(freeDone).toBeLessThan(limited[2]!);
+    expect(freeDone - sentAt).toBeLessThan(aloneMs * 2 + 1000);
     expect(freeRate).toBeGreaterThan(20);
   });
 });
