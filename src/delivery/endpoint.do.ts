@@ -192,8 +192,9 @@ export class EndpointDO extends DurableObject<Env> {
       const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
       const next = stop ? undefined : this.store.nextDueWork(now, claimed);
       if (!next || inFlight.size >= endpoint.maxInFlight) {
-        // Work that waits for a connection must not bank tokens meanwhile (see LimiterState.holdCap).
-        if (next) this.markLimiterWaiting(endpoint.rateLimit, now);
+        // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens
+        // meanwhile, or a late start would let the requests after it bunch up (see LimiterState.holdCap).
+        if (next || (stop && this.store.nextDueWork(now, claimed))) this.markLimiterWaiting(endpoint.rateLimit, now);
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
         continue;
