@@ -12,7 +12,8 @@ export interface SharedCache {
   readonly kind: "memory" | "redis";
   /** Values by key; missing, expired or unreadable keys are absent from the map. */
   getMany<T>(keys: string[]): Promise<Map<string, T>>;
-  setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number): Promise<void>;
+  /** `ifAbsent`: leave keys that already hold a value alone (SET NX), so a fill cannot overwrite a tombstone. */
+  setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number, opts?: { ifAbsent?: boolean }): Promise<void>;
   /** False when the eviction may not have happened (Redis unreachable): callers log it. */
   delete(keys: string[]): Promise<boolean>;
   /**

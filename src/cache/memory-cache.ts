@@ -21,9 +21,12 @@ export class MemoryCache implements SharedCache {
     return out;
   }
 
-  async setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number): Promise<void> {
-    const expiresAt = Date.now() + ttlSeconds * 1000;
+  async setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number, opts: { ifAbsent?: boolean } = {}): Promise<void> {
+    const now = Date.now();
+    const expiresAt = now + ttlSeconds * 1000;
     for (const [key, value] of entries) {
+      const current = this.entries.get(key);
+      if (opts.ifAbsent && current && current.expiresAt > now) continue;
       this.entries.delete(key);
       this.entries.set(key, { value, expiresAt });
     }

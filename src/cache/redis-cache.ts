@@ -67,11 +67,15 @@ export class RedisCache implements SharedCache {
     return out;
   }
 
-  async setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number): Promise<void> {
+  async setMany(entries: ReadonlyArray<readonly [string, unknown]>, ttlSeconds: number, opts: { ifAbsent?: boolean } = {}): Promise<void> {
     if (entries.length === 0) return;
     await this.guard("set", () => {
       const p = this.redis.pipeline();
-      for (const [key, value] of entries) p.set(this.prefix + key, JSON.stringify(value), { ex: ttlSeconds });
+      for (const [key, value] of entries) {
+        const json = JSON.stringify(value);
+        if (opts.ifAbsent) p.set(this.prefix + key, json, { ex: ttlSeconds, nx: true });
+        else p.set(this.prefix + key, json, { ex: ttlSeconds });
+      }
       return p.exec();
     });
   }

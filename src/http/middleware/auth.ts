@@ -12,17 +12,23 @@ export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; ke
 
 // Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
 // (other isolates within KEY_CACHE_MS). With Redis, found keys are also shared between isolates for
-// SHARED_KEY_TTL_S; deleting a key evicts that entry too, and the TTL bounds a missed eviction.
+// SHARED_KEY_TTL_S. Deleting a key replaces its entry with a tombstone for as long, and fills only write
+// where nothing is (SET NX): a lookup that read D1 just before the delete cannot put the key back.
 const KEY_CACHE_MS = 10_000;
 const SHARED_KEY_TTL_S = 60;
 const keyCache = new Map<string, { principal: Principal | null; expiresAt: number }>();
 
+type SharedKeyEntry = Principal | { kind: "revoked" };
 const sharedKeyOf = (keyHash: string) => `apikey:${keyHash}`;
 
 export async function forgetApiKey(keyHash: string, shared?: SharedCache): Promise<void> {
   keyCache.delete(keyHash);
-  if (shared?.kind === "redis" && !(await shared.delete([sharedKeyOf(keyHash)]))) {
-    console.error(JSON.stringify({ level: "error", msg: "deleted api key not evicted from redis", ttl_s: SHARED_KEY_TTL_S }));
+  if (shared?.kind !== "redis") return;
+  await shared.setMany([[sharedKeyOf(keyHash), { kind: "revoked" } satisfies SharedKeyEntry]], SHARED_KEY_TTL_S);
+  // Confirm it landed: a Redis that missed it could serve the deleted key until the entry's TTL runs out.
+  const now = (await shared.getMany<SharedKeyEntry>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash));
+  if (now?.kind !== "revoked") {
+    console.error(JSON.stringify({ level: "error", msg: "deleted api key not tombstoned in redis", ttl_s: SHARED_KEY_TTL_S }));
   }
 }
 
@@ -42,10 +48,11 @@ export async function resolvePrincipal(
   const cached = keyCache.get(keyHash);
   if (cached && cached.expiresAt > Date.now()) return cached.principal;
   const useShared = shared?.kind === "redis";
-  const hit = useShared ? (await shared.getMany<Principal>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash)) : undefined;
-  if (hit?.kind === "owner") {
-    keyCache.set(keyHash, { principal: hit, expiresAt: Date.now() + KEY_CACHE_MS });
-    return hit;
+  const hit = useShared ? (await shared.getMany<SharedKeyEntry>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash)) : undefined;
+  if (hit?.kind === "owner" || hit?.kind === "revoked") {
+    const principal = hit.kind === "owner" ? hit : null;
+    keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+    return principal;
   }
   const row = await findApiKeyByHash(getDb(db), keyHash);
   countLookup("d1_api_key_reads");
@@ -54,7 +61,7 @@ export async function resolvePrincipal(
     row && (await constantTimeEqual(row.keyHash, keyHash)) ? { kind: "owner", ownerId: row.ownerId, keyId: row.id } : null;
   keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
   // Unknown keys stay out of Redis: anyone can present garbage, and it must not fill a shared store.
-  if (useShared && principal) await shared.setMany([[sharedKeyOf(keyHash), principal]], SHARED_KEY_TTL_S);
+  if (useShared && principal) await shared.setMany([[sharedKeyOf(keyHash), principal]], SHARED_KEY_TTL_S, { ifAbsent: true });
   return principal;
 }
 
