@@ -1,6 +1,7 @@
 // End to end with the optional Redis: a real `wrangler dev` using a real redis-server behind the Upstash REST
 // server. Redis is killed mid-run (SIGKILL) and started again: ingest, routing changes and delivery carry on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { startReceiver, type Receiver } from "./support/receiver";
 import { startRedis, type RunningRedis } from "./support/redis";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
@@ -131,5 +132,36 @@ describe("with Redis (real redis-server behind the Upstash REST server)", () => 
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(120);
     expect((await worker.api("POST", "/v1/events", events[0])).status).toBe(202);
+  });
+
+  it("throttles a WebSocket source's owner too: the frame over the limit is nacked rate_limited with retry_after", async () => {
+    const owner = "redis-ws";
+    const source = await worker.api("POST", "/v1/sources", { type: "websocket", name: "ws", owner_id: owner });
+    expect(source.status, source.text).toBe(201);
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 8_000) await new Promise((r) => setTimeout(r, left + 100));
+    const ws = new WebSocket(`${worker.url.replace("http://", "ws://")}/ingest/ws/${source.json.id}`, {
+      headers: { authorization: `Bearer ${source.json.token}` },
+      closeTimeout: 2_000,
+    });
+    const replies: any[] = [];
+    ws.on("message", (data) => replies.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    try {
+      const events = Array.from({ length: LIMIT }, (_, i) => ({ payload: { i }, event_type: "order.created" }));
+      ws.send(JSON.stringify({ ref: "all", events }));
+      await waitFor(async () => replies.length >= 1, 10_000);
+      ws.send(JSON.stringify({ ref: "one-more", payload: { x: 1 }, event_type: "order.created" }));
+      await waitFor(async () => replies.length >= 2, 10_000);
+      expect(replies[0]).toMatchObject({ ref: "all", ok: true });
+      expect(replies[1]).toMatchObject({ ref: "one-more", ok: false, error: { code: "rate_limited" } });
+      expect(replies[1].error.retry_after).toBeGreaterThanOrEqual(1);
+      expect(replies[1].error.retry_after).toBeLessThanOrEqual(60);
+    } finally {
+      ws.terminate();
+    }
   });
 });
