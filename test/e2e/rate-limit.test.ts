@@ -55,6 +55,15 @@ describe("rate limits (wrangler dev)", () => {
   it("5 requests/second over a 300-event backlog: no 1-second window over 5 beyond the initial burst, ≥95% sustained", async () => {
     const r = await receiver();
     const ep = await endpoint("rl-exact", r, { rate_limit: { requests: 5, per_seconds: 1 } }, ["rl.exact"]);
+    // `wrangler dev` restarts the runtime when a source file changes (other work in a shared checkout): the
+    // object is killed mid-drain and its watchdog brings it back ~15 s later. Such restarts are noted so
+    // that a stall they caused is not counted against the limiter's sustained rate (and is reported).
+    const reloads: number[] = [];
+    const countReloads = () => worker.logs.join("").split(/Reloading local server|Detected changes, restarted server/).length - 1;
+    const baseline = countReloads();
+    const watcher = setInterval(() => {
+      while (baseline + reloads.length < countReloads()) reloads.push(Date.now());
+    }, 100);
     await sendEvents("rl-exact", "rl.exact", 300);
 
     // Midway, the endpoint shows the limit it is held to and the backlog waiting for tokens.
@@ -64,7 +73,7 @@ describe("rate limits (wrangler dev)", () => {
     expect(mid.json.delivery_state).toMatchObject({ effective_rate_per_second: 5, configured_rate_per_second: 5, paused_until: null });
     expect(mid.json.delivery_state.pending).toBeGreaterThan(100);
 
-    await waitFor(async () => r.received.length >= 300, 90_000);
+    await waitFor(async () => r.received.length >= 300, 120_000).finally(() => clearInterval(watcher));
     const times = r.received.map((q) => q.at).sort((a, b) => a - b);
     const burst = 5;
     // Every window that starts after the burst, and the paced arrivals of every window at all.
@@ -72,8 +81,11 @@ describe("rate limits (wrangler dev)", () => {
     const maxPaced = maxInWindow(times, 1000, (j) => j >= burst);
     const maxAny = maxInWindow(times, 1000);
     const paced = times.slice(burst);
-    const sustained = (paced.length - 1) / ((paced.at(-1)! - paced[0]!) / 1000);
     const gaps = paced.slice(1).map((t, i) => t - paced[i]!);
+    // A gap during which the runtime restarted is left out of the sustained rate (never out of the window checks).
+    const restartGaps = gaps.filter((g, i) => reloads.some((t) => t >= paced[i]! - 1000 && t <= paced[i + 1]!));
+    const restartMs = restartGaps.reduce((a, b) => a + b, 0);
+    const sustained = (paced.length - 1 - restartGaps.length) / ((paced.at(-1)! - paced[0]! - restartMs) / 1000);
     // Six paced arrivals closer than 1000 ms would be a window over 5: the tightest six show the headroom.
     const tightestSix = Math.min(...paced.slice(5).map((t, i) => t - paced[i]!));
     console.log(
@@ -84,6 +96,9 @@ describe("rate limits (wrangler dev)", () => {
     );
     const stalls = gaps.map((g, i) => [g, paced[i]! - times[0]!] as const).filter(([g]) => g > 400);
     if (stalls.length > 0) console.log(`gaps over 400 ms (gap ms @ offset ms): ${stalls.map(([g, at]) => `${g}@${at}`).join(", ")}`);
+    if (reloads.length > 0) {
+      console.log(`wrangler dev restarted ${reloads.length}× during the run (a source file changed); left out of the sustained rate: ${restartGaps.length} gap(s), ${restartMs} ms`);
+    }
     expect(maxAfterBurst).toBeLessThanOrEqual(5);
     expect(maxPaced).toBeLessThanOrEqual(5);
     expect(sustained).toBeGreaterThanOrEqual(0.95 * 5);
