@@ -105,6 +105,36 @@ describe("concurrency and order", () => {
   });
 });
 
+describe("Retry-After pause", () => {
+  it("a 503 with Retry-After pauses the whole endpoint, shown as paused_until; a 503 without it does not", async () => {
+    const key = uniqueKey("pause503");
+    await script(key, [{ status: 503, headers: { "retry-after": "2" } }, { status: 200 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, retry: constant1s });
+    const a = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([a]);
+    await waitForStatus(a.delivery_id, "retrying");
+    const shown = await call("GET", `/v1/endpoints/${ep.id}`);
+    const pausedFor = Date.parse(shown.json.delivery_state.paused_until) - Date.now();
+    expect(pausedFor).toBeGreaterThan(1000);
+    expect(pausedFor).toBeLessThanOrEqual(2000);
+    const b = await seedDelivery(ep);
+    await endpointStub(env, ep.id).enqueue([b]);
+    await waitForStatus(b.delivery_id, "succeeded", 10_000);
+    const reqs = (await received(key)).sort((x, y) => x.at - y.at);
+    const bReq = reqs.find((r) => r.headers["hookrelay-delivery-id"] === b.delivery_id)!;
+    expect(bReq.at - reqs[0]!.at).toBeGreaterThanOrEqual(1950);
+
+    const plainKey = uniqueKey("plain503");
+    await script(plainKey, [{ status: 503 }, { status: 200 }]);
+    const plain = await seedEndpoint({ url: receiverUrl(plainKey), retry: constant1s });
+    const c = await seedDelivery(plain);
+    await endpointStub(env, plain.id).enqueue([c]);
+    await waitForStatus(c.delivery_id, "retrying");
+    const plainState = (await call("GET", `/v1/endpoints/${plain.id}`)).json.delivery_state;
+    expect(plainState).toMatchObject({ paused_until: null, effective_rate_per_second: null, backoff_recovers_at: null });
+  });
+});
+
 describe("adaptive back-off: 429 without Retry-After", () => {
   it("halves the effective rate (no burst while it lasts), visible in delivery_state; the 429 is one failed attempt", async () => {
     const key = uniqueKey("aimd");
