@@ -8,6 +8,7 @@ import { createClient } from "./lib/http.mjs";
 import { PRICES_CHECKED, USD_PER_MILLION } from "./lib/prices.mjs";
 import { cpuSecondsOfTree, memoryOfTree } from "./lib/proc.mjs";
 import { startReceiver } from "./lib/receiver.mjs";
+import { ratio } from "./lib/stats.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
 import { sourceState, startWorker } from "./lib/worker.mjs";
 import { runBaseline } from "./lib/phases/baseline.mjs";
@@ -190,6 +191,21 @@ try {
   await worker?.stop();
 }
 results.machine.loadavg_end = os.loadavg();
+// Every throughput as a ratio to the runtime ceiling of the same run (null when either side is missing).
+{
+  const p = results.phases;
+  const ceiling = p.baseline?.skipped ? null : p.baseline?.requests_per_s ?? null;
+  const r = (x) => ratio(x ?? null, ceiling, 3);
+  results.ratios_to_ceiling = {
+    ceiling_requests_per_s: ceiling,
+    ingest_single_events: r(p.ingest_single?.events_per_s),
+    ingest_batch_events: r(p.ingest_batch?.events_per_s),
+    ingest_ws_events: r(p.ingest_ws?.events_per_s),
+    e2e_single_arrivals_while_sending: r(p.e2e_single?.arrival_rate_during_send),
+    e2e_fanout_arrivals_while_sending: r(p.e2e_fanout?.arrival_rate_during_send),
+    max_sustained_deliveries: r(p.max_sustained?.max_sustained_deliveries_per_s),
+  };
+}
 const harnessCpu = process.cpuUsage();
 // The load generator and receiver share the cores with workerd: say how much CPU they took.
 results.harness_cpu_s = Math.round(((harnessCpu.user + harnessCpu.system) / 1e6) * 10) / 10;
