@@ -252,6 +252,15 @@ describe("GET /v1/endpoints", () => {
     expect(list.json.data.every((e: any) => e.owner_id === "ep-scope-a")).toBe(true);
     expectProblem(await call("GET", "/v1/endpoints?owner_id=ep-scope-b", { key }), 403, "forbidden");
   });
+
+  it("shows only a prefix of each signing secret in lists; GET by id returns it whole", async () => {
+    const ep = await createEndpoint("ep-secret-list");
+    const list = await call("GET", "/v1/endpoints?owner_id=ep-secret-list");
+    const listed = list.json.data.find((e: any) => e.id === ep.id);
+    expect(listed.secret).toBe(`${ep.secret.slice(0, 10)}…`);
+    expect(list.text).not.toContain(ep.secret);
+    expect((await call("GET", `/v1/endpoints/${ep.id}`)).json.secret).toBe(ep.secret);
+  });
 });
 
 describe("GET/PATCH/DELETE /v1/endpoints/{id}", () => {

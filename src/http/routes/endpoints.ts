@@ -90,7 +90,13 @@ async function notifyChanged(c: Ctx, endpointId: string): Promise<void> {
   }
 }
 
-async function present(c: Ctx, row: EndpointRow) {
+/** List pages show only a recognisable prefix of each signing secret; the full secret needs GET /v1/endpoints/{id}. */
+function maskSigningSecret(secret: string): string {
+  return `${secret.slice(0, "whsec_".length + 4)}…`;
+}
+
+async function present(c: Ctx, row: EndpointRow, opts: { fullSecret: boolean } = { fullSecret: true }) {
+  const secret = await openSecret(c.env, row.secretEnc);
   const auth = row.authEnc ? (JSON.parse(await openSecret(c.env, row.authEnc)) as EndpointAuthConfig) : null;
   const previousValid = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
   return {
@@ -98,7 +104,7 @@ async function present(c: Ctx, row: EndpointRow) {
     url: row.url,
     owner_id: row.ownerId,
     description: row.description,
-    secret: await openSecret(c.env, row.secretEnc),
+    secret: opts.fullSecret ? secret : maskSigningSecret(secret),
     previous_secret_expires_at: previousValid ? toIso(row.previousSecretExpiresAt) : null,
     timeout_ms: row.timeoutMs,
     rate_limit: row.rateLimit ? (JSON.parse(row.rateLimit) as { requests: number; per_seconds: number }) : null,
@@ -194,7 +200,7 @@ endpointsRoutes.openapi(
       limit: limit + 1,
     });
     const { data, next_cursor } = page(rows, limit, (row) => row);
-    return c.json({ data: await Promise.all(data.map((row) => present(c, row))), next_cursor }, 200);
+    return c.json({ data: await Promise.all(data.map((row) => present(c, row, { fullSecret: false }))), next_cursor }, 200);
   },
 );
 
