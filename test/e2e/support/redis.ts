@@ -78,7 +78,13 @@ export async function startRedis(): Promise<RunningRedis> {
       `redis-server on ${redisPort}\n${logs.join("")}`,
     );
   };
-  await launchRedis();
+  try {
+    await launchRedis();
+  } catch (err) {
+    await kill(redis);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   // The package's own bin listens on every interface; this serves its app on 127.0.0.1 only. Bare imports
   // resolve from the repository (the child's cwd), where both packages are installed.
@@ -108,7 +114,15 @@ export async function startRedis(): Promise<RunningRedis> {
     if (!res.ok || body.error) throw new Error(`redis ${args[0]}: ${res.status} ${body.error ?? ""}`);
     return body.result;
   }
-  await waitUntil(async () => (await command("PING")) === "PONG", `upstash-redis-server on ${restPort}\n${logs.join("")}`);
+  try {
+    await waitUntil(async () => (await command("PING")) === "PONG", `upstash-redis-server on ${restPort}\n${logs.join("")}`);
+  } catch (err) {
+    // Never leave a half-started pair behind.
+    await kill(rest);
+    await kill(redis);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   return {
     restUrl,
