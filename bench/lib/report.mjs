@@ -91,9 +91,9 @@ export function renderMarkdown(res) {
     for (const l of rl.limits) {
       row(
         `Rate limit ${l.configured_per_s}/s`,
-        l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 0)}%)`,
+        l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)`,
         "—",
-        l.observed_per_s === null ? l.reason : `over ${rl.window_s} s after the first ${l.initial_burst_arrivals} (burst); most in any 1 s: ${l.max_in_any_1s_after_burst}${l.window_complete ? "" : "; window incomplete"}`,
+        l.observed_per_s === null ? l.reason ?? "too few arrivals in the window" : `${l.arrivals_in_window} arrivals spaced over the ${rl.window_s} s after the first ${l.initial_burst_arrivals} (the bucket's burst); most in any 1 s: ${l.max_in_any_1s_after_burst}${l.window_complete ? "" : "; window incomplete"}`,
       );
     }
   const c = res.phases.cost;

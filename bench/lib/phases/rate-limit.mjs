@@ -43,9 +43,13 @@ export async function runRateLimits(ctx) {
       }
       const start = times[s.limit]; // skip the bucket's initial burst of `limit` requests
       const end = start + W * 1000;
-      const inWindow = times.filter((t) => t > start && t <= end).length;
+      const windowTimes = times.filter((t) => t >= start && t <= end);
+      const inWindow = windowTimes.length - 1; // arrivals after the window's first one
       const windowFull = measuredAt >= end;
-      const observed = inWindow / W;
+      // Rate from the spacing of the window's arrivals ((n−1) gaps over their span): counting arrivals per
+      // fixed window would quantize to ±1/W per second (±5% at 2/s over 10 s).
+      const span = (windowTimes.at(-1) - windowTimes[0]) / 1000;
+      const observed = inWindow >= 2 && span > 0 ? inWindow / span : null;
       let maxInAnySecond = 0;
       for (let i = s.limit, j = s.limit; i < times.length; i++) {
         while (times[j] <= times[i] - 1000) j++;
@@ -54,7 +58,8 @@ export async function runRateLimits(ctx) {
       return {
         configured_per_s: s.limit,
         observed_per_s: r2(observed),
-        accuracy: r2(observed / s.limit),
+        accuracy: observed === null ? null : Math.round((observed / s.limit) * 1000) / 1000,
+        arrivals_in_window: inWindow + 1,
         arrivals: times.length,
         initial_burst_arrivals: s.limit,
         max_in_any_1s_after_burst: maxInAnySecond,
