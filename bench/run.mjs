@@ -40,7 +40,7 @@ const PROFILES = {
 };
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, "counters-patch": { type: "boolean", default: false } },
+  options: { quick: { type: "boolean", default: false }, out: { type: "string" } },
 });
 const mode = args.quick ? "quick" : "full";
 const profile = PROFILES[mode];
@@ -128,11 +128,8 @@ async function phase(name, minS, fn, reserveS = 0) {
 
 async function main() {
   log(`mode ${mode}; ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  // --counters-patch: measure a copy with bench/counters-wiring.patch applied, until the app wires its counters.
-  const patch = args["counters-patch"] ? join(ROOT, "bench", "counters-wiring.patch") : null;
-  worker = await startWorker({ log, patch });
+  worker = await startWorker({ log });
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };
-  results.versions.counters_patch = patch ? worker.patched : "not requested";
   log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { handleQueueBatch } from "./queues";
 import { runScheduled } from "./notify/cron";
+import { count, instrumentEnv } from "./observability/counters";
 
 export { EndpointDO } from "./delivery/endpoint.do";
 export { IngestSocket } from "./ingest/ingest-socket.do";
@@ -12,12 +13,13 @@ const app = createApp();
 
 export default {
   async fetch(request, env, ctx) {
-    return app.fetch(request, env, ctx);
+    return app.fetch(request, instrumentEnv(env), ctx);
   },
   async queue(batch, env, ctx) {
-    await handleQueueBatch(batch, env, ctx);
+    await handleQueueBatch(batch, instrumentEnv(env), ctx);
   },
   async scheduled(controller, env, ctx) {
-    await runScheduled(controller, env, ctx);
+    count("worker_scheduled_invocations");
+    await runScheduled(controller, instrumentEnv(env), ctx);
   },
 } satisfies ExportedHandler<Env>;

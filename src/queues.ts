@@ -1,5 +1,6 @@
 // Routes a queue batch to its consumer by queue name (names as in wrangler.toml).
 import type { Env } from "./env";
+import { instrumentBatch } from "./observability/counters";
 import { handleRetryBatch } from "./delivery/retries-consumer";
 import { handleEventsBatch } from "./fanout/consumer";
 import { handleDeadLetterBatch } from "./dead-letters/consumer";
@@ -10,7 +11,8 @@ export const QUEUE_NAMES = {
   deadLetters: "hookrelay-dead-letters",
 } as const;
 
-export async function handleQueueBatch(batch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function handleQueueBatch(rawBatch: MessageBatch, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const batch = instrumentBatch(rawBatch);
   switch (batch.queue) {
     case QUEUE_NAMES.events:
       return handleEventsBatch(batch, env);

@@ -131,7 +131,6 @@ export function renderMarkdown(res) {
     `Local \`wrangler dev\` (workerd + Miniflare: local D1, Queues, Durable Objects) driven over loopback by a separate Node process. ` +
       `${mc.cores} cores (${mc.cpu_model}), ${fmt(mc.memory_gib, 1)} GiB RAM; load average (1/5/15 min) ${la(mc.loadavg_start)} at start, ${la(mc.loadavg_end)} at the end. ` +
       `Node ${res.versions.node}, wrangler ${res.versions.wrangler}, commit ${res.versions.commit}${res.versions.uncommitted_source_files ? ` plus ${res.versions.uncommitted_source_files} uncommitted source files (measured as they were)` : ""}` +
-      (res.versions.counters_patch === "applied" ? ", with `bench/counters-wiring.patch` applied to the measured copy (operation counters only, no behaviour change)" : "") +
       `. Run took ${fmt(res.duration_s)} s; the harness itself (load generator + receiver, same machine) used ${fmt(res.harness_cpu_s, 1)} CPU-seconds.`,
     "",
     "| Measure | Result | vs runtime ceiling | Notes |",

@@ -58,7 +58,7 @@ export function sourceState() {
  * Runs `wrangler dev` and waits for /healthz. Returns { url, adminKey, pid, logs, stop() }.
  * `stop()` kills the whole process group (wrangler, workerd, esbuild) and removes the state dir.
  */
-export async function startWorker({ readyTimeoutMs = 120_000, log = () => {}, patch = null } = {}) {
+export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } = {}) {
   const env = childEnv();
   if (!existsSync(join(ROOT, "dashboard", "dist", "index.html"))) {
     log("building the dashboard (as npm start does)…");
@@ -66,13 +66,6 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {}, pa
     if (built.status !== 0) throw new Error(`dashboard build failed: ${built.stderr}\n${built.stdout}`);
   }
   const cwd = snapshotSources();
-  // Optional: apply a patch to the frozen copy only (bench/counters-wiring.patch: instrumentation, no behaviour).
-  let patched = null;
-  if (patch) {
-    const applied = spawnSync("git", ["apply", patch], { cwd, encoding: "utf8" });
-    patched = applied.status === 0 ? "applied" : `not applied (${(applied.stderr || applied.stdout).trim().split("\n")[0]})`;
-    log(`patch ${patch}: ${patched}`);
-  }
   const port = await freePort();
   const inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
@@ -147,7 +140,7 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {}, pa
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, port, adminKey, persistDir, pid: child.pid, logs, startup_ms: Date.now() - startedAt, patched, stop };
+  return { url, port, adminKey, persistDir, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
 }
 
 function killGroup(child) {

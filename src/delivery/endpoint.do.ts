@@ -1,6 +1,7 @@
 // EndpointDO: the only place that talks to an endpoint. One object per endpoint holds its pending work in
 // SQLite, drains due work from a single alarm (bounded concurrency, token bucket, pause on Retry-After),
 // and records every outcome plus its D1 writes (outbox) in one storage transaction.
+import { count, instrumentEnv, instrumentSql } from "../observability/counters";
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
 import { getDb } from "../db/client";
@@ -73,8 +74,8 @@ export class EndpointDO extends DurableObject<Env> {
   private wake: (() => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new EndpointStore(ctx.storage.sql);
+    super(ctx, instrumentEnv(env));
+    this.store = new EndpointStore(instrumentSql(ctx.storage.sql));
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -85,6 +86,7 @@ export class EndpointDO extends DurableObject<Env> {
    * ignored unless it is a manual retry. Returns how many items were newly queued.
    */
   async enqueue(items: DeliveryWork[]): Promise<{ queued: number }> {
+    count("do_requests");
     const now = Date.now();
     let queued = 0;
     this.ctx.storage.transactionSync(() => {
@@ -115,6 +117,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** Drops the config snapshot; the next run reloads it from D1 (URL, secrets, status, policy, counters). */
   async configChanged(): Promise<void> {
+    count("do_requests");
     this.opened = null;
     this.store.deleteMeta("snapshot");
     // A drain waiting for a token stops (the snapshot is gone) and the next run applies the new limit.
@@ -124,6 +127,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** For the API, tests and operators: what this object holds right now (counts only, never payloads or secrets). */
   async inspect(): Promise<EndpointInspection> {
+    count("do_requests");
     const work = this.store.workCount();
     const parked = this.store.parkedCount();
     const pause = this.store.getMeta("pause_until");
@@ -142,6 +146,7 @@ export class EndpointDO extends DurableObject<Env> {
   // --- Alarm -------------------------------------------------------------------------------------------
 
   override async alarm(): Promise<void> {
+    count("do_alarms");
     if (this.draining) return;
     this.draining = true;
     const started = Date.now();

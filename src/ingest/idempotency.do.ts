@@ -1,5 +1,6 @@
 // IdempotencyDO: one SQLite-backed object per (owner, Idempotency-Key) that hands every request with that
 // key the same event ids, lets exactly one of concurrent requests queue them, and forgets it all after 24 h.
+import { count } from "../observability/counters";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 
@@ -51,6 +52,7 @@ export class IdempotencyDO extends DurableObject<Env> {
    * Ids survive a release: a retry after a partly failed send re-sends the same ids, which the consumer dedupes.
    */
   async claim(proposedIds: string[]): Promise<ClaimResult> {
+    count("do_requests");
     for (;;) {
       const now = Date.now();
       const existing = this.read(now);
@@ -80,6 +82,7 @@ export class IdempotencyDO extends DurableObject<Env> {
 
   /** The events are queued: from now on the key answers these ids. */
   async commit(token: string): Promise<boolean> {
+    count("do_requests");
     this.ensureTable();
     const changed = this.ctx.storage.sql.exec("UPDATE claim SET state = 'committed' WHERE token = ? AND state = 'pending'", token)
       .rowsWritten;
@@ -89,6 +92,7 @@ export class IdempotencyDO extends DurableObject<Env> {
 
   /** Queueing failed: let the next request with this key try again (with the same ids). */
   async release(token: string): Promise<void> {
+    count("do_requests");
     this.ensureTable();
     this.ctx.storage.sql.exec("UPDATE claim SET lease_until = 0 WHERE token = ? AND state = 'pending'", token);
     this.wake();
@@ -96,6 +100,7 @@ export class IdempotencyDO extends DurableObject<Env> {
 
   /** After 24 h the key is forgotten entirely. */
   override async alarm(): Promise<void> {
+    count("do_alarms");
     const row = this.read(Date.now());
     if (row) {
       // Not expired yet (e.g. the alarm fired early); look again when it is.

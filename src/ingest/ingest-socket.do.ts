@@ -5,6 +5,7 @@
 // over all its connections, may be waiting for accept() at once. A frame beyond that is not buffered: it
 // is nacked at once with code "rate_limited" and the producer resends it after acks come back.
 // Keepalive: a text frame exactly "ping" is answered "pong" by the runtime without waking the object.
+import { count, instrumentEnv } from "../observability/counters";
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { loadConfig } from "../config";
@@ -33,11 +34,12 @@ export class IngestSocket extends DurableObject<Env> {
   private revokedBelow: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, instrumentEnv(env));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   override async fetch(request: Request): Promise<Response> {
+    count("do_requests");
     const requestId = request.headers.get(HANDOFF_HEADERS.requestId) ?? "unknown";
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return problemResponse("bad_request", "Expected a WebSocket upgrade request.", requestId, undefined, { upgrade: "websocket" });
@@ -68,6 +70,7 @@ export class IngestSocket extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    count("do_websocket_messages");
     const conn = ws.deserializeAttachment() as Attachment | null;
     if (!conn) {
       // Cannot happen for sockets accepted by fetch(); still, every frame gets its answer.
@@ -135,6 +138,7 @@ export class IngestSocket extends DurableObject<Env> {
    * version below `belowTokenVersion`, and refuses such connections from now on. Returns how many closed.
    */
   async closeSource(sourceId: string, reason: string, belowTokenVersion: number): Promise<number> {
+    count("do_requests");
     if (belowTokenVersion > (await this.revokedBelowVersion())) {
       this.revokedBelow = belowTokenVersion;
       await this.ctx.storage.put(REVOKED_KEY, belowTokenVersion);
