@@ -3,6 +3,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { configVersions } from "../schema";
+import { idChunks } from "../id-chunks";
 
 /** A statement to include in the same db.batch() as the write it accompanies. */
 export function bumpConfigVersion(db: Db, ownerId: string) {
@@ -15,11 +16,11 @@ export function bumpConfigVersion(db: Db, ownerId: string) {
 export async function readConfigVersions(db: Db, ownerIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (ownerIds.length === 0) return out;
-  for (let i = 0; i < ownerIds.length; i += 90) {
+  for (const chunk of idChunks(ownerIds)) {
     const rows = await db
       .select()
       .from(configVersions)
-      .where(inArray(configVersions.ownerId, ownerIds.slice(i, i + 90)))
+      .where(inArray(configVersions.ownerId, chunk))
       .all();
     for (const row of rows) out.set(row.ownerId, row.version);
   }

@@ -4,6 +4,7 @@ import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DeliveryWork } from "../../delivery/contracts";
 import type { Db } from "../client";
 import { deliveries, events } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type DeliveryStatus = DeliveryRow["status"];
@@ -63,7 +64,7 @@ export function updateDeliveryStatement(db: Db, id: string, changes: DeliveryCha
  */
 export async function loadDeliveryWork(db: Db, ids: string[]): Promise<Map<string, { work: DeliveryWork; status: DeliveryStatus }>> {
   const out = new Map<string, { work: DeliveryWork; status: DeliveryStatus }>();
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const chunk of idChunks(ids)) {
     const rows = await db
       .select({
         id: deliveries.id,
@@ -79,7 +80,7 @@ export async function loadDeliveryWork(db: Db, ids: string[]): Promise<Map<strin
       })
       .from(deliveries)
       .innerJoin(events, eq(events.id, deliveries.eventId))
-      .where(inArray(deliveries.id, ids.slice(i, i + 90)))
+      .where(inArray(deliveries.id, chunk))
       .all();
     for (const r of rows) {
       out.set(r.id, {
@@ -104,12 +105,12 @@ export async function loadDeliveryWork(db: Db, ids: string[]): Promise<Map<strin
 /** Statements resetting deliveries for a manual retry: a new run of the policy, counted from zero. */
 export function resetForRetryStatements(db: Db, ids: string[], now: number) {
   const statements = [];
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const chunk of idChunks(ids)) {
     statements.push(
       db
         .update(deliveries)
         .set({ status: "pending", attemptsInRun: 0, nextAttemptAt: now, completedAt: null, updatedAt: now })
-        .where(inArray(deliveries.id, ids.slice(i, i + 90))),
+        .where(inArray(deliveries.id, chunk)),
     );
   }
   return statements;
@@ -138,13 +139,13 @@ export async function findStuckDeliveryIds(db: Db, cutoff: number, limit: number
 /** Marks swept deliveries as handed back now, so the next sweep waits another full period for them. */
 export function touchSweptStatements(db: Db, ids: string[], now: number) {
   const statements = [];
-  for (let i = 0; i < ids.length; i += 90) {
+  for (const chunk of idChunks(ids)) {
     statements.push(
       db
         .update(deliveries)
         .set({ nextAttemptAt: now, updatedAt: now })
         // Only rows still waiting: one the object finished meanwhile keeps its own times.
-        .where(and(inArray(deliveries.id, ids.slice(i, i + 90)), inArray(deliveries.status, ["pending", "retrying"]))),
+        .where(and(inArray(deliveries.id, chunk), inArray(deliveries.status, ["pending", "retrying"]))),
     );
   }
   return statements;

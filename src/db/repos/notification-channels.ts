@@ -2,6 +2,7 @@
 import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import type { Db } from "../client";
 import { notificationChannels } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export type ChannelRow = typeof notificationChannels.$inferSelect;
 
@@ -41,10 +42,8 @@ export async function channelsForOwner(db: Db, ownerId: string): Promise<Channel
 
 export async function getChannelsByIds(db: Db, ids: string[]): Promise<ChannelRow[]> {
   const out: ChannelRow[] = [];
-  // D1 allows 100 bound parameters per query.
-  for (let i = 0; i < ids.length; i += 90) {
-    const slice = ids.slice(i, i + 90);
-    out.push(...(await db.select().from(notificationChannels).where(inArray(notificationChannels.id, slice)).all()));
+  for (const chunk of idChunks(ids)) {
+    out.push(...(await db.select().from(notificationChannels).where(inArray(notificationChannels.id, chunk)).all()));
   }
   return out;
 }

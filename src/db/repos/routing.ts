@@ -3,6 +3,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export interface SubscriptionRouteRow {
   ownerId: string;
@@ -14,7 +15,7 @@ export interface SubscriptionRouteRow {
 /** Every subscription of the given owners with its endpoint's status; one query per 90 owners. */
 export async function loadSubscriptionRoutes(db: Db, ownerIds: string[]): Promise<SubscriptionRouteRow[]> {
   const out: SubscriptionRouteRow[] = [];
-  for (let i = 0; i < ownerIds.length; i += 90) {
+  for (const chunk of idChunks(ownerIds)) {
     const rows = await db
       .select({
         ownerId: subscriptions.ownerId,
@@ -25,7 +26,7 @@ export async function loadSubscriptionRoutes(db: Db, ownerIds: string[]): Promis
       .from(subscriptions)
       // Owner equality in the join: a subscription only ever routes to an endpoint of the same owner.
       .innerJoin(endpoints, and(eq(endpoints.id, subscriptions.endpointId), eq(endpoints.ownerId, subscriptions.ownerId)))
-      .where(inArray(subscriptions.ownerId, ownerIds.slice(i, i + 90)))
+      .where(inArray(subscriptions.ownerId, chunk))
       .all();
     out.push(...rows);
   }
