@@ -2,25 +2,21 @@
 // receivers on 127.0.0.1 that record arrival times: the token bucket's exactness and sustained rate, a
 // Retry-After pause, and isolation of a limited endpoint from an unlimited one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startReceiver, type Receiver } from "./support/receiver";
+import { receiverPool, type Receiver } from "./support/receiver";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
 
 let worker: RunningWorker;
-const receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 beforeAll(async () => {
   worker = await startWorker();
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await receivers.closeAll();
   await worker?.stop();
 });
 
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver();
-  receivers.push(r);
-  return r;
-}
+const receiver = (): Promise<Receiver> => receivers.start();
 
 async function endpoint(owner: string, r: Receiver, extra: Record<string, unknown>, eventTypes: string[]) {
   const created = await worker.api("POST", "/v1/endpoints", { url: `${r.url}/hook`, owner_id: owner, ...extra });

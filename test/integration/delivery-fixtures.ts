@@ -9,6 +9,7 @@ import type { DeliveryWork } from "../../src/delivery/contracts";
 import { encryptSecret } from "../../src/domain/crypto";
 import { derivedId, newId } from "../../src/domain/ids";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../src/domain/schemas";
+import { pollUntil } from "../support/poll";
 
 const testEnv = env as unknown as { TEST_RECEIVER_URL: string; ENCRYPTION_KEY: string };
 const RECEIVER = testEnv.TEST_RECEIVER_URL;
@@ -174,18 +175,7 @@ export async function endpointRow(id: string) {
 
 /** Polls until `check` returns a truthy value (bounded). */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+  return pollUntil(check, timeoutMs, intervalMs);
 }
 
 export async function waitForStatus(deliveryId: string, status: string, timeoutMs = 15_000) {

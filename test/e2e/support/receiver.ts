@@ -64,3 +64,18 @@ export async function startReceiver(responder: Responder = ok200): Promise<Recei
       }),
   };
 }
+
+/** Receivers started by one test file, closed together when it ends. */
+export function receiverPool() {
+  const open: Receiver[] = [];
+  return {
+    async start(responder?: Responder): Promise<Receiver> {
+      const r = await startReceiver(responder);
+      open.push(r);
+      return r;
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all(open.map((r) => r.close()));
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pollUntil } from "../../support/poll";
 
 export interface RunningWorker {
   url: string;
@@ -139,16 +140,5 @@ function killTree(child: ChildProcess) {
 
 /** Polls `check` until it returns a truthy value or the time runs out (bounded loop). */
 export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ""}`);
+  return pollUntil(check, timeoutMs, intervalMs);
 }
