@@ -30,6 +30,8 @@ const results = [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// A test file that fails before its tests run (e.g. a hook throws) adds no failed test, only a failed suite.
+let brokenFiles = 0;
 for (const [name, cmd, args, extraEnv] of steps) {
   console.log(`\n=== ${name}: ${extraEnv ? `${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(" ")} ` : ""}${cmd} ${args.join(" ")}`);
   const started = Date.now();
@@ -41,11 +43,13 @@ for (const [name, cmd, args, extraEnv] of steps) {
     passed += json.numPassedTests ?? 0;
     failed += json.numFailedTests ?? 0;
     skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    brokenFiles += (json.testResults ?? []).filter((file) => file.status === "failed" && !file.assertionResults?.some((t) => t.status === "failed")).length;
   }
   if (result.status !== 0) break;
 }
 console.log("\n=== summary");
 for (const r of results) console.log(`${r.ok ? "✔" : "✖"} ${r.name} (${r.seconds}s)`);
 const ok = results.length === steps.length && results.every((r) => r.ok);
-console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+const broken = brokenFiles ? `, ${brokenFiles} test file${brokenFiles === 1 ? "" : "s"} failed outside any test` : "";
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped${broken}`);
 process.exit(ok ? 0 : 1);

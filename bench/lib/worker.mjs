@@ -58,7 +58,20 @@ export function sourceState() {
  * Runs `wrangler dev` and waits for /healthz. Returns { url, adminKey, pid, logs, stop() }.
  * `stop()` kills the whole process group (wrangler, workerd, esbuild) and removes the state dir.
  */
-export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } = {}) {
+export async function startWorker(options = {}) {
+  // freePort() only finds ports that were free a moment ago; another process can take one before wrangler
+  // binds it. Such a start is retried on new ports, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWorkerOnce(options);
+    } catch (err) {
+      if (attempt >= 4 || !/Address already in use/.test(String(err?.message))) throw err;
+      options.log?.(`wrangler dev could not bind its ports (attempt ${attempt}); retrying on new ports`);
+    }
+  }
+}
+
+async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}) {
   const env = childEnv();
   if (!existsSync(join(ROOT, "dashboard", "dist", "index.html"))) {
     log("building the dashboard (as npm start does)…");
@@ -67,7 +80,8 @@ export async function startWorker({ readyTimeoutMs = 120_000, log = () => {} } =
   }
   const cwd = snapshotSources();
   const port = await freePort();
-  const inspectorPort = await freePort();
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
   const adminKey = `bench-admin-${randomBytes(12).toString("hex")}`;
   const vars = {

@@ -41,8 +41,6 @@ export interface StartOptions {
 }
 
 export async function startWorker(opts: StartOptions = {}): Promise<RunningWorker> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
   const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), "hookrelay-e2e-"));
   const adminKey = opts.vars?.ADMIN_API_KEY ?? `e2e-admin-${Math.random().toString(36).slice(2)}`;
   const vars: Record<string, string> = {
@@ -59,42 +57,18 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
   });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}\n${migrate.stdout}`);
 
-  const args = [
-    "dev",
-    "--port",
-    String(port),
-    "--ip",
-    "127.0.0.1",
-    "--inspector-port",
-    String(inspectorPort),
-    "--persist-to",
-    persistDir,
-    "--show-interactive-dev-session=false",
-    "--log-level",
-    "info",
-  ];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn("wrangler", args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  const logs: string[] = [];
-  child.stdout?.on("data", (d) => logs.push(String(d)));
-  child.stderr?.on("data", (d) => logs.push(String(d)));
-
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited early:\n${logs.join("")}`);
+  // freePort() only finds a port that was free a moment ago: another process (a receiver, another
+  // wrangler's inspector) can take it before wrangler binds. Such a start is retried on new ports.
+  let started: Launched | undefined;
+  for (let attempt = 1; !started; attempt++) {
     try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
+      started = await launch(persistDir, vars, env, opts.readyTimeoutMs ?? 90_000);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 4) throw err;
     }
-    if (Date.now() > deadline) {
-      killTree(child);
-      throw new Error(`wrangler dev did not become ready:\n${logs.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
   }
+  const { child, port, logs } = started;
+  const url = `http://127.0.0.1:${port}`;
 
   async function api(method: string, path: string, body?: unknown, key: string | null = adminKey) {
     const headers: Record<string, string> = {};
@@ -128,6 +102,61 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
       if (!stopOpts.keepState) rmSync(persistDir, { recursive: true, force: true });
     },
   };
+}
+
+class PortTakenError extends Error {}
+
+interface Launched {
+  child: ChildProcess;
+  port: number;
+  logs: string[];
+}
+
+/** Starts `wrangler dev` on fresh loopback ports and waits for /healthz. */
+async function launch(persistDir: string, vars: Record<string, string>, env: NodeJS.ProcessEnv, readyTimeoutMs: number): Promise<Launched> {
+  const port = await freePort();
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
+  const args = [
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    persistDir,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "info",
+  ];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn("wrangler", args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const logs: string[] = [];
+  child.stdout?.on("data", (d) => logs.push(String(d)));
+  child.stderr?.on("data", (d) => logs.push(String(d)));
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      const output = logs.join("");
+      killTree(child);
+      if (/Address already in use/.test(output)) throw new PortTakenError(`wrangler dev could not bind its ports:\n${output}`);
+      throw new Error(`wrangler dev exited early:\n${output}`);
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return { child, port, logs };
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) {
+      killTree(child);
+      throw new Error(`wrangler dev did not become ready:\n${logs.join("")}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function killTree(child: ChildProcess) {
