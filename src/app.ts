@@ -21,6 +21,7 @@ import { notificationsRoutes } from "./http/routes/notifications";
 import { deadLettersRoutes } from "./http/routes/dead-letters";
 import { metricsRoutes } from "./http/routes/metrics";
 import { ingestRoutes } from "./ingest/routes";
+import { documentIngestRoutes } from "./ingest/openapi";
 
 export const VERSION = "0.1.0";
 
@@ -64,6 +65,7 @@ export function createApp() {
   app.route("/v1/dead-letters", deadLettersRoutes);
   app.route("/v1/metrics", metricsRoutes);
   app.route("/ingest", ingestRoutes);
+  documentIngestRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -83,11 +83,11 @@ function openApi31Problems(doc: Json): string[] {
   return problems;
 }
 
-/** Every method+path the app serves under /v1, in OpenAPI path syntax. */
+/** Every method+path the app serves under /v1 and /ingest, in OpenAPI path syntax. */
 function mountedApiRoutes(): string[] {
   const seen = new Set<string>();
   for (const route of createApp().routes) {
-    if (!route.path.startsWith("/v1/") || route.method === "ALL") continue;
+    if (!/^\/(v1|ingest)\//.test(route.path) || route.method === "ALL") continue;
     const path = route.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}").replace(/\/$/, "");
     seen.add(`${route.method.toLowerCase()} ${path}`);
   }
@@ -161,10 +161,11 @@ describe("/openapi.json", () => {
     expect(json.components.schemas.SourceCreate.properties.type.enum).toEqual(["sns", "websocket"]);
   });
 
-  it("lists every /v1 route the app mounts", async () => {
+  it("lists every /v1 and /ingest route the app mounts", async () => {
     const { json } = await call("GET", "/openapi.json", { key: null });
     const mounted = mountedApiRoutes();
     expect(mounted.length).toBeGreaterThan(15);
+    expect(mounted).toEqual(expect.arrayContaining(["post /ingest/sns/{source_id}", "get /ingest/ws/{source_id}"]));
     const undocumented = mounted.filter((entry) => {
       const [method, path] = entry.split(" ") as [string, string];
       return !json.paths[path]?.[method];
