@@ -17,6 +17,13 @@ const suites = [
 ];
 const steps = [
   ["dashboard build", "node", ["scripts/build-dashboard.mjs"]],
+  // The committed worker-configuration.d.ts must match wrangler.toml (`npm run cf-typegen` regenerates it);
+  // --env-file /dev/null keeps a local .dev.vars (secrets) out of the comparison, as cf-typegen does.
+  [
+    "binding types",
+    "wrangler",
+    ["types", "worker-configuration.d.ts", "--env-interface", "CloudflareBindings", "--strict-vars", "false", "--env-file=/dev/null", "--check"],
+  ],
   ["typecheck", "tsc", ["--noEmit", "-p", "tsconfig.json"]],
   ...suites.map(([name, config, extraEnv]) => [
     name,
