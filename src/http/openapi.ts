@@ -14,7 +14,7 @@ export function createRouter() {
   });
 }
 
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
 });

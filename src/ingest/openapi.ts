@@ -2,10 +2,9 @@
 // and must be signature-checked before any schema; a WebSocket upgrade has no body), so they are declared
 // here for the document rather than through the zod validator.
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { ProblemSchema } from "../domain/schemas";
 import type { AppEnv } from "../env";
+import { problem } from "../http/openapi";
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ProblemSchema } } });
 const SourceIdParam = z.object({ source_id: z.string().openapi({ param: { name: "source_id", in: "path" }, example: "src_…" }) });
 
 const SnsMessage = z
