@@ -14,6 +14,7 @@ export function createRouter() {
   });
 }
 
+/** A documented problem+json response (for routes that answer other statuses than errorResponses). */
 export const problem = (description: string) => ({
   description,
   content: { "application/problem+json": { schema: ProblemSchema } },
