@@ -4,7 +4,7 @@
 import { getDb, type Db } from "../db/client";
 import { insertDeliveriesIgnoringDuplicates, selectDeliveryProgress, type DeliveryProgress, type NewDelivery } from "../db/repos/deliveries-write";
 import { getEventsByIds, insertEventsIgnoringDuplicates, type NewEventRow } from "../db/repos/events";
-import { deleteLargePayloadsStatement, loadLargePayloads } from "../db/repos/large-payloads";
+import { deleteLargePayloadsStatements, loadLargePayloads } from "../db/repos/large-payloads";
 import { loadEndpointStatuses } from "../db/repos/routing";
 import type { DeliveryWork, EventsQueueMessage } from "../delivery/contracts";
 import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
@@ -197,7 +197,7 @@ async function planDeliveries(events: FanoutEvent[], limits: FanoutLimits) {
 async function storeBatch(db: Db, events: NewEventRow[], planned: PlannedDelivery[], byReference: string[], now: number) {
   const writes = [...insertEventsIgnoringDuplicates(db, events, now), ...insertDeliveriesIgnoringDuplicates(db, planned.map((p) => p.row), now)];
   const reads = selectDeliveryProgress(db, planned.map((p) => p.row.id));
-  const cleanup = byReference.length > 0 ? [deleteLargePayloadsStatement(db, byReference)] : [];
+  const cleanup = deleteLargePayloadsStatements(db, byReference);
   const statements = [...writes, ...reads, ...cleanup];
   const progress = new Map<string, DeliveryProgress>();
   if (statements.length === 0) return progress;

@@ -3,6 +3,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { deliveries } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export interface NewDelivery {
   id: string;
@@ -49,16 +50,12 @@ export interface DeliveryProgress {
   attemptsInRun: number;
 }
 
-/** Statements (100 ids each) reading the current status and attempt counters of deliveries. */
+/** Statements (one per id chunk) reading the current status and attempt counters of deliveries. */
 export function selectDeliveryProgress(db: Db, ids: string[]) {
-  const statements = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    statements.push(
-      db
-        .select({ id: deliveries.id, status: deliveries.status, attempts: deliveries.attempts, attemptsInRun: deliveries.attemptsInRun })
-        .from(deliveries)
-        .where(inArray(deliveries.id, ids.slice(i, i + 100))),
-    );
-  }
-  return statements;
+  return idChunks(ids).map((chunk) =>
+    db
+      .select({ id: deliveries.id, status: deliveries.status, attempts: deliveries.attempts, attemptsInRun: deliveries.attemptsInRun })
+      .from(deliveries)
+      .where(inArray(deliveries.id, chunk)),
+  );
 }

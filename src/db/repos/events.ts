@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { deliveries, events } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export type EventRow = typeof events.$inferSelect;
 export type NewEventRow = Omit<EventRow, "createdAt">;
@@ -29,8 +30,8 @@ export async function getEvent(db: Db, id: string): Promise<EventRow | undefined
 
 export async function getEventsByIds(db: Db, ids: string[]): Promise<Map<string, EventRow>> {
   const out = new Map<string, EventRow>();
-  for (let i = 0; i < ids.length; i += 100) {
-    const rows = await db.select().from(events).where(inArray(events.id, ids.slice(i, i + 100))).all();
+  for (const chunk of idChunks(ids)) {
+    const rows = await db.select().from(events).where(inArray(events.id, chunk)).all();
     for (const row of rows) out.set(row.id, row);
   }
   return out;

@@ -2,6 +2,7 @@
 import { inArray } from "drizzle-orm";
 import type { Db } from "../client";
 import { largePayloads } from "../schema";
+import { idChunks } from "../id-chunks";
 
 export async function storeLargePayloads(db: Db, rows: { eventId: string; payload: string }[], now: number): Promise<void> {
   if (rows.length === 0) return;
@@ -13,23 +14,18 @@ export async function storeLargePayloads(db: Db, rows: { eventId: string; payloa
   await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
 }
 
-export async function deleteLargePayloads(db: Db, eventIds: string[]): Promise<void> {
-  for (let i = 0; i < eventIds.length; i += 100) {
-    await db.delete(largePayloads).where(inArray(largePayloads.eventId, eventIds.slice(i, i + 100)));
-  }
-}
-
-export function deleteLargePayloadsStatement(db: Db, eventIds: string[]) {
-  return db.delete(largePayloads).where(inArray(largePayloads.eventId, eventIds));
+/** Statements (one per id chunk) deleting the payloads of events that travelled by reference. */
+export function deleteLargePayloadsStatements(db: Db, eventIds: string[]) {
+  return idChunks(eventIds).map((chunk) => db.delete(largePayloads).where(inArray(largePayloads.eventId, chunk)));
 }
 
 export async function loadLargePayloads(db: Db, eventIds: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (let i = 0; i < eventIds.length; i += 100) {
+  for (const chunk of idChunks(eventIds)) {
     const rows = await db
       .select({ eventId: largePayloads.eventId, payload: largePayloads.payload })
       .from(largePayloads)
-      .where(inArray(largePayloads.eventId, eventIds.slice(i, i + 100)))
+      .where(inArray(largePayloads.eventId, chunk))
       .all();
     for (const row of rows) out.set(row.eventId, row.payload);
   }

@@ -41,11 +41,11 @@ export interface EndpointStatusRow {
 
 export async function loadEndpointStatuses(db: Db, endpointIds: string[]): Promise<Map<string, EndpointStatusRow>> {
   const out = new Map<string, EndpointStatusRow>();
-  for (let i = 0; i < endpointIds.length; i += 100) {
+  for (const chunk of idChunks(endpointIds)) {
     const rows = await db
       .select({ id: endpoints.id, ownerId: endpoints.ownerId, status: endpoints.status })
       .from(endpoints)
-      .where(inArray(endpoints.id, endpointIds.slice(i, i + 100)))
+      .where(inArray(endpoints.id, chunk))
       .all();
     for (const row of rows) out.set(row.id, row);
   }
