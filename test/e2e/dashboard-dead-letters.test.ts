@@ -157,6 +157,8 @@ describe("Dead letters page in Chromium", () => {
       const alert = owner.page.getByRole("alert");
       await expect.poll(() => alert.textContent(), SLOW).toContain("This action needs the admin key.");
       expect(await alert.textContent()).toContain("HTTP 403 · forbidden");
+      // Trying again cannot change a refusal, so it is not offered.
+      expect(await alert.getByRole("button", { name: "Try again" }).count()).toBe(0);
       expect(await owner.page.getByTestId("dead-letter").count()).toBe(0);
       expect(await owner.page.getByRole("button", { name: "Load more" }).count()).toBe(0);
       await screenshot(owner.page, SHOTS, "dead-letters-owner-refused");

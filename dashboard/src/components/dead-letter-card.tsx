@@ -16,6 +16,10 @@ function redriveQuestion(deadLetter: DeadLetter): string {
   return `Send this message back to ${deadLetter.queue}?${again}`;
 }
 
+/**
+ * The card shows the redrive's answer at once (reloading the list would drop loaded-more pages), until a
+ * list refresh brings a newer redrive of the same message (from another tab, say).
+ */
 function laterRedrive(listed: DeadLetter, redriven: DeadLetter | null): DeadLetter {
   if (!redriven?.redriven_at) return listed;
   return listed.redriven_at && Date.parse(listed.redriven_at) > Date.parse(redriven.redriven_at) ? listed : redriven;
@@ -24,8 +28,6 @@ function laterRedrive(listed: DeadLetter, redriven: DeadLetter | null): DeadLett
 export function DeadLetterCard({ deadLetter }: { deadLetter: DeadLetter }) {
   const { api } = useApp();
   const action = useAction();
-  // The redrive answer is the updated record, shown at once: reloading the list would drop loaded-more pages.
-  // A later list refresh wins when it knows of a newer redrive.
   const [redriven, setRedriven] = useState<DeadLetter | null>(null);
   const current = laterRedrive(deadLetter, redriven);
   const summary = summarizeDeadLetter(current);

@@ -21,6 +21,12 @@ const QUEUES: { value: DeadLetterQueue | ""; label: string }[] = [
   { value: "unknown", label: "unknown origin" },
 ];
 
+function emptyText(queue: DeadLetterQueue | ""): string {
+  if (queue === "") return "No dead letters: no queue consumer has given up on a message.";
+  if (queue === "unknown") return "No dead letters of unknown origin.";
+  return `No dead letters from ${queue}.`;
+}
+
 export function DeadLettersPage() {
   const { api } = useApp();
   const [queue, setQueue] = useState<DeadLetterQueue | "">("");
@@ -57,7 +63,7 @@ export function DeadLettersPage() {
         onRetry={list.resource.error?.status === 403 ? undefined : list.reload}
         loadingLabel="Loading dead letters…"
         isEmpty={(rows) => rows.length === 0}
-        empty={queue ? `No dead letters from ${queue}.` : "No dead letters: no queue consumer has given up on a message."}
+        empty={emptyText(queue)}
       >
         {(rows) => (
           <div className="cards" data-testid="dead-letters">
