@@ -12,13 +12,17 @@ import { EndpointCreatePage } from "./pages/endpoint-create";
 import { EventsPage } from "./pages/events";
 import { EventDetailPage } from "./pages/event-detail";
 import { SourcesPage } from "./pages/sources";
+import { DeadLettersPage } from "./pages/dead-letters";
 import { SettingsPage } from "./pages/settings";
 
+// adminOnly: the API refuses owner keys there, so an owner is not offered the link (a typed URL still
+// shows the server's refusal).
 const NAV = [
   { section: "", label: "Overview" },
   { section: "endpoints", label: "Endpoints" },
   { section: "events", label: "Events" },
   { section: "sources", label: "Sources" },
+  { section: "dead-letters", label: "Dead letters", adminOnly: true },
   { section: "settings", label: "Settings" },
 ];
 
@@ -34,6 +38,8 @@ function PageFor({ route }: { route: Route }) {
       return id ? <EventDetailPage id={id} /> : <EventsPage query={route.query} />;
     case "sources":
       return <SourcesPage />;
+    case "dead-letters":
+      return <DeadLettersPage />;
     case "settings":
       return <SettingsPage />;
     default:
@@ -105,7 +111,7 @@ export function App() {
         </a>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.adminOnly || session.role === "admin").map((item) => (
               <li key={item.section}>
                 <a href={`#/${item.section}`} aria-current={current === item.section ? "page" : undefined}>
                   {item.label}

@@ -524,6 +524,7 @@ describe("dashboard in Chromium", () => {
         [`#/endpoints/${story.failingEndpointId}`, "endpoint-detail"],
         ["#/events", "events"],
         ["#/sources", "sources"],
+        ["#/dead-letters", "dead-letters"],
         ["#/settings", "settings"],
       ];
       for (const [hash, name] of pages) {

@@ -204,3 +204,16 @@ export interface ApiKeyCreated extends ApiKey {
   /** The full key: returned once, at creation. */
   key: string;
 }
+
+/** The queues a dead letter can come from; "unknown" when its body names no HookRelay message kind. */
+export type DeadLetterQueue = "hookrelay-events" | "hookrelay-retries" | "unknown";
+
+export interface DeadLetter {
+  id: string;
+  queue: DeadLetterQueue;
+  /** The queue message as it was sent: parsed JSON, or the raw text when it was not JSON. */
+  body: unknown;
+  /** When the dead-letter consumer recorded it. */
+  created_at: string;
+  redriven_at: string | null;
+}

@@ -13,6 +13,8 @@ const TONES: Record<string, string> = {
   pending: "neutral",
   pending_confirmation: "warn",
   running: "neutral",
+  dead: "bad",
+  redriven: "neutral",
 };
 
 export function StatusBadge({ status }: { status: string }) {
