@@ -20,7 +20,7 @@ export interface WorkRow {
   [key: string]: SqlStorageValue;
 }
 
-/** One outbox row: the D1 writes of one storage transaction (e.g. an attempt's outcome), applied in order. */
+/** One outbox row: D1 writes of consecutive storage transactions (attempt outcomes), applied in order. */
 export interface OutboxRow {
   seq: number;
   ops: OutboxOp[];
@@ -92,6 +92,8 @@ function parseOps(stored: string): OutboxOp[] {
 export class EndpointStore {
   /** Orders work with equal due times by arrival; starts past any seq an earlier instance of this object used. */
   private nextSeq = Date.now() * 1000;
+  /** The outbox row new ops are appended to; always the newest row. Not kept across restarts (a new one opens). */
+  private openOutboxRow: { seq: number; ops: number } | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -211,15 +213,40 @@ export class EndpointStore {
 
   // --- Outbox --------------------------------------------------------------------------------------
 
-  /** One row for the ops of one transaction, split so that no row holds more than maxOpsPerRow. */
+  /**
+   * Records ops at the end of the open row: appending is one row written, where a row per outcome would cost
+   * an insert and, once flushed, a delete. A new row opens when there is none, or it holds maxOpsPerRow.
+   */
   pushOutbox(ops: OutboxOp[], maxOpsPerRow: number): void {
-    for (let i = 0; i < ops.length; i += maxOpsPerRow) {
-      this.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify(ops.slice(i, i + maxOpsPerRow)));
+    for (let i = 0; i < ops.length; ) {
+      const open = this.openOutboxRow;
+      if (open && open.ops < maxOpsPerRow) {
+        const part = ops.slice(i, i + maxOpsPerRow - open.ops);
+        // JSON arrays joined as text: '[a,b]' and '[c]' make '[a,b,c]'. No row: its transaction rolled back.
+        const appended = this.sql.exec(
+          "UPDATE outbox SET op = substr(op, 1, length(op) - 1) || ',' || substr(?, 2) WHERE seq = ?",
+          JSON.stringify(part),
+          open.seq,
+        ).rowsWritten;
+        if (appended > 0) {
+          open.ops += part.length;
+          i += part.length;
+          continue;
+        }
+      }
+      const part = ops.slice(i, i + maxOpsPerRow);
+      const { seq } = this.sql.exec<{ seq: number }>("INSERT INTO outbox (op) VALUES (?) RETURNING seq", JSON.stringify(part)).one();
+      this.openOutboxRow = { seq, ops: part.length };
+      i += part.length;
     }
   }
 
-  /** The oldest rows holding at most maxOps ops in all (at least one row). */
+  /**
+   * The oldest rows holding at most maxOps ops in all (at least one row). Rows handed out are closed: ops
+   * recorded from now on go to a new row, so a flush never deletes an op it did not apply.
+   */
   outboxChunk(maxOps: number): OutboxRow[] {
+    this.openOutboxRow = null;
     const rows: OutboxRow[] = [];
     let ops = 0;
     for (const r of this.sql.exec<{ seq: number; op: string }>("SELECT seq, op FROM outbox ORDER BY seq LIMIT ?", maxOps).toArray()) {

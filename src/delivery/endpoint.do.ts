@@ -43,8 +43,6 @@ const FLUSH_INTERVAL_MS = 1_000;
 const RETRY_IO_MS = 5_000;
 /** D1 writes (outbox ops) per db.batch; also the most one outbox row holds. */
 const OUTBOX_CHUNK = 50;
-/** A drain flushes once this many outcomes wait: about one chunk, as an outcome row holds 3 ops. */
-const OUTBOX_FLUSH_ROWS = Math.floor(OUTBOX_CHUNK / 3);
 const OUTBOX_MAX_CHUNKS_PER_RUN = 40;
 /** Start times of this many recent attempts are kept in memory: an unlimited endpoint's observed rate. */
 const SEND_TIMES_KEPT = 50;
@@ -196,7 +194,8 @@ export class EndpointDO extends DurableObject<Env> {
     let lastFlush = Date.now();
     let watchdogAt = 0;
     for (;;) {
-      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.store.outboxSize() >= OUTBOX_FLUSH_ROWS) {
+      // More than one outbox row: one is full, a chunk of writes is ready.
+      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.store.outboxSize() > 1) {
         // Attempts in flight keep going while D1 is written.
         await this.flushOutbox();
         lastFlush = Date.now();
@@ -290,7 +289,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   /**
    * Records one attempt's outcome in one storage transaction: the work row's new state, the attempt and
-   * status writes for D1 (one outbox row), the endpoint's failure counters, pause and disable. Returns the
+   * status writes for D1 (outbox), the endpoint's failure counters, pause and disable. Returns the
    * retry message to send when another attempt is scheduled.
    */
   private recordOutcome(
