@@ -192,8 +192,8 @@ export const deliveries = sqliteTable(
   // sweep and batch retries' selections need one, and no index holds updated_at.
   (t) => [
     uniqueIndex("deliveries_event_endpoint").on(t.eventId, t.endpointId),
+    // Also serves one endpoint's deliveries of any status, one status at a time (repos/deliveries.ts mergeByStatus).
     index("deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
-    index("deliveries_endpoint").on(t.endpointId, t.id),
     // GET /v1/endpoints/{id}/stats: one endpoint's deliveries in a time window. Not covering status on purpose:
     // that would cost a write per status change of every delivery, to speed up an occasional read.
     index("deliveries_endpoint_created").on(t.endpointId, t.createdAt),
