@@ -54,7 +54,8 @@ export async function derivedId(prefix: IdPrefix, parentId: string, ...parts: st
 
 /** The lower bound of the ids made at `ms`: ids made at or after ms sort above it, earlier ones below. */
 export function idAtTime(prefix: IdPrefix, ms: number): string {
-  return `${prefix}_${encodeTime(ms)}`;
+  // Times before 1970 (a filter may name one) bound nothing lower than the first id.
+  return `${prefix}_${encodeTime(Math.max(0, ms))}`;
 }
 
 /** How long an Idempotency-Key is remembered: a retried request within it gets the ids of its first try. */

@@ -31,5 +31,6 @@ describe("ids", () => {
     expect(id > idAtTime("evt", after.from!)).toBe(true);
     const before = eventIdTimeBounds(undefined, proposed + 1);
     expect(id < idAtTime("evt", before.before!)).toBe(true);
+    expect(idAtTime("evt", -5_000)).toBe("evt_0000000000");
   });
 });
