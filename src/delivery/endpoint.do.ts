@@ -289,8 +289,8 @@ export class EndpointDO extends DurableObject<Env> {
 
   /**
    * Records one attempt's outcome in one storage transaction: the work row's new state, the attempt and
-   * status writes for D1 (outbox), the endpoint's failure counters, pause and disable. Returns the
-   * retry message to send when another attempt is scheduled.
+   * status writes for D1 (outbox), the endpoint's failure counters, pause and disable. Returns the retry
+   * message to send when another attempt is scheduled.
    */
   private recordOutcome(
     endpoint: OpenedEndpoint,
