@@ -39,8 +39,8 @@ export async function pruneOlderThan(d1: D1Database, cutoffMs: number, maxChunks
   }
   if (chunks === maxChunks) out.more = true;
 
-  // Attempts whose delivery went before them (from when attempts were pruned on their own, by started_at):
-  // an attempt id carries its event's id time, and ids before that of any event still kept are pruned ones'.
+  // Attempts left without their delivery (pruned before attempts went with their deliveries, or written by a
+  // late outbox flush): an attempt id carries its event's id time, and ids before any kept event's are pruned ones'.
   const orphanBound = idAtTime("att", bounds.from!);
   const orphans = d1.prepare(`DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE id < ?1 ORDER BY id LIMIT ${ATTEMPTS_PER_CHUNK})`);
   for (chunks = 0; chunks < maxChunks; chunks++) {
