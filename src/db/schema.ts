@@ -150,11 +150,12 @@ export const events = sqliteTable(
     acceptedAt: integer("accepted_at").notNull(),
     createdAt: integer("created_at").notNull(),
   },
+  // Every index entry is a billed row written per event. Time filters and retention need no accepted_at
+  // index: ids sort by a time close to accepted_at (eventIdTimeBounds), so they bound the id on these.
   (t) => [
     index("events_owner").on(t.ownerId, t.id),
     index("events_owner_type").on(t.ownerId, t.eventType, t.id),
     index("events_type").on(t.eventType, t.id),
-    index("events_accepted").on(t.acceptedAt),
   ],
 );
 
@@ -186,14 +187,18 @@ export const deliveries = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     completedAt: integer("completed_at"),
   },
+  // Every index entry is a billed row written when a delivery is created, and each index holding status or
+  // updated_at is written again on every status change: only the list filters (API.md), stats, the stuck
+  // sweep and batch retries' selections need one, and no index holds updated_at.
   (t) => [
     uniqueIndex("deliveries_event_endpoint").on(t.eventId, t.endpointId),
+    // Also serves one endpoint's deliveries of any status, one status at a time (repos/deliveries.ts mergeByStatus).
     index("deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
-    index("deliveries_endpoint").on(t.endpointId, t.id),
-    // GET /v1/endpoints/{id}/stats: one endpoint's deliveries in a time window, counted by status (covering).
-    index("deliveries_endpoint_created").on(t.endpointId, t.createdAt, t.status),
+    // GET /v1/endpoints/{id}/stats: one endpoint's deliveries in a time window. Not covering status on purpose:
+    // that would cost a write per status change of every delivery, to speed up an occasional read.
+    index("deliveries_endpoint_created").on(t.endpointId, t.createdAt),
     index("deliveries_owner").on(t.ownerId, t.id),
-    index("deliveries_status_updated").on(t.status, t.updatedAt),
+    // Also serves the stuck sweep (pending, retrying) and batch-retry selections (failed, held).
     index("deliveries_status").on(t.status, t.id),
   ],
 );
@@ -211,10 +216,10 @@ export const attempts = sqliteTable(
     error: text("error"),
     responseBody: text("response_body"),
   },
+  // Retention deletes attempts with their deliveries (attempts_delivery_attempt): no started_at index.
   (t) => [
     uniqueIndex("attempts_delivery_attempt").on(t.deliveryId, t.attempt),
     index("attempts_endpoint_started").on(t.endpointId, t.startedAt),
-    index("attempts_started").on(t.startedAt),
   ],
 );
 

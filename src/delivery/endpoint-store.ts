@@ -13,31 +13,93 @@ export interface WorkRow {
   due_at: number;
   attempts: number;
   attempts_in_run: number;
+  /** Arrival order among work due at the same time. */
+  seq: number;
   /** queued: waits for due_at here; retry_send: a RetryQueueMessage must still be sent for it. */
   state: "queued" | "retry_send";
   [key: string]: SqlStorageValue;
 }
 
+/** One outbox row: D1 writes of consecutive storage transactions (attempt outcomes), applied in order. */
 export interface OutboxRow {
   seq: number;
-  op: string;
-  [key: string]: SqlStorageValue;
+  ops: OutboxOp[];
+}
+
+/**
+ * SQLite bills every table and index entry an insert or update touches, and these tables are written per
+ * delivery: `work` and `history` are WITHOUT ROWID (no separate primary-key index), and the outbox has no
+ * AUTOINCREMENT (which writes sqlite_sequence on every insert). Its seq still only grows while rows wait: a
+ * new row gets max(seq) + 1, and only the flush, which runs one at a time, deletes rows.
+ */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS work (
+    delivery_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, event_id TEXT NOT NULL, owner_id TEXT NOT NULL,
+    event_type TEXT NOT NULL, payload TEXT NOT NULL, accepted_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL, attempts_in_run INTEGER NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS work_due ON work (state, due_at, seq);
+  CREATE TABLE IF NOT EXISTS history (
+    delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, op TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS parked_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/**
+ * Objects created by the previous layout keep their rows: each old table is renamed, recreated in the new
+ * shape and filled from the old one, in the constructor's transaction, before anything reads it. Old work
+ * rows take their rowid (arrival order) as seq; old outbox rows hold a single op, which parseOps accepts.
+ */
+const UPGRADES = [
+  {
+    table: "work",
+    isOld: (sql: string) => !/WITHOUT ROWID/i.test(sql),
+    copy: `INSERT INTO work SELECT delivery_id, rowid, event_id, owner_id, event_type, payload, accepted_at, due_at,
+             attempts, attempts_in_run, state FROM work_old`,
+  },
+  {
+    table: "history",
+    isOld: (sql: string) => !/WITHOUT ROWID/i.test(sql),
+    copy: "INSERT INTO history SELECT delivery_id, attempts, status, updated_at FROM history_old",
+  },
+  { table: "outbox", isOld: (sql: string) => /AUTOINCREMENT/i.test(sql), copy: "INSERT INTO outbox SELECT seq, op FROM outbox_old" },
+];
+
+function createOrUpgrade(sql: SqlStorage): void {
+  const existing = new Map(
+    sql
+      .exec<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN ('work', 'history', 'outbox')")
+      .toArray()
+      .map((r) => [r.name, r.sql]),
+  );
+  const old = UPGRADES.filter((u) => existing.has(u.table) && u.isOld(existing.get(u.table)!));
+  // The old work_due index would follow its table's rename and keep the new one from being created.
+  if (old.some((u) => u.table === "work")) sql.exec("DROP INDEX IF EXISTS work_due");
+  for (const u of old) sql.exec(`ALTER TABLE ${u.table} RENAME TO ${u.table}_old`);
+  sql.exec(SCHEMA);
+  for (const u of old) {
+    sql.exec(u.copy);
+    sql.exec(`DROP TABLE ${u.table}_old`);
+  }
+}
+
+/** An outbox row's ops: a JSON array, or one op in rows written by the previous layout. */
+function parseOps(stored: string): OutboxOp[] {
+  const parsed = JSON.parse(stored) as OutboxOp | OutboxOp[];
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 export class EndpointStore {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(`
-      CREATE TABLE IF NOT EXISTS work (
-        delivery_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, owner_id TEXT NOT NULL, event_type TEXT NOT NULL,
-        payload TEXT NOT NULL, accepted_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
-        attempts INTEGER NOT NULL, attempts_in_run INTEGER NOT NULL, state TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS work_due ON work (state, due_at);
-      CREATE TABLE IF NOT EXISTS history (
-        delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS parked_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    `);
+  /** Orders work with equal due times by arrival; starts past any seq an earlier instance of this object used. */
+  private nextSeq = Date.now() * 1000;
+  /** The outbox row new ops are appended to; always the newest row. Not kept across restarts (a new one opens). */
+  private openOutboxRow: { seq: number; ops: number } | null = null;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    transactionSync: (fn: () => void) => void,
+  ) {
+    transactionSync(() => createOrUpgrade(sql));
   }
 
   // --- Work ------------------------------------------------------------------------------------------
@@ -45,9 +107,10 @@ export class EndpointStore {
   /** INSERT OR IGNORE: true when the row is new. */
   insertWork(w: DeliveryWork, attempts: number, attemptsInRun: number, dueAt: number): boolean {
     const cursor = this.sql.exec(
-      `INSERT OR IGNORE INTO work (delivery_id, event_id, owner_id, event_type, payload, accepted_at, due_at, attempts, attempts_in_run, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
+      `INSERT OR IGNORE INTO work (delivery_id, seq, event_id, owner_id, event_type, payload, accepted_at, due_at, attempts, attempts_in_run, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')`,
       w.delivery_id,
+      this.nextSeq++,
       w.event_id,
       w.owner_id,
       w.event_type,
@@ -77,7 +140,7 @@ export class EndpointStore {
   /** The earliest due queued work not already claimed by an attempt in flight; equal due times in arrival order. */
   nextDueWork(now: number, claimed: Set<string>): WorkRow | undefined {
     const rows = this.sql
-      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at, rowid LIMIT ?", now, claimed.size + 1)
+      .exec<WorkRow>("SELECT * FROM work WHERE state = 'queued' AND due_at <= ? ORDER BY due_at, seq LIMIT ?", now, claimed.size + 1)
       .toArray();
     return rows.find((r) => !claimed.has(r.delivery_id));
   }
@@ -150,12 +213,55 @@ export class EndpointStore {
 
   // --- Outbox --------------------------------------------------------------------------------------
 
-  pushOutbox(op: OutboxOp): void {
-    this.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify(op));
+  /**
+   * Records ops at the end of the open row: appending is one row written, where a row per outcome would cost
+   * an insert and, once flushed, a delete. A new row opens when there is none, or it holds maxOpsPerRow.
+   */
+  pushOutbox(ops: OutboxOp[], maxOpsPerRow: number): void {
+    for (let i = 0; i < ops.length; ) {
+      const open = this.openOutboxRow;
+      if (open && open.ops < maxOpsPerRow) {
+        const part = ops.slice(i, i + maxOpsPerRow - open.ops);
+        // JSON arrays joined as text: '[a,b]' and '[c]' make '[a,b,c]'. No row: its transaction rolled back.
+        const appended = this.sql.exec(
+          "UPDATE outbox SET op = substr(op, 1, length(op) - 1) || ',' || substr(?, 2) WHERE seq = ?",
+          JSON.stringify(part),
+          open.seq,
+        ).rowsWritten;
+        if (appended > 0) {
+          open.ops += part.length;
+          i += part.length;
+          continue;
+        }
+      }
+      const part = ops.slice(i, i + maxOpsPerRow);
+      const { seq } = this.sql.exec<{ seq: number }>("INSERT INTO outbox (op) VALUES (?) RETURNING seq", JSON.stringify(part)).one();
+      this.openOutboxRow = { seq, ops: part.length };
+      i += part.length;
+    }
   }
 
-  outboxChunk(limit: number): OutboxRow[] {
-    return this.sql.exec<OutboxRow>("SELECT seq, op FROM outbox ORDER BY seq LIMIT ?", limit).toArray();
+  /**
+   * The oldest rows holding at most maxOps ops in all (at least one row). Rows handed out are closed: ops
+   * recorded from now on go to a new row, so a flush never deletes an op it did not apply.
+   */
+  outboxChunk(maxOps: number): OutboxRow[] {
+    this.openOutboxRow = null;
+    const rows: OutboxRow[] = [];
+    let ops = 0;
+    for (const r of this.sql.exec<{ seq: number; op: string }>("SELECT seq, op FROM outbox ORDER BY seq LIMIT ?", maxOps).toArray()) {
+      const row = { seq: r.seq, ops: parseOps(r.op) };
+      if (rows.length > 0 && ops + row.ops.length > maxOps) break;
+      rows.push(row);
+      ops += row.ops.length;
+    }
+    return rows;
+  }
+
+  /** What is left of a row after its first ops were applied one by one. */
+  replaceOutboxOps(seq: number, ops: OutboxOp[]): void {
+    if (ops.length === 0) this.deleteOutbox(seq);
+    else this.sql.exec("UPDATE outbox SET op = ? WHERE seq = ?", JSON.stringify(ops), seq);
   }
 
   deleteOutboxThrough(seq: number): void {
@@ -166,10 +272,10 @@ export class EndpointStore {
     this.sql.exec("DELETE FROM outbox WHERE seq = ?", seq);
   }
 
-  /** Keeps an op D1 refused on its own, out of the way of later writes. */
-  parkOutbox(row: OutboxRow, error: string, now: number): void {
-    this.sql.exec("INSERT INTO parked_outbox (op, error, at) VALUES (?, ?, ?)", row.op, error.slice(0, 1000), now);
-    this.deleteOutbox(row.seq);
+  /** Keeps an op D1 refused on its own out of the way of later writes: parked, then dropped from its row. */
+  parkOutboxOp(row: OutboxRow, index: number, error: string, now: number): void {
+    this.sql.exec("INSERT INTO parked_outbox (op, error, at) VALUES (?, ?, ?)", JSON.stringify(row.ops[index]), error.slice(0, 1000), now);
+    this.replaceOutboxOps(row.seq, row.ops.slice(index + 1));
   }
 
   outboxSize(): number {

@@ -41,12 +41,15 @@ const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
 const FLUSH_INTERVAL_MS = 1_000;
 /** Back-off for D1 or queue failures: the work stays in storage and is retried. */
 const RETRY_IO_MS = 5_000;
+/** D1 writes (outbox ops) per db.batch; also the most one outbox row holds. */
 const OUTBOX_CHUNK = 50;
 const OUTBOX_MAX_CHUNKS_PER_RUN = 40;
 /** Start times of this many recent attempts are kept in memory: an unlimited endpoint's observed rate. */
 const SEND_TIMES_KEPT = 50;
 /** How long a finished delivery's attempt count is remembered (to spot stale duplicates): past retention. */
 const HISTORY_KEEP_MS = 40 * 86_400_000;
+/** Pruning history scans the whole table: at most this often per running object (a day more or less is harmless). */
+const HISTORY_PRUNE_EVERY_MS = 3_600_000;
 export const DELETED_ENDPOINT_ERROR = "endpoint deleted: its pending deliveries cannot be attempted";
 
 type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
@@ -70,12 +73,13 @@ export class EndpointDO extends DurableObject<Env> {
   private draining = false;
   private inFlightNow = 0;
   private sendTimes: number[] = [];
+  private historyPrunedAt = 0;
   /** Ends a drain's wait for a token early (configChanged: a new rate limit applies to the next delivery). */
   private wake: (() => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrumentEnv(env));
-    this.store = new EndpointStore(instrumentSql(ctx.storage.sql));
+    this.store = new EndpointStore(instrumentSql(ctx.storage.sql), (fn) => ctx.storage.transactionSync(fn));
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -168,7 +172,10 @@ export class EndpointDO extends DurableObject<Env> {
         if (this.currentSnapshot()?.status === "disabled") this.finishAll("held", null);
       }
       await this.flushOutbox();
-      this.store.pruneHistory(started - HISTORY_KEEP_MS);
+      if (started - this.historyPrunedAt >= HISTORY_PRUNE_EVERY_MS) {
+        this.store.pruneHistory(started - HISTORY_KEEP_MS);
+        this.historyPrunedAt = started;
+      }
     } catch (err) {
       // E.g. secrets that cannot be decrypted (ENCRYPTION_KEY missing or rotated away): the work stays
       // queued, and the next run waits RETRY_IO_MS instead of spinning.
@@ -187,7 +194,8 @@ export class EndpointDO extends DurableObject<Env> {
     let lastFlush = Date.now();
     let watchdogAt = 0;
     for (;;) {
-      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.store.outboxSize() >= OUTBOX_CHUNK) {
+      // More than one outbox row: one is full, a chunk of writes is ready.
+      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS || this.store.outboxSize() > 1) {
         // Attempts in flight keep going while D1 is written.
         await this.flushOutbox();
         lastFlush = Date.now();
@@ -306,7 +314,7 @@ export class EndpointDO extends DurableObject<Env> {
         error: result.error,
         responseBody: result.responseBody,
       };
-      this.store.pushOutbox({ t: "attempt", row: attemptRow });
+      const ops: OutboxOp[] = [{ t: "attempt", row: attemptRow }];
       const attemptsInRun = row.attempts_in_run + 1;
       const last = {
         attempts: attempt,
@@ -329,14 +337,16 @@ export class EndpointDO extends DurableObject<Env> {
         nextCounters = u.counters;
         disable = u.disable;
       }
-      this.store.setMeta("counters", JSON.stringify(nextCounters));
-      this.store.pushOutbox({
+      // A success on a healthy endpoint leaves the counters as they were: no row is rewritten for it.
+      const storedCounters = JSON.stringify(nextCounters);
+      if (storedCounters !== this.store.getMeta("counters")) this.store.setMeta("counters", storedCounters);
+      ops.push({
         t: "endpoint",
         id: endpoint.id,
         changes: { ...nextCounters, lastStatusCode: result.statusCode, lastError: result.error, lastAttemptAt: now },
       });
       if (disable) {
-        this.store.pushOutbox({ t: "disable", id: endpoint.id, ownerId: endpoint.ownerId, reason: disable, at: now });
+        ops.push({ t: "disable", id: endpoint.id, ownerId: endpoint.ownerId, reason: disable, at: now });
         this.markDisabled();
       }
       if (cls.pauseSeconds !== null) {
@@ -351,20 +361,23 @@ export class EndpointDO extends DurableObject<Env> {
 
       // The delivery.
       if (cls.success) {
-        this.finishWork(row.delivery_id, attempt, "succeeded", { ...last, status: "succeeded", nextAttemptAt: null, completedAt: now });
+        ops.push(this.finishWork(row.delivery_id, attempt, "succeeded", { ...last, status: "succeeded", nextAttemptAt: null, completedAt: now }));
+        this.store.pushOutbox(ops, OUTBOX_CHUNK);
         return null;
       }
       const delay = cls.disableEndpoint
         ? null
         : nextRetryDelaySeconds({ policy: endpoint.retry, attemptsInRun, random: Math.random, retryAfterSeconds: retryAfterS });
       if (delay === null) {
-        this.finishWork(row.delivery_id, attempt, "failed", { ...last, status: "failed", nextAttemptAt: null, completedAt: now });
+        ops.push(this.finishWork(row.delivery_id, attempt, "failed", { ...last, status: "failed", nextAttemptAt: null, completedAt: now }));
+        this.store.pushOutbox(ops, OUTBOX_CHUNK);
         return null;
       }
       const dueAt = now + Math.round(delay * 1000);
       this.store.markRetrySend(row.delivery_id, attempt, attemptsInRun, dueAt);
       this.store.remember(row.delivery_id, attempt, "retrying", now);
-      this.store.pushOutbox({ t: "delivery", id: row.delivery_id, changes: { ...last, status: "retrying", nextAttemptAt: dueAt } });
+      ops.push({ t: "delivery", id: row.delivery_id, changes: { ...last, status: "retrying", nextAttemptAt: dueAt } });
+      this.store.pushOutbox(ops, OUTBOX_CHUNK);
       return {
         msg: { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpoint.id, due_at: dueAt, attempts: attempt },
         delaySeconds: Math.min(Math.ceil(delay), MAX_QUEUE_DELAY_SECONDS),
@@ -403,22 +416,24 @@ export class EndpointDO extends DurableObject<Env> {
       const rows = this.store.anyWork(200);
       if (rows.length === 0) return;
       this.ctx.storage.transactionSync(() => {
-        for (const row of rows) {
+        const ops = rows.map((row) =>
           this.finishWork(row.delivery_id, row.attempts, status, {
             status,
             nextAttemptAt: null,
             updatedAt: now,
             ...(status === "failed" ? { lastError: error, completedAt: now } : {}),
-          });
-        }
+          }),
+        );
+        this.store.pushOutbox(ops, OUTBOX_CHUNK);
       });
     }
   }
 
-  private finishWork(deliveryId: string, attempts: number, status: string, changes: DeliveryChanges): void {
+  /** Ends the work in storage; returns the delivery's D1 write for the caller's outbox row. */
+  private finishWork(deliveryId: string, attempts: number, status: string, changes: DeliveryChanges): OutboxOp {
     this.store.deleteWork(deliveryId);
     this.store.remember(deliveryId, attempts, status, Date.now());
-    this.store.pushOutbox({ t: "delivery", id: deliveryId, changes });
+    return { t: "delivery", id: deliveryId, changes };
   }
 
   // --- Outbox ------------------------------------------------------------------------------------------
@@ -429,7 +444,7 @@ export class EndpointDO extends DurableObject<Env> {
     for (let i = 0; i < OUTBOX_MAX_CHUNKS_PER_RUN; i++) {
       const rows = this.store.outboxChunk(OUTBOX_CHUNK);
       if (rows.length === 0) return true;
-      const statements = outboxStatements(db, rows.map((r) => JSON.parse(r.op) as OutboxOp));
+      const statements = outboxStatements(db, rows.flatMap((r) => r.ops));
       try {
         if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
       } catch (err) {
@@ -459,24 +474,31 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  /** Returns false when it stopped at a write that failed for a reason that may pass (that op and later ones stay). */
+  /**
+   * Returns false when it stopped at a write that failed for a reason that may pass (that op and later ones
+   * stay; ops of its row applied before it may be applied again, which changes nothing: every op is idempotent).
+   */
   private async flushOneByOne(rows: OutboxRow[]): Promise<boolean> {
     const db = getDb(this.env.DB);
     for (const row of rows) {
-      const statements = outboxStatements(db, [JSON.parse(row.op) as OutboxOp]);
-      try {
-        if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
-        this.store.deleteOutbox(row.seq);
-      } catch (err) {
-        if (!(await this.d1Reachable())) throw err;
-        // Only an op D1 refuses for good is parked (parked ops are never re-applied): a transient write
-        // failure (overloaded, timeout, lost connection) while reads work must not strand a delivery's status.
-        if (!refusedForGood(err)) {
-          console.error(JSON.stringify({ level: "error", msg: "outbox write failed; kept for the next run", error: String(err) }));
-          return false;
+      for (const [index, op] of row.ops.entries()) {
+        const statements = outboxStatements(db, [op]);
+        try {
+          if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+        } catch (err) {
+          if (!(await this.d1Reachable())) throw err;
+          // Only an op D1 refuses for good is parked (parked ops are never re-applied): a transient write
+          // failure (overloaded, timeout, lost connection) while reads work must not strand a delivery's status.
+          if (!refusedForGood(err)) {
+            console.error(JSON.stringify({ level: "error", msg: "outbox write failed; kept for the next run", error: String(err) }));
+            return false;
+          }
+          console.error(JSON.stringify({ level: "error", msg: "outbox op refused by D1; parked", op: JSON.stringify(op).slice(0, 500), error: String(err) }));
+          // Parking also drops the row's ops up to this one (the last op of a row takes the row with it).
+          this.ctx.storage.transactionSync(() => this.store.parkOutboxOp(row, index, String(err), Date.now()));
+          continue;
         }
-        console.error(JSON.stringify({ level: "error", msg: "outbox op refused by D1; parked", op: row.op.slice(0, 500), error: String(err) }));
-        this.ctx.storage.transactionSync(() => this.store.parkOutbox(row, String(err), Date.now()));
+        if (index === row.ops.length - 1) this.store.deleteOutbox(row.seq);
       }
     }
     return true;

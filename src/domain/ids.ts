@@ -52,6 +52,31 @@ export async function derivedId(prefix: IdPrefix, parentId: string, ...parts: st
   return `${prefix}_${idTime(parentId)}${encodeBytes(digest, 16)}`;
 }
 
+/** The lower bound of the ids made at `ms`: ids made at or after ms sort above it, earlier ones below. */
+export function idAtTime(prefix: IdPrefix, ms: number): string {
+  // Times before 1970 (a filter may name one) bound nothing lower than the first id.
+  return `${prefix}_${encodeTime(Math.max(0, ms))}`;
+}
+
+/** How long an Idempotency-Key is remembered: a retried request within it gets the ids of its first try. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Margin for the clocks of the machines that propose an event's id and accept it. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Bounds on the time in the ids of events accepted in a range: an event's id is proposed when a request
+ * first carries it, so its time is at most IDEMPOTENCY_TTL_MS before accepted_at (a retried request reuses
+ * the ids) and never after it (beyond clock skew). Lets id indexes serve accepted_at filters, which stay
+ * exact on top. `from`: events accepted at or after acceptedFrom have id times at or after it; `before`:
+ * events accepted before acceptedBefore have id times before it. Attempt ids carry their event's id time.
+ */
+export function eventIdTimeBounds(acceptedFrom?: number, acceptedBefore?: number): { from?: number; before?: number } {
+  return {
+    from: acceptedFrom === undefined ? undefined : acceptedFrom - IDEMPOTENCY_TTL_MS - CLOCK_SKEW_MS,
+    before: acceptedBefore === undefined ? undefined : acceptedBefore + CLOCK_SKEW_MS,
+  };
+}
+
 export function isIdOf(prefix: IdPrefix, value: string): boolean {
   return new RegExp(`^${prefix}_[0-9a-hjkmnp-tv-z]{26}$`).test(value);
 }

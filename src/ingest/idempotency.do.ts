@@ -2,10 +2,12 @@
 // key the same event ids, lets exactly one of concurrent requests queue them, and forgets it all after 24 h.
 import { count } from "../observability/counters";
 import { DurableObject } from "cloudflare:workers";
+import { IDEMPOTENCY_TTL_MS } from "../domain/ids";
 import type { Env } from "../env";
 
-/** How long a key is remembered. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+// How long a key is remembered: defined with the event id bounds that rely on it.
+export { IDEMPOTENCY_TTL_MS };
+
 /** How long one request may hold a claim while it queues; after that a retry may take the claim over. */
 export const CLAIM_LEASE_MS = 30_000;
 

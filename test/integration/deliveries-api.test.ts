@@ -1,9 +1,11 @@
 // /v1/deliveries: filters, owner scoping, pagination, detail with attempts, retry, and bad input.
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { deliveries } from "../../src/db/schema";
 import { endpointStub } from "../../src/delivery/endpoint-client";
 import { call, createOwnerKey, expectProblem } from "./helpers";
-import { deliveryRow, received, receiverUrl, seedDelivery, seedEndpoint, uniqueKey, waitForStatus } from "./delivery-fixtures";
+import { db, deliveryRow, received, receiverUrl, seedDelivery, seedEndpoint, uniqueKey, waitForStatus } from "./delivery-fixtures";
 
 describe("/v1/deliveries", () => {
   it("lists newest first with endpoint, event and status filters and a cursor", async () => {
@@ -31,6 +33,31 @@ describe("/v1/deliveries", () => {
     const second = await call("GET", `/v1/deliveries?owner_id=${owner}&limit=2&cursor=${first.json.next_cursor}`);
     expect(second.json.data.map((d: any) => d.id)).toEqual([a.delivery_id]);
     expect(second.json.next_cursor).toBeNull();
+  });
+
+  it("pages one endpoint's deliveries newest first across statuses (merged from one query per status)", async () => {
+    const owner = uniqueKey("mixed");
+    const ep = await seedEndpoint({ ownerId: owner, url: receiverUrl(owner) });
+    const statuses = ["succeeded", "pending", "failed", "succeeded", "held", "retrying", "succeeded"] as const;
+    const ids: string[] = [];
+    for (const status of statuses) {
+      const w = await seedDelivery(ep);
+      await db.update(deliveries).set({ status }).where(eq(deliveries.id, w.delivery_id));
+      ids.push(w.delivery_id);
+    }
+    const newestFirst = [...ids].sort().reverse();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const res = await call("GET", `/v1/deliveries?endpoint_id=${ep.id}&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.json.data.map((d: any) => d.id));
+      cursor = res.json.next_cursor;
+      if (!cursor) break;
+    }
+    expect(seen).toEqual(newestFirst);
+    const succeeded = await call("GET", `/v1/deliveries?endpoint_id=${ep.id}&status=succeeded`);
+    expect(succeeded.json.data.map((d: any) => d.id)).toEqual(newestFirst.filter((id) => statuses[ids.indexOf(id)] === "succeeded"));
   });
 
   it("an owner key sees only its owner's deliveries; other owners' ids are 404, naming them is 403", async () => {

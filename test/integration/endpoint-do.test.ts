@@ -7,6 +7,7 @@ import { endpointStub } from "../../src/delivery/endpoint-client";
 import { eq } from "drizzle-orm";
 import { endpoints } from "../../src/db/schema";
 import { bumpConfigVersion } from "../../src/db/repos/config-versions";
+import { EndpointStore } from "../../src/delivery/endpoint-store";
 import {
   attemptRows,
   db,
@@ -269,6 +270,50 @@ describe("EndpointDO delivery", () => {
     expect(attempt).toMatchObject({ attempt: 1, statusCode: null, responseBody: null });
   });
 
+  it("storage written by the previous layout is upgraded in place and drains: work in arrival order, outbox, history", async () => {
+    const key = uniqueKey("layout");
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
+    const [first, second, flushed, finished] = [await seedDelivery(ep, { n: 1 }), await seedDelivery(ep, { n: 2 }), await seedDelivery(ep), await seedDelivery(ep)];
+    const stub = endpointStub(env, ep.id);
+    await runInDurableObject(stub, async (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE work; DROP TABLE history; DROP TABLE outbox");
+      // The previous layout, verbatim: rowid tables with TEXT keys, and an AUTOINCREMENT outbox of one op per row.
+      sql.exec(`
+        CREATE TABLE work (
+          delivery_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, owner_id TEXT NOT NULL, event_type TEXT NOT NULL,
+          payload TEXT NOT NULL, accepted_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
+          attempts INTEGER NOT NULL, attempts_in_run INTEGER NOT NULL, state TEXT NOT NULL);
+        CREATE INDEX work_due ON work (state, due_at);
+        CREATE TABLE history (
+          delivery_id TEXT PRIMARY KEY, attempts INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL);`);
+      sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('endpoint_id', ?), ('owner_id', ?)", ep.id, ep.ownerId);
+      const due = Date.now() - 1000;
+      for (const w of [first, second]) {
+        sql.exec("INSERT INTO work VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 'queued')", w.delivery_id, w.event_id, w.owner_id, w.event_type, w.payload, w.accepted_at, due);
+      }
+      sql.exec("INSERT INTO history VALUES (?, 1, 'succeeded', ?)", finished.delivery_id, Date.now());
+      sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify({ t: "delivery", id: flushed.delivery_id, changes: { lastError: "from the old outbox" } }));
+
+      // What the next constructor of this object does.
+      new EndpointStore(sql, (fn) => state.storage.transactionSync(fn));
+      const tables = sql.exec<{ name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE name IN ('work', 'history', 'outbox')").toArray();
+      expect(Object.fromEntries(tables.map((t) => [t.name, /WITHOUT ROWID/.test(t.sql) || !/AUTOINCREMENT/.test(t.sql)]))).toEqual({ work: true, history: true, outbox: true });
+      expect(sql.exec("SELECT name FROM sqlite_master WHERE name LIKE '%_old'").toArray()).toEqual([]);
+      await state.storage.setAlarm(Date.now());
+    });
+    expect(await stub.inspect()).toMatchObject({ work: 2, outbox: 1, pending: 2 });
+    // The remembered attempt still makes a stale duplicate of a finished delivery a no-op.
+    expect((await stub.enqueue([finished])).queued).toBe(0);
+    await runDurableObjectAlarm(stub);
+    await waitForStatus(first.delivery_id, "succeeded");
+    await waitForStatus(second.delivery_id, "succeeded");
+    expect((await deliveryRow(flushed.delivery_id))!.lastError).toBe("from the old outbox");
+    expect((await received(key)).map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await stub.inspect()).toMatchObject({ work: 0, outbox: 0 });
+  });
+
   it("a D1 write refused on its own is parked, and never stalls the writes queued after it", async () => {
     const key = uniqueKey("poison");
     const ep = await seedEndpoint({ url: receiverUrl(key) });
@@ -277,9 +322,9 @@ describe("EndpointDO delivery", () => {
     await stub.enqueue([w]);
     await waitForStatus(w.delivery_id, "succeeded");
     await runInDurableObject(stub, async (_instance, state) => {
-      // started_at is NOT NULL in D1: this op can never apply. The delivery update after it must.
-      state.storage.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify({ t: "attempt", row: { id: "att_bad", deliveryId: w.delivery_id, endpointId: ep.id, attempt: 99, startedAt: null, durationMs: 1, statusCode: null, error: null, responseBody: null } }));
-      state.storage.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify({ t: "delivery", id: w.delivery_id, changes: { lastError: "after the bad op" } }));
+      // started_at is NOT NULL in D1: this op can never apply. The delivery update after it, in the same row, must.
+      const bad = { t: "attempt", row: { id: "att_bad", deliveryId: w.delivery_id, endpointId: ep.id, attempt: 99, startedAt: null, durationMs: 1, statusCode: null, error: null, responseBody: null } };
+      state.storage.sql.exec("INSERT INTO outbox (op) VALUES (?)", JSON.stringify([bad, { t: "delivery", id: w.delivery_id, changes: { lastError: "after the bad op" } }]));
       await state.storage.setAlarm(Date.now());
     });
     await runDurableObjectAlarm(stub);

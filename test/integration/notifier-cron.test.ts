@@ -151,10 +151,17 @@ describe("cron: retention", () => {
         );
       }
     }
+    // An attempt whose delivery was pruned before it (attempts used to be pruned on their own, by started_at).
+    const orphanAt = now - 32 * day;
+    stmts.push(
+      env.DB.prepare(
+        "INSERT INTO attempts (id, delivery_id, endpoint_id, attempt, started_at, duration_ms, status_code) VALUES (?, ?, 'ep_rt', 1, ?, 5, 200)",
+      ).bind(newId("att", orphanAt), newId("dlv", orphanAt), now - 29 * day),
+    );
     await env.DB.batch(stmts);
 
     const outcome = await runCron(env, clock(now));
-    expect(outcome.retention).toMatchObject({ ok: true, result: { events: 3, deliveries: 3, attempts: 3 } });
+    expect(outcome.retention).toMatchObject({ ok: true, result: { events: 3, deliveries: 3, attempts: 4 } });
     const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())!.n;
     expect(await count("SELECT count(*) AS n FROM events WHERE owner_id = 'rt' AND event_type = 'rt.old'")).toBe(0);
     expect(await count("SELECT count(*) AS n FROM events WHERE owner_id = 'rt' AND event_type = 'rt.new'")).toBe(3);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { derivedId, idTimestamp, isIdOf, newId } from "../../src/domain/ids";
+import { derivedId, eventIdTimeBounds, IDEMPOTENCY_TTL_MS, idAtTime, idTimestamp, isIdOf, newId } from "../../src/domain/ids";
 
 describe("ids", () => {
   it("are prefixed and sort by creation time", () => {
@@ -19,5 +19,18 @@ describe("ids", () => {
     expect(d1).not.toBe(d3);
     expect(isIdOf("dlv", d1)).toBe(true);
     expect(idTimestamp(d1)).toBe(1_800_000_000_000);
+  });
+
+  it("bound the ids of events accepted in a time range, ids reused by an idempotent retry included", () => {
+    const proposed = 1_800_000_000_000;
+    const id = newId("evt", proposed);
+    expect(idAtTime("evt", proposed) < id && id < idAtTime("evt", proposed + 1)).toBe(true);
+    // Accepted by a retry with the same Idempotency-Key, as late as the key is remembered.
+    const acceptedAt = proposed + IDEMPOTENCY_TTL_MS - 1;
+    const after = eventIdTimeBounds(acceptedAt - 1, undefined);
+    expect(id > idAtTime("evt", after.from!)).toBe(true);
+    const before = eventIdTimeBounds(undefined, proposed + 1);
+    expect(id < idAtTime("evt", before.before!)).toBe(true);
+    expect(idAtTime("evt", -5_000)).toBe("evt_0000000000");
   });
 });

@@ -1,6 +1,6 @@
 // Deliveries as the delivery path and the API read and change them (the fanout's creation lives in
 // deliveries-write.ts). Status writes from the EndpointDO arrive here as batch statements.
-import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DeliveryWork } from "../../delivery/contracts";
 import type { Db } from "../client";
 import { deliveries, events } from "../schema";
@@ -8,6 +8,7 @@ import { idChunks } from "../id-chunks";
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type DeliveryStatus = DeliveryRow["status"];
+export const DELIVERY_STATUSES: DeliveryStatus[] = ["pending", "retrying", "succeeded", "failed", "held"];
 export type DeliveryChanges = Partial<
   Pick<
     DeliveryRow,
@@ -38,12 +39,17 @@ export interface DeliveryListFilter {
 
 /** Newest first (ids sort by time). */
 export async function listDeliveries(db: Db, f: DeliveryListFilter): Promise<DeliveryRow[]> {
-  const filters = [];
+  const filters: SQL[] = [];
   if (f.ownerId !== undefined) filters.push(eq(deliveries.ownerId, f.ownerId));
   if (f.endpointId !== undefined) filters.push(eq(deliveries.endpointId, f.endpointId));
   if (f.eventId !== undefined) filters.push(eq(deliveries.eventId, f.eventId));
-  if (f.status !== undefined) filters.push(eq(deliveries.status, f.status));
   if (f.beforeId !== undefined) filters.push(lt(deliveries.id, f.beforeId));
+  if (f.endpointId !== undefined && f.status === undefined && f.eventId === undefined) {
+    // No (endpoint_id, id) index (it would cost a row written per delivery): deliveries_endpoint_status
+    // serves each status in id order.
+    return mergeByStatus(db, DELIVERY_STATUSES, (status) => and(...filters, eq(deliveries.status, status)), "newest", f.limit);
+  }
+  if (f.status !== undefined) filters.push(eq(deliveries.status, f.status));
   return db
     .select()
     .from(deliveries)
@@ -51,6 +57,29 @@ export async function listDeliveries(db: Db, f: DeliveryListFilter): Promise<Del
     .orderBy(desc(deliveries.id))
     .limit(f.limit)
     .all();
+}
+
+/**
+ * The first `limit` deliveries in id order (newest or oldest first) among those matching `where(status)` for
+ * any of `statuses`: one query per status, in one batch, merged. Each is served in id order by an index that
+ * has status before id, where `status IN (…)` would read every match to sort them.
+ */
+export async function mergeByStatus(
+  db: Db,
+  statuses: DeliveryStatus[],
+  where: (status: DeliveryStatus) => SQL | undefined,
+  first: "newest" | "oldest",
+  limit: number,
+): Promise<DeliveryRow[]> {
+  const order = first === "newest" ? desc(deliveries.id) : asc(deliveries.id);
+  const queries = statuses.map((status) => db.select().from(deliveries).where(where(status)).orderBy(order).limit(limit));
+  if (queries.length === 0) return [];
+  const results = await db.batch(queries as [(typeof queries)[number], ...(typeof queries)[number][]]);
+  const sign = first === "newest" ? -1 : 1;
+  return results
+    .flat()
+    .sort((a, b) => (a.id < b.id ? -sign : sign))
+    .slice(0, limit);
 }
 
 /** One UPDATE for a batch: used by the EndpointDO's outbox flush. */

@@ -3,9 +3,7 @@
 import { and, count, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { attempts, deliveries } from "../schema";
-import type { DeliveryStatus } from "./deliveries";
-
-export const DELIVERY_STATUSES: DeliveryStatus[] = ["pending", "retrying", "succeeded", "failed", "held"];
+import { DELIVERY_STATUSES, type DeliveryStatus } from "./deliveries";
 
 export interface AttemptStats {
   total: number;

@@ -1,6 +1,7 @@
 // Events: written only by the fanout consumer (batched INSERT OR IGNORE), read by the events API.
 import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { eventIdTimeBounds, idAtTime } from "../../domain/ids";
 import { deliveries, events } from "../schema";
 import { idChunks } from "../id-chunks";
 
@@ -46,8 +47,10 @@ export async function listEvents(
   const filters = [];
   if (opts.ownerId !== undefined) filters.push(eq(events.ownerId, opts.ownerId));
   if (opts.eventType !== undefined) filters.push(eq(events.eventType, opts.eventType));
-  if (opts.after !== undefined) filters.push(gt(events.acceptedAt, opts.after));
-  if (opts.before !== undefined) filters.push(lt(events.acceptedAt, opts.before));
+  // The id bounds let the owner/type/id indexes serve the time filters; the accepted_at terms keep them exact.
+  const bounds = eventIdTimeBounds(opts.after, opts.before);
+  if (opts.after !== undefined) filters.push(gt(events.acceptedAt, opts.after), gt(events.id, idAtTime("evt", bounds.from!)));
+  if (opts.before !== undefined) filters.push(lt(events.acceptedAt, opts.before), lt(events.id, idAtTime("evt", bounds.before!)));
   if (opts.beforeId !== undefined) filters.push(lt(events.id, opts.beforeId));
   // Lists leave the payload out: it can be 256 KB per event; GET /v1/events/{id} returns it.
   return db

@@ -2,6 +2,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "../client";
 import { deliveries, endpoints, jobs } from "../schema";
+import { mergeByStatus } from "./deliveries";
 
 export type JobRow = typeof jobs.$inferSelect;
 
@@ -20,8 +21,9 @@ export interface RetrySelection {
   asOf: number;
 }
 
+/** The selection's filters but its statuses. */
 function selectionFilters(sel: RetrySelection): SQL[] {
-  const filters: SQL[] = [inArray(deliveries.status, sel.statuses), lte(deliveries.updatedAt, sel.asOf)];
+  const filters: SQL[] = [lte(deliveries.updatedAt, sel.asOf)];
   if (sel.endpointId) filters.push(eq(deliveries.endpointId, sel.endpointId));
   if (sel.ownerId !== undefined) filters.push(eq(deliveries.ownerId, sel.ownerId));
   if (sel.since !== undefined) filters.push(gte(deliveries.eventAcceptedAt, sel.since));
@@ -33,7 +35,7 @@ export async function countSelection(db: Db, sel: RetrySelection): Promise<numbe
   const row = await db
     .select({ n: count() })
     .from(deliveries)
-    .where(and(...selectionFilters(sel)))
+    .where(and(inArray(deliveries.status, sel.statuses), ...selectionFilters(sel)))
     .get();
   return row?.n ?? 0;
 }
@@ -42,13 +44,7 @@ export async function countSelection(db: Db, sel: RetrySelection): Promise<numbe
 export async function selectionChunk(db: Db, sel: RetrySelection, afterId: string | null, limit: number): Promise<string[]> {
   const filters = selectionFilters(sel);
   if (afterId) filters.push(gt(deliveries.id, afterId));
-  const rows = await db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(...filters))
-    .orderBy(asc(deliveries.id))
-    .limit(limit)
-    .all();
+  const rows = await mergeByStatus(db, sel.statuses, (status) => and(eq(deliveries.status, status), ...filters), "oldest", limit);
   return rows.map((r) => r.id);
 }
 
