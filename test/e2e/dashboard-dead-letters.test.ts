@@ -33,16 +33,6 @@ const dialogs: string[] = [];
 /** State the story builds up. */
 const story = { eventId: "", sentAt: 0, deadLetterId: "" };
 
-/** SQL against the running worker's local D1 (the same state folder), as sns.test.ts does. */
-function d1(sql: string): unknown[] {
-  const out = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", worker.persistDir, "--json", "--command", sql], {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    encoding: "utf8",
-  });
-  if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}\n${out.stdout}`);
-  return (JSON.parse(out.stdout) as { results: unknown[] }[])[0]!.results;
-}
-
 async function listDeadLetters(): Promise<{ id: string; body: { id?: string }; redriven_at: string | null }[]> {
   const res = await worker.api("GET", "/v1/dead-letters?limit=500");
   if (res.status !== 200) throw new Error(`list dead letters: ${res.status} ${res.text}`);
@@ -126,7 +116,7 @@ describe("Dead letters page in Chromium", () => {
     const ep = await worker.api("POST", "/v1/endpoints", { url: `${receiver.url}/hook`, owner_id: OWNER });
     expect(ep.status).toBe(201);
     expect((await worker.api("POST", "/v1/subscriptions", { endpoint_id: ep.json.id, event_types: ["order.*"] })).status).toBe(201);
-    d1(`CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON events WHEN NEW.owner_id = '${OWNER}' BEGIN SELECT RAISE(ABORT, 'refused by the dead-letter e2e test'); END`);
+    worker.sql(`CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON events WHEN NEW.owner_id = '${OWNER}' BEGIN SELECT RAISE(ABORT, 'refused by the dead-letter e2e test'); END`);
 
     story.sentAt = Date.now();
     const bulk = await worker.api("POST", "/v1/events/batch", {
@@ -206,7 +196,7 @@ describe("Dead letters page in Chromium", () => {
 
   it("opens the message body and redrives by keyboard, confirms, shows the result, and the event is delivered", async (ctx) => {
     if (!story.deadLetterId) ctx.skip("no dead letter was listed");
-    d1(`DROP TRIGGER ${TRIGGER}`);
+    worker.sql(`DROP TRIGGER ${TRIGGER}`);
     const first = cards().first();
 
     // From the filter, Tab reaches the first card's actions in reading order.

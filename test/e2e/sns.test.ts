@@ -1,7 +1,6 @@
 // AWS SNS source end to end: a real `wrangler dev` trusting a loopback "SNS" (SNS_TEST_CERT_URL_PREFIX),
 // real RSA-signed messages of all three types in both signature versions, delivery to a loopback receiver,
 // and every refusal checked for "nothing fetched, nothing ingested".
-import { spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
@@ -68,7 +67,7 @@ async function createSource(input: SourceInput = {}): Promise<string> {
   const id = `src_${randomBytes(13).toString("hex")}`;
   const now = Date.now();
   const q = (v: string | undefined) => (v === undefined ? "NULL" : `'${v.replaceAll("'", "''")}'`);
-  d1(
+  worker.sql(
     "INSERT INTO sources (id, type, name, owner_id, event_type, event_type_attribute, token_version, status, topic_arn, created_at, updated_at) " +
       `VALUES (${q(id)}, ${q(body.type)}, ${q(body.name)}, ${q(OWNER)}, ${q(input.event_type)}, ${q(input.event_type_attribute)}, 1, ` +
       `${q(body.type === "sns" ? "pending_confirmation" : "active")}, ${q(input.topic_arn)}, ${now}, ${now})`,
@@ -85,18 +84,9 @@ interface SourceState {
 async function readSource(id: string): Promise<SourceState> {
   const res = await worker.api("GET", `/v1/sources/${id}`);
   if (res.status === 200) return { status: res.json.status, topic_arn: res.json.topic_arn ?? null, subscription_arn: res.json.subscription_arn ?? null };
-  const rows = d1(`SELECT status, topic_arn, subscription_arn FROM sources WHERE id = '${id}'`) as SourceState[];
+  const rows = worker.sql(`SELECT status, topic_arn, subscription_arn FROM sources WHERE id = '${id}'`) as SourceState[];
   expect(rows).toHaveLength(1);
   return rows[0]!;
-}
-
-function d1(sql: string): unknown[] {
-  const out = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", worker.persistDir, "--json", "--command", sql], {
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-    encoding: "utf8",
-  });
-  if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}\n${out.stdout}`);
-  return (JSON.parse(out.stdout) as { results: unknown[] }[])[0]!.results;
 }
 
 // --- posting -----------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ export interface RunningWorker {
   stop(opts?: { keepState?: boolean }): Promise<void>;
   /** Fires the cron handler now (wrangler's own scheduled route). */
   runCron(): Promise<void>;
+  /** Runs SQL against this worker's local D1 (its state folder), as an operator would with wrangler. */
+  sql(statement: string): unknown[];
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<{ status: number; json: any; text: string; headers: Headers }>;
 }
 
@@ -92,6 +94,14 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
     persistDir,
     logs,
     api,
+    sql(statement: string) {
+      const out = spawnSync("wrangler", ["d1", "execute", "DB", "--local", "--persist-to", persistDir, "--json", "--command", statement], {
+        env,
+        encoding: "utf8",
+      });
+      if (out.status !== 0) throw new Error(`d1 execute failed: ${out.stderr}\n${out.stdout}`);
+      return (JSON.parse(out.stdout) as { results: unknown[] }[])[0]!.results;
+    },
     async runCron() {
       const res = await fetch(`${url}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}`);
       await res.text();
