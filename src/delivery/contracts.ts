@@ -22,6 +22,8 @@ export interface DeliveryWork {
    * `attempts` is behind what the object already attempted is a stale duplicate and is ignored.
    */
   manual?: boolean;
+  /** Epoch ms before which the object must not attempt it (a retry the queue brought back a little early). */
+  due_at?: number;
 }
 
 /** Message body on the events queue. */
@@ -54,3 +56,17 @@ export interface RetryQueueMessage {
 
 /** Queues accept delays up to 12 h per hop. */
 export const MAX_QUEUE_DELAY_SECONDS = 43_200;
+
+/**
+ * How long a message waits for its consumer's batch after its delay: the retries consumer's
+ * max_batch_timeout in wrangler.toml (1 s).
+ */
+export const RETRY_BATCH_WAIT_MS = 1_000;
+
+/**
+ * The queue delay for a retry due at `dueAt`: short of it by the batch wait, so the message reaches the
+ * EndpointDO by its due time rather than up to a second after; the object holds it until due_at.
+ */
+export function retryQueueDelaySeconds(dueAt: number, nowMs: number): number {
+  return Math.min(Math.max(0, Math.floor((dueAt - nowMs - RETRY_BATCH_WAIT_MS) / 1000)), MAX_QUEUE_DELAY_SECONDS);
+}

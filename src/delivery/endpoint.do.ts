@@ -11,7 +11,7 @@ import type { DeliveryChanges } from "../db/repos/deliveries";
 import { derivedId } from "../domain/ids";
 import type { Env } from "../env";
 import { classifyAttempt, type AttemptResult, type Classification } from "./classify";
-import { MAX_QUEUE_DELAY_SECONDS, type DeliveryWork, type RetryQueueMessage } from "./contracts";
+import { retryQueueDelaySeconds, type DeliveryWork, type RetryQueueMessage } from "./contracts";
 import { buildHeaders, sendAttempt } from "./dispatch";
 import {
   openSnapshot,
@@ -111,7 +111,7 @@ export class EndpointDO extends DurableObject<Env> {
           continue;
         }
         if (h && (w.attempts < known || h.status === "succeeded")) continue;
-        const inserted = this.store.insertWork(w, w.attempts, w.attempts_in_run, now);
+        const inserted = this.store.insertWork(w, w.attempts, w.attempts_in_run, Math.max(now, w.due_at ?? now));
         if (inserted) queued++;
       }
     });
@@ -380,7 +380,7 @@ export class EndpointDO extends DurableObject<Env> {
       this.store.pushOutbox(ops, OUTBOX_CHUNK);
       return {
         msg: { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpoint.id, due_at: dueAt, attempts: attempt },
-        delaySeconds: Math.min(Math.ceil(delay), MAX_QUEUE_DELAY_SECONDS),
+        delaySeconds: retryQueueDelaySeconds(dueAt, now),
       };
     });
   }
@@ -403,7 +403,7 @@ export class EndpointDO extends DurableObject<Env> {
     const rows = this.store.unsentRetries(100);
     const endpointId = this.store.getMeta("endpoint_id") ?? "";
     for (const row of rows) {
-      const delaySeconds = Math.min(Math.max(0, Math.ceil((row.due_at - Date.now()) / 1000)), MAX_QUEUE_DELAY_SECONDS);
+      const delaySeconds = retryQueueDelaySeconds(row.due_at, Date.now());
       const msg: RetryQueueMessage = { kind: "retry", delivery_id: row.delivery_id, endpoint_id: endpointId, due_at: row.due_at, attempts: row.attempts };
       await this.sendRetry(msg, delaySeconds, row.attempts);
     }

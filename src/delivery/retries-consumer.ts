@@ -3,11 +3,14 @@
 import { getDb } from "../db/client";
 import { loadDeliveryWork } from "../db/repos/deliveries";
 import type { Env } from "../env";
-import { MAX_QUEUE_DELAY_SECONDS, type DeliveryWork, type RetryQueueMessage } from "./contracts";
+import { retryQueueDelaySeconds, RETRY_BATCH_WAIT_MS, type DeliveryWork, type RetryQueueMessage } from "./contracts";
 import { enqueueWork } from "./endpoint-client";
 
-/** Within this much of due_at a message is delivered now rather than taking another hop. */
-const DUE_SLACK_MS = 1000;
+/**
+ * Within this much of due_at a message goes to its EndpointDO now (which holds it until due_at) rather than
+ * taking another hop: a hop could not be shorter than the batch wait.
+ */
+const DUE_SLACK_MS = 2 * RETRY_BATCH_WAIT_MS;
 
 export type RetryPlan = { action: "deliver" } | { action: "wait"; delaySeconds: number };
 
@@ -15,7 +18,7 @@ export type RetryPlan = { action: "deliver" } | { action: "wait"; delaySeconds: 
 export function planRetry(msg: RetryQueueMessage, nowMs: number): RetryPlan {
   const remainingMs = msg.due_at - nowMs;
   if (remainingMs <= DUE_SLACK_MS) return { action: "deliver" };
-  return { action: "wait", delaySeconds: Math.min(Math.ceil(remainingMs / 1000), MAX_QUEUE_DELAY_SECONDS) };
+  return { action: "wait", delaySeconds: retryQueueDelaySeconds(msg.due_at, nowMs) };
 }
 
 export function isRetryMessage(body: unknown): body is RetryQueueMessage {
@@ -77,7 +80,7 @@ export async function handleRetryBatch(batch: MessageBatch<unknown>, env: Env, n
       continue;
     }
     // The message knows how many attempts were made even if the DO's D1 writes have not landed yet.
-    const work: DeliveryWork = { ...entry.work, attempts: Math.max(entry.work.attempts, body.attempts ?? 0) };
+    const work: DeliveryWork = { ...entry.work, attempts: Math.max(entry.work.attempts, body.attempts ?? 0), due_at: body.due_at };
     if (body.attempts !== undefined && body.attempts > entry.work.attempts) {
       work.attempts_in_run = entry.work.attempts_in_run + (body.attempts - entry.work.attempts);
     }
