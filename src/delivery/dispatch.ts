@@ -84,6 +84,11 @@ export async function sendAttempt(req: OutboundRequest, now: () => number = Date
 /** Keeps the first 4 KiB and drains the rest (bounded), so "the whole response arrived" is observed. */
 async function readBodyPrefix(res: Response): Promise<string | null> {
   if (!res.body) return null;
+  if (fitsWhole(res)) {
+    // One read instead of a read per chunk plus one for the end: each is a turn of the event loop, slow when
+    // the loop is busy, and the endpoint's slot stays taken until the body has ended.
+    return new TextDecoder().decode(await res.arrayBuffer());
+  }
   const reader = res.body.getReader();
   const kept = new Uint8Array(RESPONSE_BODY_LIMIT);
   let keptLength = 0;
@@ -105,6 +110,13 @@ async function readBodyPrefix(res: Response): Promise<string | null> {
     reader.cancel().catch(() => {});
   }
   return new TextDecoder().decode(kept.subarray(0, keptLength));
+}
+
+/** Whether the body is known to fit in what is kept: its length is declared and is its real size (not compressed). */
+function fitsWhole(res: Response): boolean {
+  const declared = res.headers.get("content-length");
+  const encoding = res.headers.get("content-encoding");
+  return declared !== null && Number(declared) <= RESPONSE_BODY_LIMIT && (encoding === null || encoding === "identity");
 }
 
 function errorMessage(err: unknown): string {

@@ -203,11 +203,11 @@ export class EndpointDO extends DurableObject<Env> {
       const now = Date.now();
       // No snapshot: configChanged() dropped it mid-run; the next run reloads it and applies the change.
       const stop = now >= deadline || this.pausedUntil() > now || this.currentSnapshot()?.status !== "active";
-      const next = stop ? undefined : this.store.nextDueWork(now, claimed);
-      if (!next || inFlight.size >= endpoint.maxInFlight) {
+      const nextId = stop ? undefined : this.store.nextDueId(now, claimed);
+      if (!nextId || inFlight.size >= endpoint.maxInFlight) {
         // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens
         // meanwhile, or a late start would let the requests after it bunch up (see LimiterState.holdCap).
-        if (next || (stop && this.store.nextDueWork(now, claimed))) this.markLimiterWaiting(endpoint.rateLimit, now);
+        if (nextId || (stop && this.store.nextDueId(now, claimed))) this.markLimiterWaiting(endpoint.rateLimit, now);
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
         continue;
@@ -230,6 +230,8 @@ export class EndpointDO extends DurableObject<Env> {
         await this.sleepUntil(wakeAt, inFlight);
         continue;
       }
+      // Read in the same synchronous step as its id: nothing can have changed the row in between.
+      const next = this.store.work(nextId)!;
       claimed.add(next.delivery_id);
       if (now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS > watchdogAt) {
         // Re-armed with headroom so a busy drain writes the alarm every few seconds, not per attempt.
@@ -326,7 +328,9 @@ export class EndpointDO extends DurableObject<Env> {
       };
 
       // Endpoint health.
-      const counters = this.counters(endpoint);
+      // Read once: the stored text also decides below whether the counters need writing.
+      const previous = this.store.getMeta("counters");
+      const counters = previous ? (JSON.parse(previous) as FailureCounters) : endpoint.counters;
       let nextCounters: FailureCounters;
       let disable = null;
       if (cls.success) {
@@ -339,7 +343,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       // A success on a healthy endpoint leaves the counters as they were: no row is rewritten for it.
       const storedCounters = JSON.stringify(nextCounters);
-      if (storedCounters !== this.store.getMeta("counters")) this.store.setMeta("counters", storedCounters);
+      if (storedCounters !== previous) this.store.setMeta("counters", storedCounters);
       ops.push({
         t: "endpoint",
         id: endpoint.id,
@@ -564,11 +568,6 @@ export class EndpointDO extends DurableObject<Env> {
     snap.status = "disabled";
     this.store.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
     if (this.opened) this.opened.status = "disabled";
-  }
-
-  private counters(endpoint: OpenedEndpoint): FailureCounters {
-    const stored = this.store.getMeta("counters");
-    return stored ? (JSON.parse(stored) as FailureCounters) : endpoint.counters;
   }
 
   // --- Rate limit, pause, alarm ------------------------------------------------------------------------
