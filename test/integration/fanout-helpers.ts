@@ -6,6 +6,7 @@ import type { EventsQueueMessage } from "../../src/delivery/contracts";
 import type { Env } from "../../src/env";
 import { newId } from "../../src/domain/ids";
 import worker from "../../src/index";
+import { pollUntil } from "../support/poll";
 import { call } from "./helpers";
 
 export const testEnv = env as unknown as Env;
@@ -71,11 +72,5 @@ export async function countRows(sql: string, ...params: unknown[]): Promise<numb
 
 /** Polls until `check` returns a truthy value (bounded: never longer than timeoutMs). */
 export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollUntil(check, timeoutMs, 100);
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
 import type { Env } from "../../src/env";
 import { assertProperty, fuzzSettings } from "../fuzz/arbitraries";
-import { attemptRows, deliveryRow, received, receiverUrl, script, seedDelivery, seedEndpoint, uniqueKey } from "./delivery-fixtures";
+import { attemptRows, deliveryRow, received, receiverUrl, script, seedDelivery, seedEndpoint, uniqueKey, waitForStatus } from "./delivery-fixtures";
 import { call } from "./helpers";
 import { countRows, eventMessage, eventually, runEvents, subscribe, testEnv } from "./fanout-helpers";
 
@@ -64,6 +64,13 @@ function faultyDb(real: D1Database, when: "before" | "after"): D1Database {
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
+  });
+}
+
+/** Gives a running EndpointDO this D1 from now on: its own env is swapped, no production hook needed. */
+async function useDb(stub: ReturnType<typeof endpointStub>, db: D1Database): Promise<void> {
+  await runInDurableObject(stub, (instance) => {
+    (instance as unknown as { env: Env }).env = { ...testEnv, DB: db } as Env;
   });
 }
 
@@ -193,23 +200,15 @@ describe("EndpointDO under faults", () => {
     const ep = await seedEndpoint({ url: receiverUrl(key) });
     const work = await seedDelivery(ep, { flush: true });
     const stub = endpointStub(testEnv, ep.id);
-    // The object's own env is swapped for one whose D1 batch fails: no production hook needed.
-    await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: Env }).env = { ...testEnv, DB: unavailableDb(testEnv.DB) } as Env;
-    });
+    await useDb(stub, unavailableDb(testEnv.DB));
     await stub.enqueue([work]);
     await eventually(async () => (await received(key)).length >= 1);
     const held = await eventually(async () => ((await stub.inspect()).outbox > 0 ? stub.inspect() : null), 5000);
     expect(held.outbox).toBeGreaterThan(0);
     expect((await deliveryRow(work.delivery_id))!.status).toBe("pending");
 
-    await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: Env }).env = testEnv;
-    });
-    const done = await eventually(async () => {
-      const row = await deliveryRow(work.delivery_id);
-      return row?.status === "succeeded" ? row : null;
-    }, 15_000);
+    await useDb(stub, testEnv.DB);
+    const done = await waitForStatus(work.delivery_id, "succeeded", 15_000);
     expect(done.attempts).toBe(1);
     expect(await attemptRows(work.delivery_id)).toHaveLength(1);
     expect((await received(key)).filter((r) => r.headers["webhook-id"] === work.event_id)).toHaveLength(1);
@@ -220,9 +219,7 @@ describe("EndpointDO under faults", () => {
     const ep = await seedEndpoint({ url: receiverUrl(key) });
     const work = await seedDelivery(ep, { refused: true });
     const stub = endpointStub(testEnv, ep.id);
-    await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: Env }).env = { ...testEnv, DB: faultyDb(testEnv.DB, "before") } as Env;
-    });
+    await useDb(stub, faultyDb(testEnv.DB, "before"));
     await stub.enqueue([work]);
     await eventually(async () => (await received(key)).length >= 1);
     const held = await eventually(async () => {
@@ -232,13 +229,8 @@ describe("EndpointDO under faults", () => {
     expect(held.parked).toBe(0);
     expect((await deliveryRow(work.delivery_id))!.status).toBe("pending");
 
-    await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { env: Env }).env = testEnv;
-    });
-    const done = await eventually(async () => {
-      const row = await deliveryRow(work.delivery_id);
-      return row?.status === "succeeded" ? row : null;
-    }, 15_000);
+    await useDb(stub, testEnv.DB);
+    const done = await waitForStatus(work.delivery_id, "succeeded", 15_000);
     expect(done.attempts).toBe(1);
     expect(await attemptRows(work.delivery_id)).toHaveLength(1);
     expect((await stub.inspect()).parked).toBe(0);
@@ -259,10 +251,7 @@ describe("EndpointDO under faults", () => {
     }).catch(() => undefined);
 
     // The stored work and the watchdog alarm survive the reset; the next run attempts again.
-    const done = await eventually(async () => {
-      const row = await deliveryRow(work.delivery_id);
-      return row?.status === "succeeded" ? row : null;
-    }, 25_000);
+    const done = await waitForStatus(work.delivery_id, "succeeded", 25_000);
     expect(done.status).toBe("succeeded");
     const seen = (await received(key)).filter((r) => r.headers["webhook-id"] === work.event_id);
     expect(seen.length).toBeGreaterThanOrEqual(1);
