@@ -19,6 +19,7 @@ import { sourcesRoutes } from "./http/routes/sources";
 import { notificationChannelsRoutes } from "./http/routes/notification-channels";
 import { notificationsRoutes } from "./http/routes/notifications";
 import { deadLettersRoutes } from "./http/routes/dead-letters";
+import { ownersRoutes } from "./http/routes/owners";
 import { metricsRoutes } from "./http/routes/metrics";
 import { ingestRoutes } from "./ingest/routes";
 import { documentIngestRoutes } from "./ingest/openapi";
@@ -64,6 +65,7 @@ export function createApp() {
   app.route("/v1/notifications", notificationsRoutes);
   app.route("/v1/dead-letters", deadLettersRoutes);
   app.route("/v1/metrics", metricsRoutes);
+  app.route("/v1/owners", ownersRoutes);
   app.route("/ingest", ingestRoutes);
   documentIngestRoutes(app);
 

@@ -14,6 +14,8 @@ export interface Secrets {
   SES_ENDPOINT?: string;
   DASHBOARD_URL?: string;
   SNS_TEST_CERT_URL_PREFIX?: string;
+  /** Parts each new history shard is split into (src/history/shards.ts); default 1. */
+  HISTORY_SHARD_PARTS?: string;
 }
 
 export type Env = CloudflareBindings & Secrets;

@@ -8,6 +8,7 @@ import { count, instrumentEnv } from "./observability/counters";
 export { EndpointDO } from "./delivery/endpoint.do";
 export { IngestSocket } from "./ingest/ingest-socket.do";
 export { IdempotencyDO } from "./ingest/idempotency.do";
+export { LogShard } from "./history/log-shard.do";
 
 const app = createApp();
 

@@ -1,6 +1,6 @@
 // D1 schema (drizzle). Times are epoch milliseconds in *_at INTEGER columns; JSON lives in TEXT columns.
 // Secret material (endpoint secrets, endpoint auth, channel targets) is stored encrypted: see domain/crypto.ts.
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const apiKeys = sqliteTable(
   "api_keys",
@@ -136,91 +136,35 @@ export const notifications = sqliteTable(
   ],
 );
 
-export const events = sqliteTable(
-  "events",
+/**
+ * The directory of history shards (src/history/): one row per LogShard object that holds something — an owner's
+ * events or an endpoint's deliveries of one UTC day, split into parts when hot. Event and delivery rows
+ * themselves live in those objects, never in D1.
+ */
+export const historyShards = sqliteTable(
+  "history_shards",
   {
-    id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull(),
-    eventType: text("event_type").notNull(),
-    /** The payload exactly as it is sent: serialized once at acceptance, the same bytes on every attempt. */
-    payload: text("payload").notNull(),
-    payloadSize: integer("payload_size").notNull(),
-    sourceId: text("source_id"),
-    idempotencyKey: text("idempotency_key"),
-    acceptedAt: integer("accepted_at").notNull(),
+    kind: text("kind").notNull(),
+    key: text("key").notNull(),
+    day: text("day").notNull(),
+    part: integer("part").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  // Every index entry is a billed row written per event. Time filters and retention need no accepted_at
-  // index: ids sort by a time close to accepted_at (eventIdTimeBounds), so they bound the id on these.
-  (t) => [
-    index("events_owner").on(t.ownerId, t.id),
-    index("events_owner_type").on(t.ownerId, t.eventType, t.id),
-    index("events_type").on(t.eventType, t.id),
-  ],
+  (t) => [primaryKey({ columns: [t.kind, t.key, t.day, t.part] })],
 );
 
-/** Payloads too large for a queue message, written before the event is queued and read by the consumer. */
-export const largePayloads = sqliteTable("large_payloads", {
-  eventId: text("event_id").primaryKey(),
-  payload: text("payload").notNull(),
-  createdAt: integer("created_at").notNull(),
-});
-
-export const deliveries = sqliteTable(
-  "deliveries",
+/**
+ * Owners seen by ingest, with the tag their event ids carry (domain/ids.ts ownerTag): `GET /v1/events/{id}`
+ * finds an event's owner, and so its shard, from the id alone. Written once per owner.
+ */
+export const owners = sqliteTable(
+  "owners",
   {
-    id: text("id").primaryKey(),
-    eventId: text("event_id").notNull(),
-    endpointId: text("endpoint_id").notNull(),
-    ownerId: text("owner_id").notNull(),
-    eventType: text("event_type").notNull(),
-    status: text("status", { enum: ["pending", "retrying", "succeeded", "failed", "held"] }).notNull(),
-    attempts: integer("attempts").notNull().default(0),
-    /** Attempts since the last manual retry: the policy's max_attempts counts from here. */
-    attemptsInRun: integer("attempts_in_run").notNull().default(0),
-    nextAttemptAt: integer("next_attempt_at"),
-    lastStatusCode: integer("last_status_code"),
-    lastError: text("last_error"),
-    lastDurationMs: integer("last_duration_ms"),
-    eventAcceptedAt: integer("event_accepted_at").notNull(),
+    ownerId: text("owner_id").primaryKey(),
+    tag: text("tag").notNull(),
     createdAt: integer("created_at").notNull(),
-    updatedAt: integer("updated_at").notNull(),
-    completedAt: integer("completed_at"),
   },
-  // Every index entry is a billed row written when a delivery is created, and each index holding status or
-  // updated_at is written again on every status change: only the list filters (API.md), stats, the stuck
-  // sweep and batch retries' selections need one, and no index holds updated_at.
-  (t) => [
-    uniqueIndex("deliveries_event_endpoint").on(t.eventId, t.endpointId),
-    // Also serves one endpoint's deliveries of any status, one status at a time (repos/deliveries.ts mergeByStatus).
-    index("deliveries_endpoint_status").on(t.endpointId, t.status, t.id),
-    // GET /v1/endpoints/{id}/stats: one endpoint's deliveries in a time window. Not covering status on purpose:
-    // that would cost a write per status change of every delivery, to speed up an occasional read.
-    index("deliveries_endpoint_created").on(t.endpointId, t.createdAt),
-    index("deliveries_owner").on(t.ownerId, t.id),
-    // Also serves the stuck sweep (pending, retrying) and batch-retry selections (failed, held).
-    index("deliveries_status").on(t.status, t.id),
-  ],
-);
-
-export const attempts = sqliteTable(
-  "attempts",
-  {
-    id: text("id").primaryKey(),
-    deliveryId: text("delivery_id").notNull(),
-    endpointId: text("endpoint_id").notNull(),
-    attempt: integer("attempt").notNull(),
-    startedAt: integer("started_at").notNull(),
-    durationMs: integer("duration_ms").notNull(),
-    statusCode: integer("status_code"),
-    error: text("error"),
-    responseBody: text("response_body"),
-  },
-  // Retention deletes attempts with their deliveries (attempts_delivery_attempt): no started_at index.
-  (t) => [
-    uniqueIndex("attempts_delivery_attempt").on(t.deliveryId, t.attempt),
-    index("attempts_endpoint_started").on(t.endpointId, t.startedAt),
-  ],
+  (t) => [index("owners_tag").on(t.tag)],
 );
 
 export const jobs = sqliteTable(

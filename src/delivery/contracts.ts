@@ -22,8 +22,15 @@ export interface DeliveryWork {
    * `attempts` is behind what the object already attempted is a stale duplicate and is ignored.
    */
   manual?: boolean;
-  /** Epoch ms before which the object must not attempt it (a retry the queue brought back a little early). */
+  /** Epoch ms before which the object must not attempt it. */
   due_at?: number;
+  /** Routed to a disabled endpoint: recorded `held` without an attempt. */
+  held?: boolean;
+  /**
+   * Its event had been routed before (a redelivered queue message, or a consumer run that died after storing
+   * it): the object checks history first, so a delivery that already finished is not made again.
+   */
+  maybe_seen?: boolean;
 }
 
 /** Message body on the events queue. */
@@ -33,7 +40,7 @@ export type EventsQueueMessage =
       id: string;
       owner_id: string;
       event_type: string;
-      /** Serialized payload, or null when it was too large for a queue message and sits in large_payloads. */
+      /** Serialized payload, or null when it was too large for a queue message and waits in its history shard. */
       payload: string | null;
       payload_size: number;
       accepted_at: number;
@@ -41,32 +48,5 @@ export type EventsQueueMessage =
       idempotency_key: string | null;
     }
   /** A slice of a large fanout, split off so no single invocation exceeds platform subrequest limits. */
-  | { kind: "fanout"; event_id: string; endpoint_ids: string[] };
+  | { kind: "fanout"; event_id: string; owner_id: string; endpoint_ids: string[] };
 
-/** Message body on the retries queue: hand a delivery back to its EndpointDO once due_at has come. */
-export interface RetryQueueMessage {
-  kind: "retry";
-  delivery_id: string;
-  endpoint_id: string;
-  /** Epoch ms the next attempt is due; longer than one queue delay allows means several hops. */
-  due_at: number;
-  /** Attempts made when the retry was scheduled (so a stale D1 row cannot make the retry look stale). */
-  attempts?: number;
-}
-
-/** Queues accept delays up to 12 h per hop. */
-export const MAX_QUEUE_DELAY_SECONDS = 43_200;
-
-/**
- * How long a message waits for its consumer's batch after its delay: the retries consumer's
- * max_batch_timeout in wrangler.toml (1 s).
- */
-export const RETRY_BATCH_WAIT_MS = 1_000;
-
-/**
- * The queue delay for a retry due at `dueAt`: short of it by the batch wait, so the message reaches the
- * EndpointDO by its due time rather than up to a second after; the object holds it until due_at.
- */
-export function retryQueueDelaySeconds(dueAt: number, nowMs: number): number {
-  return Math.min(Math.max(0, Math.floor((dueAt - nowMs - RETRY_BATCH_WAIT_MS) / 1000)), MAX_QUEUE_DELAY_SECONDS);
-}

@@ -1,46 +1,56 @@
 // Manual retries (single, event replay, batch): each delivery starts a new run of its endpoint's policy now
-// (attempts_in_run = 0; the attempt number keeps counting) and goes back to its EndpointDO.
-import { getDb } from "../db/client";
-import { loadDeliveryWork, resetForRetryStatements } from "../db/repos/deliveries";
+// (attempts_in_run = 0; the attempt number keeps counting) and goes back to its EndpointDO, its payload read
+// from the event's history shard.
 import type { Env } from "../env";
+import { findOwnerEvents } from "../history/event-history";
 import type { DeliveryWork } from "./contracts";
+import { findDeliveryViews } from "./delivery-views";
 import { enqueueWork } from "./endpoint-client";
 
 export interface RetryOutcome {
-  /** Deliveries reset and handed to their endpoint's object. */
+  /** Deliveries handed back to their endpoint's object. */
   retried: string[];
   /** Ids with no delivery (or whose event was pruned): nothing to retry. */
   missing: string[];
 }
 
 /**
- * Resets the deliveries to `pending` in D1 first, then enqueues them. If an enqueue fails after the reset,
- * the stuck-delivery sweep hands the `pending` row to its object later, so a retry is never lost.
  * Held deliveries are released by this; on a still-disabled endpoint the object records them `held` again.
+ * An enqueue that fails is reported as thrown: the caller (an API request, a batch job) retries the call.
  */
-export async function retryDeliveries(env: Env, deliveryIds: string[], now: number = Date.now()): Promise<RetryOutcome> {
+export async function retryDeliveries(env: Env, deliveryIds: string[]): Promise<RetryOutcome> {
   const ids = [...new Set(deliveryIds)];
-  const db = getDb(env.DB);
-  const loaded = await loadDeliveryWork(db, ids);
-  const found = ids.filter((id) => loaded.has(id));
-  const missing = ids.filter((id) => !loaded.has(id));
-  if (found.length === 0) return { retried: [], missing };
-
-  const statements = resetForRetryStatements(db, found, now);
-  await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  const views = await findDeliveryViews(env, ids);
+  const byOwner = new Map<string, string[]>();
+  for (const d of views.values()) byOwner.set(d.owner_id, [...(byOwner.get(d.owner_id) ?? []), d.event_id]);
+  const events = new Map<string, { payload: string }>();
+  await Promise.all(
+    [...byOwner].map(async ([ownerId, eventIds]) => {
+      for (const [id, e] of await findOwnerEvents(env, ownerId, [...new Set(eventIds)])) events.set(id, e);
+    }),
+  );
 
   const byEndpoint = new Map<string, DeliveryWork[]>();
-  for (const id of found) {
-    const { work } = loaded.get(id)!;
-    const list = byEndpoint.get(work.endpoint_id) ?? [];
-    list.push({ ...work, attempts_in_run: 0, manual: true });
-    byEndpoint.set(work.endpoint_id, list);
+  const retried: string[] = [];
+  for (const id of ids) {
+    const d = views.get(id);
+    const event = d ? events.get(d.event_id) : undefined;
+    if (!d || !event) continue;
+    const work: DeliveryWork = {
+      delivery_id: d.id,
+      event_id: d.event_id,
+      endpoint_id: d.endpoint_id,
+      owner_id: d.owner_id,
+      event_type: d.event_type,
+      payload: event.payload,
+      accepted_at: d.event_accepted_at,
+      attempts: d.attempt_count,
+      attempts_in_run: 0,
+      manual: true,
+    };
+    byEndpoint.set(d.endpoint_id, [...(byEndpoint.get(d.endpoint_id) ?? []), work]);
+    retried.push(id);
   }
-  const results = await Promise.allSettled([...byEndpoint].map(([endpointId, work]) => enqueueWork(env, endpointId, work)));
-  for (const r of results) {
-    if (r.status === "rejected") {
-      console.error(JSON.stringify({ level: "error", msg: "manual retry: enqueue failed; the sweep will pick it up", error: String(r.reason) }));
-    }
-  }
-  return { retried: found, missing };
+  await Promise.all([...byEndpoint].map(([endpointId, work]) => enqueueWork(env, endpointId, work)));
+  return { retried, missing: ids.filter((id) => !retried.includes(id)) };
 }

@@ -26,6 +26,57 @@ export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
   return `${prefix}_${encodeTime(nowMs)}${encodeBytes(random, 16)}`;
 }
 
+/** Characters of an event id that carry its owner's hash (see newEventId). */
+const OWNER_TAG_LENGTH = 6;
+
+/** FNV-1a over the owner id, as 6 base32 characters (30 bits): the tag event ids carry. Not a secret. */
+export function ownerTag(ownerId: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ownerId.length; i++) {
+    h ^= ownerId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  let out = "";
+  for (let i = 0; i < OWNER_TAG_LENGTH; i++) {
+    out += ALPHABET[h & 31];
+    h >>>= 5;
+  }
+  return out;
+}
+
+/**
+ * An event id: time, then the owner's tag, then randomness. History is sharded by owner (history/), and the
+ * tag lets `GET /v1/events/{id}` find the owner — through the owners directory — from the id alone.
+ */
+export function newEventId(ownerId: string, nowMs: number = Date.now()): string {
+  const random = crypto.getRandomValues(new Uint8Array(16));
+  return `evt_${encodeTime(nowMs)}${ownerTag(ownerId)}${encodeBytes(random, 16 - OWNER_TAG_LENGTH)}`;
+}
+
+/** The owner tag an event id carries (ids made before tags existed carry a random one: no owner matches). */
+export function eventOwnerTag(eventId: string): string {
+  return eventId.slice(4 + 10, 4 + 10 + OWNER_TAG_LENGTH);
+}
+
+/**
+ * A delivery's id: derived from (event, endpoint), so a message processed twice makes the same delivery,
+ * and self-locating — the event's time and the endpoint's id are in it, which name its history shard.
+ * `dlv_<event time 10><hash 10><endpoint id body 26>`.
+ */
+export async function deliveryId(eventId: string, endpointId: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${eventId}\u0000${endpointId}`)));
+  return `dlv_${idTime(eventId)}${encodeBytes(digest, 10)}${endpointId.slice(endpointId.indexOf("_") + 1)}`;
+}
+
+/** The endpoint a delivery id names, or null when it is not a delivery id of this shape. */
+export function deliveryEndpointId(id: string): string | null {
+  return isDeliveryId(id) ? `ep_${id.slice(4 + 20)}` : null;
+}
+
+export function isDeliveryId(value: string): boolean {
+  return /^dlv_[0-9a-hjkmnp-tv-z]{46}$/.test(value);
+}
+
 /** The time part of an id, so derived ids sort next to the id they come from. */
 export function idTime(id: string): string {
   const body = id.slice(id.indexOf("_") + 1);

@@ -1,16 +1,16 @@
-// The events-queue consumer: stores a batch of events in D1, matches them to endpoints, creates their
-// deliveries (pending, or held for disabled endpoints) and hands each endpoint its work with one RPC.
-// Every step is idempotent, so a message processed twice (queues deliver at least once) changes nothing.
-import { getDb, type Db } from "../db/client";
-import { insertDeliveriesIgnoringDuplicates, selectDeliveryProgress, type DeliveryProgress, type NewDelivery } from "../db/repos/deliveries-write";
-import { getEventsByIds, insertEventsIgnoringDuplicates, type NewEventRow } from "../db/repos/events";
-import { deleteLargePayloadsStatements, loadLargePayloads } from "../db/repos/large-payloads";
+// The events-queue consumer: matches a batch of events to endpoints, appends the events to their owners'
+// history shards (one RPC per shard), and hands each endpoint its deliveries with one RPC to its EndpointDO.
+// Every step is idempotent, so a message processed twice (queues deliver at least once) changes nothing:
+// history keeps one row per event, and deliveries of an event routed before are checked against history.
 import { loadEndpointStatuses } from "../db/repos/routing";
+import { getDb } from "../db/client";
 import type { DeliveryWork, EventsQueueMessage } from "../delivery/contracts";
 import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
-import { derivedId } from "../domain/ids";
+import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
-import { sharedCache, type SharedCache } from "../cache/cache";
+import { sharedCache } from "../cache/cache";
+import { findOwnerEvents, rememberOwners, writeEvents } from "../history/event-history";
+import type { EventRecord } from "../history/records";
 import { packSendBatches, messageBytes } from "../ingest/queue-messages";
 import { handOver } from "./handoff";
 import { DEFAULT_FANOUT_LIMITS, planFanout, type FanoutCandidate, type FanoutLimits } from "./plan";
@@ -19,17 +19,13 @@ import { routingFor } from "./router";
 type EventMessage = Extract<EventsQueueMessage, { kind: "event" }>;
 type SliceMessage = Extract<EventsQueueMessage, { kind: "fanout" }>;
 
-/** An event ready to fan out: its payload in hand and the endpoints it goes to. */
+/** An event ready to fan out: its record in hand and the endpoints it goes to. */
 interface FanoutEvent {
   message: number;
-  id: string;
-  ownerId: string;
-  eventType: string;
-  payload: string;
-  acceptedAt: number;
+  record: EventRecord;
   targets: RoutedEndpoint[];
-  /** The D1 row to store, for events arriving for the first time (not for slices of stored events). */
-  row?: NewEventRow;
+  /** Routed before (a redelivery, or a slice of a stored event): its deliveries may exist already. */
+  maybeSeen: boolean;
 }
 
 function isEventMessage(body: unknown): body is EventMessage {
@@ -42,55 +38,59 @@ function isEventMessage(body: unknown): body is EventMessage {
 
 function isSliceMessage(body: unknown): body is SliceMessage {
   const b = body as SliceMessage | null;
-  return typeof b === "object" && b !== null && b.kind === "fanout" && typeof b.event_id === "string" && Array.isArray(b.endpoint_ids);
+  return (
+    typeof b === "object" && b !== null && b.kind === "fanout" && typeof b.event_id === "string" && typeof b.owner_id === "string" &&
+    Array.isArray(b.endpoint_ids)
+  );
 }
 
 function log(msg: string, fields: Record<string, unknown>) {
   console.error(JSON.stringify({ level: "error", msg, ...fields }));
 }
 
-/** Payloads that travelled by reference: from large_payloads, or from the event row if a previous run stored it. */
-async function resolvePayloads(db: Db, messages: EventMessage[]): Promise<Map<string, string>> {
-  const missing = messages.filter((m) => m.payload === null).map((m) => m.id);
-  if (missing.length === 0) return new Map();
-  const found = await loadLargePayloads(db, missing);
-  const stillMissing = missing.filter((id) => !found.has(id));
-  if (stillMissing.length > 0) {
-    for (const [id, row] of await getEventsByIds(db, stillMissing)) found.set(id, row.payload);
-  }
-  return found;
+/** Stored events of several owners by id: payloads that travelled by reference, and slices of stored events. */
+async function loadStored(env: Env, wanted: { ownerId: string; id: string }[]): Promise<Map<string, EventRecord>> {
+  const byOwner = new Map<string, string[]>();
+  for (const w of wanted) byOwner.set(w.ownerId, [...(byOwner.get(w.ownerId) ?? []), w.id]);
+  const out = new Map<string, EventRecord>();
+  await Promise.all(
+    [...byOwner].map(async ([ownerId, ids]) => {
+      for (const [id, record] of await findOwnerEvents(env, ownerId, ids)) out.set(id, record);
+    }),
+  );
+  return out;
 }
 
 /** Events from `kind: "event"` messages, routed through the subscription cache. */
-async function routeNewEvents(db: Db, messages: { index: number; body: EventMessage }[], retry: Set<number>, shared: SharedCache): Promise<FanoutEvent[]> {
-  const payloads = await resolvePayloads(db, messages.map((m) => m.body));
-  const routing = await routingFor(db, messages.map((m) => m.body.owner_id), shared);
+async function routeNewEvents(env: Env, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
+  const byReference = messages.filter((m) => m.body.payload === null).map((m) => ({ ownerId: m.body.owner_id, id: m.body.id }));
+  const stored = byReference.length ? await loadStored(env, byReference) : new Map<string, EventRecord>();
+  const routing = await routingFor(getDb(env.DB), messages.map((m) => m.body.owner_id), sharedCache(env));
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {
-    const payload = body.payload ?? payloads.get(body.id);
+    const payload = body.payload ?? stored.get(body.id)?.payload;
     if (payload === undefined) {
       // Its large payload is not readable (yet): retrying ends in the dead-letter queue if it never is.
       log("event payload missing", { event_id: body.id });
       retry.add(index);
       continue;
     }
+    const targets = matchEndpoints(routing.get(body.owner_id)!, body.event_type);
     out.push({
       message: index,
-      id: body.id,
-      ownerId: body.owner_id,
-      eventType: body.event_type,
-      payload,
-      acceptedAt: body.accepted_at,
-      targets: matchEndpoints(routing.get(body.owner_id)!, body.event_type),
-      row: {
+      targets,
+      maybeSeen: false,
+      record: {
         id: body.id,
-        ownerId: body.owner_id,
-        eventType: body.event_type,
+        owner_id: body.owner_id,
+        event_type: body.event_type,
         payload,
-        payloadSize: body.payload_size,
-        sourceId: body.source_id ?? null,
-        idempotencyKey: body.idempotency_key ?? null,
-        acceptedAt: body.accepted_at,
+        payload_size: body.payload_size,
+        source_id: body.source_id ?? null,
+        idempotency_key: body.idempotency_key ?? null,
+        accepted_at: body.accepted_at,
+        endpoints: targets.map((t) => t.endpointId),
+        filtered_out: 0,
       },
     });
   }
@@ -98,14 +98,14 @@ async function routeNewEvents(db: Db, messages: { index: number; body: EventMess
 }
 
 /** Events from `kind: "fanout"` slices (split-off large fanouts, replays): stored events, explicit endpoints. */
-async function routeSlices(db: Db, messages: { index: number; body: SliceMessage }[]): Promise<FanoutEvent[]> {
+async function routeSlices(env: Env, messages: { index: number; body: SliceMessage }[]): Promise<FanoutEvent[]> {
   if (messages.length === 0) return [];
-  const stored = await getEventsByIds(db, messages.map((m) => m.body.event_id));
-  const endpoints = await loadEndpointStatuses(db, [...new Set(messages.flatMap((m) => m.body.endpoint_ids))]);
+  const stored = await loadStored(env, messages.map((m) => ({ ownerId: m.body.owner_id, id: m.body.event_id })));
+  const endpoints = await loadEndpointStatuses(getDb(env.DB), [...new Set(messages.flatMap((m) => m.body.endpoint_ids))]);
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {
-    const event = stored.get(body.event_id);
-    if (!event) {
+    const record = stored.get(body.event_id);
+    if (!record) {
       // Pruned by retention (or never stored): there is nothing left to deliver.
       log("fanout slice for unknown event", { event_id: body.event_id });
       continue;
@@ -113,9 +113,9 @@ async function routeSlices(db: Db, messages: { index: number; body: SliceMessage
     const targets = body.endpoint_ids
       .map((id) => endpoints.get(id))
       // Deleted endpoints get nothing, and an endpoint of another owner never receives this owner's event.
-      .filter((e) => e !== undefined && e.ownerId === event.ownerId)
+      .filter((e) => e !== undefined && e.ownerId === record.owner_id)
       .map((e) => ({ endpointId: e!.id, status: e!.status }));
-    out.push({ message: index, id: event.id, ownerId: event.ownerId, eventType: event.eventType, payload: event.payload, acceptedAt: event.acceptedAt, targets });
+    out.push({ message: index, record, targets, maybeSeen: true });
   }
   return out;
 }
@@ -152,106 +152,53 @@ function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
   return sorted;
 }
 
-/** A delivery planned for this invocation, with what is needed to hand it over. */
-interface PlannedDelivery {
-  message: number;
-  row: NewDelivery;
-  payload: string;
-}
-
-async function planDeliveries(events: FanoutEvent[], limits: FanoutLimits) {
-  const targets = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
+/** The deliveries planned for this invocation, grouped by endpoint, and which messages depend on which endpoint. */
+async function planWork(events: FanoutEvent[], limits: FanoutLimits) {
+  const byKey = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
   const key = (eventId: string, endpointId: string) => `${eventId}\u0000${endpointId}`;
   const candidates: FanoutCandidate[] = events.map((event) => {
-    for (const target of event.targets) targets.set(key(event.id, target.endpointId), { event, target });
-    return { message: event.message, eventId: event.id, endpointIds: event.targets.map((t) => t.endpointId) };
+    for (const target of event.targets) byKey.set(key(event.record.id, target.endpointId), { event, target });
+    return { message: event.message, eventId: event.record.id, endpointIds: event.targets.map((t) => t.endpointId) };
   });
   const plan = planFanout(candidates, limits);
-  const now: PlannedDelivery[] = await Promise.all(
-    plan.now.map(async ({ message, eventId, endpointId }) => {
-      const { event, target } = targets.get(key(eventId, endpointId))!;
-      return {
-        message,
-        payload: event.payload,
-        row: {
-          // Derived from (event, endpoint): a re-run computes the same id and INSERT OR IGNORE keeps one row.
-          id: await derivedId("dlv", eventId, endpointId),
-          eventId,
-          endpointId,
-          ownerId: event.ownerId,
-          eventType: event.eventType,
-          status: target.status === "active" ? "pending" : "held",
-          eventAcceptedAt: event.acceptedAt,
-        },
-      };
-    }),
-  );
-  return { now, later: plan.later };
-}
-
-/**
- * One D1 batch (one transaction): new events, planned deliveries, the cleanup of payloads that travelled by
- * reference, and a read-back of every planned delivery's state — so a re-run hands over only deliveries
- * that are still pending, with their true attempt counts.
- */
-async function storeBatch(db: Db, events: NewEventRow[], planned: PlannedDelivery[], byReference: string[], now: number) {
-  const writes = [...insertEventsIgnoringDuplicates(db, events, now), ...insertDeliveriesIgnoringDuplicates(db, planned.map((p) => p.row), now)];
-  const reads = selectDeliveryProgress(db, planned.map((p) => p.row.id));
-  const cleanup = deleteLargePayloadsStatements(db, byReference);
-  const statements = [...writes, ...reads, ...cleanup];
-  const progress = new Map<string, DeliveryProgress>();
-  if (statements.length === 0) return progress;
-  const results = (await db.batch(statements as [(typeof statements)[number], ...typeof statements])) as unknown[];
-  for (const rows of results.slice(writes.length, writes.length + reads.length) as DeliveryProgress[][]) {
-    for (const row of rows) progress.set(row.id, row);
-  }
-  return progress;
-}
-
-/** Groups pending deliveries by endpoint (one RPC each) and records which messages depend on which endpoint. */
-function collectWork(planned: PlannedDelivery[], progress: Map<string, DeliveryProgress>) {
   const workByEndpoint = new Map<string, DeliveryWork[]>();
   const endpointsOfMessage = new Map<number, Set<string>>();
-  for (const { message, row, payload } of planned) {
-    const state = progress.get(row.id);
-    // Held deliveries are never attempted; settled or retrying ones already belong to their EndpointDO.
-    if (state?.status !== "pending") continue;
-    const list = workByEndpoint.get(row.endpointId) ?? [];
-    list.push({
-      delivery_id: row.id,
-      event_id: row.eventId,
-      endpoint_id: row.endpointId,
-      owner_id: row.ownerId,
-      event_type: row.eventType,
-      payload,
-      accepted_at: row.eventAcceptedAt,
-      attempts: state.attempts,
-      attempts_in_run: state.attemptsInRun,
-    });
-    workByEndpoint.set(row.endpointId, list);
-    const endpoints = endpointsOfMessage.get(message) ?? new Set<string>();
-    endpoints.add(row.endpointId);
-    endpointsOfMessage.set(message, endpoints);
+  for (const { message, eventId, endpointId } of plan.now) {
+    const { event, target } = byKey.get(key(eventId, endpointId))!;
+    const work: DeliveryWork = {
+      delivery_id: await deliveryId(eventId, endpointId),
+      event_id: eventId,
+      endpoint_id: endpointId,
+      owner_id: event.record.owner_id,
+      event_type: event.record.event_type,
+      payload: event.record.payload,
+      accepted_at: event.record.accepted_at,
+      attempts: 0,
+      attempts_in_run: 0,
+      ...(target.status === "active" ? {} : { held: true }),
+      ...(event.maybeSeen ? { maybe_seen: true } : {}),
+    };
+    workByEndpoint.set(endpointId, [...(workByEndpoint.get(endpointId) ?? []), work]);
+    endpointsOfMessage.set(message, (endpointsOfMessage.get(message) ?? new Set()).add(endpointId));
   }
-  return { workByEndpoint, endpointsOfMessage };
+  const ownerOf = new Map(events.map((e) => [e.record.id, e.record.owner_id]));
+  return { workByEndpoint, endpointsOfMessage, later: plan.later.map((l) => ({ ...l, ownerId: ownerOf.get(l.eventId)! })) };
 }
 
 export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
-  const db = getDb(env.DB);
-  const now = Date.now();
   const sorted = sortMessages(batch);
-  const fresh = await routeNewEvents(db, sorted.events, sorted.retry, sharedCache(env));
-  const slices = await routeSlices(db, sorted.slices);
-  const planned = await planDeliveries([...fresh, ...slices], limits);
+  const fresh = await routeNewEvents(env, sorted.events, sorted.retry);
+  const slices = await routeSlices(env, sorted.slices);
 
-  const byReference = sorted.events.filter((m) => m.body.payload === null && !sorted.retry.has(m.index)).map((m) => m.body.id);
   // A failure here throws before any ack: the platform redelivers the whole batch, and every write is idempotent.
-  const progress = await storeBatch(db, fresh.map((e) => e.row!), planned.now, byReference, now);
+  await rememberOwners(env, fresh.map((e) => e.record.owner_id));
+  const seen = await writeEvents(env, fresh.map((e) => e.record));
+  for (const event of fresh) event.maybeSeen = seen.has(event.record.id);
 
+  const { workByEndpoint, endpointsOfMessage, later } = await planWork([...fresh, ...slices], limits);
   // Split-off parts of large fanouts go back to the queue before their message is acked.
-  for (const message of await sendSlices(env, planned.later)) sorted.retry.add(message);
+  for (const message of await sendSlices(env, later)) sorted.retry.add(message);
 
-  const { workByEndpoint, endpointsOfMessage } = collectWork(planned.now, progress);
   const failedEndpoints = await handOver(env, workByEndpoint);
   batch.messages.forEach((message, index) => {
     // A repeated event is acked or retried with the message that carried it first, never acked alone.
@@ -263,11 +210,11 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
 }
 
 /** Sends split-off fanout slices; returns the messages whose slices could not be sent. */
-async function sendSlices(env: Env, later: { message: number; eventId: string; endpointIds: string[] }[]): Promise<Set<number>> {
+async function sendSlices(env: Env, later: { message: number; eventId: string; ownerId: string; endpointIds: string[] }[]): Promise<Set<number>> {
   const failed = new Set<number>();
   if (later.length === 0) return failed;
   const outgoing = later.map((slice) => {
-    const body: SliceMessage = { kind: "fanout", event_id: slice.eventId, endpoint_ids: slice.endpointIds };
+    const body: SliceMessage = { kind: "fanout", event_id: slice.eventId, owner_id: slice.ownerId, endpoint_ids: slice.endpointIds };
     return { body, bytes: messageBytes(body), message: slice.message };
   });
   await Promise.all(

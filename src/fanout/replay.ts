@@ -1,29 +1,31 @@
 // Event replay: deliver a stored event again to every endpoint that matches it now. Existing deliveries go
 // through the manual retry path; endpoints without one get new deliveries through the normal fanout path.
 import { getDb } from "../db/client";
-import { listDeliveriesOfEvent, type EventRow } from "../db/repos/events";
+import { sharedCache } from "../cache/cache";
 import type { EventsQueueMessage } from "../delivery/contracts";
+import { findDeliveryViews } from "../delivery/delivery-views";
 import { retryDeliveries } from "../delivery/manual-retry";
 import { matchEndpoints } from "../domain/event-matching";
+import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
-import { sharedCache } from "../cache/cache";
+import type { EventRecord } from "../history/records";
 import { routingFor } from "./router";
 
 const SLICE_SIZE = 100;
 
-export async function replayEvent(env: Env, event: EventRow): Promise<{ retried: number; created: number }> {
-  const db = getDb(env.DB);
-  const routing = await routingFor(db, [event.ownerId], sharedCache(env));
-  const matching = matchEndpoints(routing.get(event.ownerId)!, event.eventType);
-  const existing = new Map((await listDeliveriesOfEvent(db, event.id)).map((d) => [d.endpointId, d.id]));
+export async function replayEvent(env: Env, event: EventRecord): Promise<{ retried: number; created: number }> {
+  const routing = await routingFor(getDb(env.DB), [event.owner_id], sharedCache(env));
+  const matching = matchEndpoints(routing.get(event.owner_id)!, event.event_type);
+  const ids = new Map(await Promise.all(matching.map(async (e) => [e.endpointId, await deliveryId(event.id, e.endpointId)] as const)));
+  const existing = await findDeliveryViews(env, [...ids.values()]);
 
-  const retry = matching.filter((e) => existing.has(e.endpointId)).map((e) => existing.get(e.endpointId)!);
-  const create = matching.filter((e) => !existing.has(e.endpointId)).map((e) => e.endpointId);
+  const retry = matching.filter((e) => existing.has(ids.get(e.endpointId)!)).map((e) => ids.get(e.endpointId)!);
+  const create = matching.filter((e) => !existing.has(ids.get(e.endpointId)!)).map((e) => e.endpointId);
 
   // New deliveries first: `fanout` slices are handled by the events consumer exactly like split-off fanouts.
   const slices: { body: EventsQueueMessage; contentType: "json" }[] = [];
   for (let i = 0; i < create.length; i += SLICE_SIZE) {
-    slices.push({ body: { kind: "fanout", event_id: event.id, endpoint_ids: create.slice(i, i + SLICE_SIZE) }, contentType: "json" });
+    slices.push({ body: { kind: "fanout", event_id: event.id, owner_id: event.owner_id, endpoint_ids: create.slice(i, i + SLICE_SIZE) }, contentType: "json" });
   }
   if (slices.length > 0) await env.EVENTS_QUEUE.sendBatch(slices);
   if (retry.length > 0) await retryDeliveries(env, retry);

@@ -1,7 +1,8 @@
 // Opaque cursors for newest-first lists. Ids are time-sortable, so a cursor is the last id returned.
 import { AppError } from "./errors";
 
-const ID_SHAPE = /^[a-z]{2,4}_[0-9a-z]{26}$/;
+/** Our ids: 26 characters after the prefix, or 46 for a delivery id (it names its endpoint, domain/ids.ts). */
+const ID_SHAPE = /^[a-z]{2,4}_(?:[0-9a-z]{26}|[0-9a-z]{46})$/;
 
 export function encodeCursor(lastId: string): string {
   return btoa(JSON.stringify({ id: lastId })).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");

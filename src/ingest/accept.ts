@@ -1,7 +1,7 @@
 // accept(): the one way an event enters HookRelay, shared by REST, SNS and WebSocket ingest.
 // Validate → assign ids (or reuse an idempotent request's) → queue durably → answer. No D1 write per request.
 import { loadConfig } from "../config";
-import { newId } from "../domain/ids";
+import { newEventId } from "../domain/ids";
 import type { Env } from "../env";
 import { AppError } from "../http/errors";
 import { assertValidIdempotencyKey, idempotencyStub } from "./idempotency-client";
@@ -49,7 +49,7 @@ export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult
   await throttleIngest(env, input.ownerScope, valid.length);
 
   const now = Date.now();
-  const proposedIds = valid.map(() => newId("evt", now));
+  const proposedIds = valid.map((event) => newEventId(event.ownerId, now));
   const toQueue = (ids: string[]): AcceptedEvent[] =>
     valid.map((event, i) => ({
       id: ids[i]!,
@@ -63,7 +63,7 @@ export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult
     }));
 
   if (input.idempotencyKey === undefined) {
-    await sendEvents(env, toQueue(proposedIds), now);
+    await sendEvents(env, toQueue(proposedIds));
     return { ids: proposedIds, replayed: false };
   }
 
@@ -74,7 +74,7 @@ export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult
     throw new AppError("conflict", `This Idempotency-Key was already used for a request with ${claim.ids.length} event(s).`);
   }
   try {
-    await sendEvents(env, toQueue(claim.ids), now);
+    await sendEvents(env, toQueue(claim.ids));
   } catch (err) {
     // Let a client retry with the same key try again rather than be told "accepted" for unqueued events.
     await keeper.release(claim.token).catch(() => undefined);

@@ -26,7 +26,7 @@ export interface OutgoingMessage {
   body: EventsQueueMessage;
   /** UTF-8 bytes of the JSON body: what the queue carries, since we send with contentType "json". */
   bytes: number;
-  /** True when the payload travels by reference and must be in large_payloads before sending. */
+  /** True when the payload travels by reference and must be in its history shard before sending. */
   byReference: boolean;
 }
 

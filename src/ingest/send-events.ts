@@ -1,17 +1,15 @@
-// Durably queues accepted events: large payloads into D1 first, then sendBatch calls within platform limits.
+// Durably queues accepted events: large payloads into their history shard first, then sendBatch calls within platform limits.
 // Resolves only once every message is on the events queue.
-import { getDb } from "../db/client";
-import { storeLargePayloads } from "../db/repos/large-payloads";
 import type { Env } from "../env";
+import { storeLargePayload } from "../history/event-history";
+import type { EventRecord } from "../history/records";
 import { packSendBatches, toOutgoingMessage, type AcceptedEvent } from "./queue-messages";
 
-export async function sendEvents(env: Env, events: AcceptedEvent[], now: number): Promise<void> {
+export async function sendEvents(env: Env, events: AcceptedEvent[]): Promise<void> {
   const messages = events.map(toOutgoingMessage);
   const byReference = events.filter((_, i) => messages[i]!.byReference);
-  if (byReference.length > 0) {
-    // The only D1 write on the ingest path, and only for payloads a queue message cannot carry.
-    await storeLargePayloads(getDb(env.DB), byReference.map((e) => ({ eventId: e.id, payload: e.payloadJson })), now);
-  }
+  // The only storage write on the ingest path, and only for payloads a queue message cannot carry.
+  await Promise.all(byReference.map((e) => storeLargePayload(env, toEventRecord(e))));
   if (messages.length === 1) {
     await env.EVENTS_QUEUE.send(messages[0]!.body, { contentType: "json" });
     return;
@@ -21,4 +19,19 @@ export async function sendEvents(env: Env, events: AcceptedEvent[], now: number)
       env.EVENTS_QUEUE.sendBatch(group.map((m) => ({ body: m.body, contentType: "json" as const }))),
     ),
   );
+}
+
+function toEventRecord(e: AcceptedEvent): EventRecord {
+  return {
+    id: e.id,
+    owner_id: e.ownerId,
+    event_type: e.eventType,
+    payload: e.payloadJson,
+    payload_size: e.payloadBytes,
+    source_id: e.sourceId,
+    idempotency_key: e.idempotencyKey,
+    accepted_at: e.acceptedAt,
+    endpoints: null,
+    filtered_out: 0,
+  };
 }

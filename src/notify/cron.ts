@@ -4,7 +4,6 @@ import { loadConfig } from "../config";
 import { systemClock, type Clock } from "../domain/time";
 import type { Env } from "../env";
 import { retryDeliveries } from "../delivery/manual-retry";
-import { sweepStuckDeliveries } from "../delivery/stuck-sweep";
 import { runNotifications } from "./notifier";
 import { pruneOlderThan } from "./retention";
 import { resumeStaleJobs } from "./retry-jobs";
@@ -20,8 +19,7 @@ export async function runCron(env: Env, clock: Clock): Promise<Record<string, St
   const steps: Array<[string, () => Promise<unknown>]> = [
     ["notifications", () => runNotifications(env, clock)],
     ["batch_retry_jobs", () => resumeStaleJobs(env, retryDeliveries, clock)],
-    ["stuck_sweep", () => sweepStuckDeliveries(env, clock.now())],
-    ["retention", () => pruneOlderThan(env.DB, clock.now() - config.retentionDays * 86_400_000)],
+    ["retention", () => pruneOlderThan(env, clock.now() - config.retentionDays * 86_400_000)],
   ];
   const outcomes: Record<string, StepOutcome> = {};
   for (const [name, step] of steps) {

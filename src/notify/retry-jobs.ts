@@ -3,14 +3,13 @@
 import { getDb } from "../db/client";
 import {
   advanceJob,
-  countSelection,
   getJob,
   insertJob,
-  selectionChunk,
   staleRunningJobs,
   type JobRow,
   type RetrySelection,
 } from "../db/repos/jobs";
+import { countSelection, selectionChunk } from "../delivery/retry-selection";
 import { newId } from "../domain/ids";
 import type { Clock } from "../domain/time";
 import type { Env } from "../env";
@@ -22,7 +21,7 @@ export type RetryJobKind = "endpoint.retry_failed" | "deliveries.retry";
 
 interface JobParams {
   selection: RetrySelection;
-  /** Last delivery id handed to retryDeliveries; the walk continues after it. */
+  /** Where the walk stands (retry-selection.ts); it continues after the last chunk handed to retryDeliveries. */
   cursor: string | null;
   retried: number;
   /** Consecutive chunk failures; the job fails after MAX_CHUNK_FAILURES. */
@@ -45,7 +44,7 @@ export async function startRetryJob(
   const db = getDb(env.DB);
   const now = clock.now();
   const selection: RetrySelection = { ...input.selection, asOf: now };
-  const total = await countSelection(db, selection);
+  const total = await countSelection(env, selection);
   const params: JobParams = { selection, cursor: null, retried: 0, failures: 0 };
   const row: JobRow = {
     id: newId("job", now),
@@ -65,9 +64,8 @@ export async function startRetryJob(
 
 /**
  * Walks a job until it completes, fails, another runner takes it, or `budgetMs` of wall time is spent.
- * Every step is a compare-and-set on the job row, so two runners never advance the same job twice; a
- * delivery retried once has left the selection (its status and updated_at changed), so resuming after a
- * crash never retries it again.
+ * Every step is a compare-and-set on the job row, so two runners never advance the same job twice, and the
+ * walk's cursor only moves forward, so resuming after a crash never retries a chunk that was handed over.
  */
 export async function runRetryJob(
   env: Env,
@@ -83,7 +81,7 @@ export async function runRetryJob(
     const job = await getJob(db, jobId);
     if (!job || job.status !== "running") return job;
     const params = JSON.parse(job.params) as JobParams;
-    const ids = await selectionChunk(db, params.selection, params.cursor, CHUNK);
+    const { ids, cursor } = await selectionChunk(env, params.selection, params.cursor, CHUNK);
     if (ids.length === 0) {
       const finished: JobParams = { ...params, skipped: Math.max(0, job.total - params.retried) };
       await advanceJob(db, job, { status: "completed", done: job.total, params: JSON.stringify(finished), updatedAt: clock.now() });
@@ -108,7 +106,7 @@ export async function runRetryJob(
       if (giveUp) return getJob(db, jobId);
       continue;
     }
-    const next: JobParams = { ...params, cursor: ids[ids.length - 1]!, retried: params.retried + ids.length, failures: 0 };
+    const next: JobParams = { ...params, cursor, retried: params.retried + ids.length, failures: 0 };
     const done = Math.min(job.total, next.retried);
     if (!(await advanceJob(db, leased, { params: JSON.stringify(next), done, updatedAt: clock.now() }))) return getJob(db, jobId);
   }

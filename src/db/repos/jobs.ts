@@ -1,15 +1,14 @@
-// Background jobs (batch retries): the job row, and the delivery selection a batch retry walks through.
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, type SQL } from "drizzle-orm";
+// Background jobs (batch retries): the job row, and the shape of the delivery selection a batch retry walks.
+import { and, asc, desc, eq, lt } from "drizzle-orm";
 import type { Db } from "../client";
-import { deliveries, endpoints, jobs } from "../schema";
-import { mergeByStatus } from "./deliveries";
+import { endpoints, jobs } from "../schema";
 
 export type JobRow = typeof jobs.$inferSelect;
 
 /**
- * Which deliveries a batch retry releases. `asOf` (the job's creation time) freezes the set: a delivery
- * whose row changed after the job started (retried already, or newly failed) is not part of it, so each
- * delivery is retried at most once by a job, however often the walk is resumed.
+ * Which deliveries a batch retry releases (delivery/retry-selection.ts walks it newest first with a cursor,
+ * so each delivery is retried at most once by a job, however often the walk is resumed). `asOf`: when the
+ * job started.
  */
 export interface RetrySelection {
   statuses: Array<"failed" | "held">;
@@ -19,33 +18,6 @@ export interface RetrySelection {
   since?: number;
   until?: number;
   asOf: number;
-}
-
-/** The selection's filters but its statuses. */
-function selectionFilters(sel: RetrySelection): SQL[] {
-  const filters: SQL[] = [lte(deliveries.updatedAt, sel.asOf)];
-  if (sel.endpointId) filters.push(eq(deliveries.endpointId, sel.endpointId));
-  if (sel.ownerId !== undefined) filters.push(eq(deliveries.ownerId, sel.ownerId));
-  if (sel.since !== undefined) filters.push(gte(deliveries.eventAcceptedAt, sel.since));
-  if (sel.until !== undefined) filters.push(lt(deliveries.eventAcceptedAt, sel.until));
-  return filters;
-}
-
-export async function countSelection(db: Db, sel: RetrySelection): Promise<number> {
-  const row = await db
-    .select({ n: count() })
-    .from(deliveries)
-    .where(and(inArray(deliveries.status, sel.statuses), ...selectionFilters(sel)))
-    .get();
-  return row?.n ?? 0;
-}
-
-/** The next chunk of the selection after `afterId`, in id order (keyset walk). */
-export async function selectionChunk(db: Db, sel: RetrySelection, afterId: string | null, limit: number): Promise<string[]> {
-  const filters = selectionFilters(sel);
-  if (afterId) filters.push(gt(deliveries.id, afterId));
-  const rows = await mergeByStatus(db, sel.statuses, (status) => and(eq(deliveries.status, status), ...filters), "oldest", limit);
-  return rows.map((r) => r.id);
 }
 
 export async function endpointOwner(db: Db, endpointId: string): Promise<string | undefined> {

@@ -3,8 +3,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getDb } from "../../db/client";
 import { getEndpoint } from "../../db/repos/endpoints";
-import { attemptStats, deliveryCountsByStatus } from "../../db/repos/endpoint-stats";
 import { readDeliveryState, storedRateLimit } from "../../delivery/delivery-state";
+import { endpointStats } from "../../delivery/endpoint-stats";
 import { isIdOf } from "../../domain/ids";
 import { DeliveryStateSchema, Timestamp } from "../../domain/schemas";
 import { fromIso, toIso } from "../../domain/time";
@@ -75,11 +75,11 @@ endpointStatsRoutes.openapi(
     if (since >= until) {
       throw new AppError("validation_failed", "The window is empty.", [{ path: "since", message: "since must be before until" }]);
     }
-    const [counts, att, deliveryState] = await Promise.all([
-      deliveryCountsByStatus(db, row.id, since, until),
-      attemptStats(db, row.id, since, until),
+    const [stats, deliveryState] = await Promise.all([
+      endpointStats(c.env, row.id, since, until),
       readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit)),
     ]);
+    const { counts, latency, attempts } = stats;
     const finished = counts.succeeded + counts.failed;
     return c.json(
       {
@@ -87,8 +87,8 @@ endpointStatsRoutes.openapi(
         window: { since: toIso(since), until: toIso(until) },
         counts,
         success_rate: finished === 0 ? null : Math.round((counts.succeeded / finished) * 10_000) / 10_000,
-        latency_ms: { p50: att.p50Ms, p99: att.p99Ms },
-        attempts: { total: att.total, succeeded: att.succeeded, failed: att.failed },
+        latency_ms: { p50: latency.p50Ms, p99: latency.p99Ms },
+        attempts,
         ...(deliveryState ? { delivery_state: deliveryState } : {}),
       },
       200,

@@ -2,9 +2,10 @@
 // deliveries, and replay. Ingest bodies have their own size limit, derived from MAX_PAYLOAD_BYTES.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { getDb } from "../../db/client";
-import { getEvent, listDeliveriesOfEvent, listEvents, type EventDeliveryRow, type EventSummary } from "../../db/repos/events";
-import { isIdOf } from "../../domain/ids";
+import { findDeliveryViews } from "../../delivery/delivery-views";
+import { deliveryId, isIdOf } from "../../domain/ids";
+import { findEvent, listEvents } from "../../history/event-history";
+import type { DeliveryRecord, EventRecord, EventSummaryRecord } from "../../history/records";
 import { EventBatchInput, EventInput, EventType, ListQuery, listOf, OwnerId, ProblemSchema, Timestamp } from "../../domain/schemas";
 import { fromIso, toIso } from "../../domain/time";
 import type { AppEnv } from "../../env";
@@ -74,6 +75,7 @@ const EventDeliverySchema = z
 const EventDetailSchema = EventSummarySchema.extend({
   payload: z.unknown(),
   deliveries: z.array(EventDeliverySchema),
+  filtered_out: z.number().int().openapi({ description: "Subscriptions that matched the event's type but not their filter" }),
 }).openapi("EventDetail");
 
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
@@ -81,31 +83,59 @@ const IdempotencyHeader = z.object({
   "idempotency-key": z.string().optional().openapi({ param: { name: "idempotency-key", in: "header" } }), // = the object key, or the generator throws
 });
 
-function presentSummary(row: EventSummary) {
+function presentSummary(row: EventSummaryRecord) {
   return {
     id: row.id,
-    owner_id: row.ownerId,
-    event_type: row.eventType,
-    payload_size: row.payloadSize,
-    source_id: row.sourceId,
-    idempotency_key: row.idempotencyKey,
-    accepted_at: toIso(row.acceptedAt),
-    created_at: toIso(row.createdAt),
+    owner_id: row.owner_id,
+    event_type: row.event_type,
+    payload_size: row.payload_size,
+    source_id: row.source_id,
+    idempotency_key: row.idempotency_key,
+    accepted_at: toIso(row.accepted_at),
+    created_at: toIso(row.accepted_at),
   };
 }
 
-function presentDelivery(row: EventDeliveryRow) {
+function presentDelivery(row: DeliveryRecord) {
   return {
     id: row.id,
-    endpoint_id: row.endpointId,
+    endpoint_id: row.endpoint_id,
     status: row.status,
-    attempts: row.attempts,
-    last_status_code: row.lastStatusCode,
-    last_error: row.lastError,
-    next_attempt_at: toIso(row.nextAttemptAt),
-    created_at: toIso(row.createdAt),
-    updated_at: toIso(row.updatedAt),
+    attempts: row.attempt_count,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    next_attempt_at: toIso(row.next_attempt_at),
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
   };
+}
+
+/** The event's deliveries, one per endpoint it was routed to; one still being handed over shows as pending. */
+async function deliveriesOf(c: Context<AppEnv>, event: EventRecord): Promise<DeliveryRecord[]> {
+  const endpoints = event.endpoints ?? [];
+  const ids = await Promise.all(endpoints.map((endpointId) => deliveryId(event.id, endpointId)));
+  const views = await findDeliveryViews(c.env, ids);
+  return ids.map((id, i) => views.get(id) ?? handingOver(event, id, endpoints[i]!));
+}
+
+function handingOver(event: EventRecord, id: string, endpointId: string): DeliveryRecord {
+  return {
+    id, event_id: event.id, endpoint_id: endpointId, owner_id: event.owner_id, event_type: event.event_type, status: "pending",
+    attempt_count: 0, attempts_in_run: 0, next_attempt_at: null, last_status_code: null, last_error: null, last_duration_ms: null,
+    event_accepted_at: event.accepted_at, created_at: event.accepted_at, updated_at: event.accepted_at, completed_at: null,
+    attempts: [], attempts_dropped: 0,
+  };
+}
+
+/** History is sharded by owner (API.md "Lists at scale"): the admin key must name the owner it lists. */
+export function requiredOwner(principal: Principal, requested: string | undefined): string {
+  const ownerId = scopedOwner(principal, requested);
+  if (ownerId === undefined) {
+    throw new AppError("validation_failed", "owner_id is required with the admin key: event history is kept per owner.", [
+      { path: "owner_id", message: "Required with the admin key" },
+    ]);
+  }
+  return ownerId;
 }
 
 export const eventsRoutes = createRouter();
@@ -195,24 +225,25 @@ eventsRoutes.openapi(
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const ownerId = scopedOwner(c.get("principal"), query.owner_id);
+    const ownerId = requiredOwner(c.get("principal"), query.owner_id);
     const limit = query.limit ?? 50;
-    const rows = await listEvents(getDb(c.env.DB), {
+    const rows = await listEvents(c.env, {
       ownerId,
       eventType: query.event_type,
-      after: query.after === undefined ? undefined : fromIso(query.after),
-      before: query.before === undefined ? undefined : fromIso(query.before),
+      acceptedFrom: query.after === undefined ? undefined : fromIso(query.after),
+      acceptedBefore: query.before === undefined ? undefined : fromIso(query.before),
       beforeId: decodeCursor(query.cursor),
-      limit: limit + 1,
+      want: limit + 1,
     });
     return c.json(page(rows, limit, presentSummary), 200);
   },
 );
 
-async function ownedEvent(c: Context<AppEnv>, id: string) {
-  const row = isIdOf("evt", id) ? await getEvent(getDb(c.env.DB), id) : undefined;
+async function ownedEvent(c: Context<AppEnv>, id: string): Promise<EventRecord> {
+  const principal = c.get("principal");
+  const row = isIdOf("evt", id) ? await findEvent(c.env, id, principal.kind === "owner" ? principal.ownerId : undefined) : undefined;
   if (!row) throw new AppError("not_found", "Event not found.");
-  assertOwns(c.get("principal"), row.ownerId, "Event");
+  assertOwns(principal, row.owner_id, "Event");
   return row;
 }
 
@@ -228,9 +259,11 @@ eventsRoutes.openapi(
   }),
   async (c) => {
     const row = await ownedEvent(c, c.req.valid("param").id);
-    const deliveries = await listDeliveriesOfEvent(getDb(c.env.DB), row.id);
-    const { payload, ...summary } = row;
-    return c.json({ ...presentSummary(summary), payload: JSON.parse(payload) as unknown, deliveries: deliveries.map(presentDelivery) }, 200);
+    const deliveries = await deliveriesOf(c, row);
+    return c.json(
+      { ...presentSummary(row), payload: JSON.parse(row.payload) as unknown, deliveries: deliveries.map(presentDelivery), filtered_out: row.filtered_out },
+      200,
+    );
   },
 );
 

@@ -1,0 +1,88 @@
+// The endpoint's consecutive-failure counters, owned by its EndpointDO: updated per attempt in the object's
+// storage (only when they change: a success on a healthy endpoint writes nothing), and copied to D1 when
+// health-sync.ts says it matters.
+import type { Config } from "../config";
+import type { Env } from "../env";
+import type { AttemptResult } from "./classify";
+import type { EndpointStore } from "./endpoint-store";
+import { afterFailure, afterSuccess, type DisableReason, type FailureCounters } from "./failure-tracker";
+import { healthWriteDue, writeHealth, type HealthSync } from "./health-sync";
+
+const HEALTHY: FailureCounters = { consecutiveFailures: 0, failingSince: null, failureEpisode: 0 };
+
+export class EndpointHealth {
+  private lastWrittenAt = 0;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: EndpointStore,
+  ) {}
+
+  private counters(): FailureCounters {
+    const stored = this.store.getMeta("counters");
+    return stored ? (JSON.parse(stored) as FailureCounters) : HEALTHY;
+  }
+
+  /** D1's counters are taken when this object has none yet, or when the endpoint was re-enabled (reset there). */
+  adopt(fromD1: FailureCounters, reenabled: boolean): void {
+    if (reenabled || this.store.getMeta("counters") === null) this.store.setMeta("counters", JSON.stringify(fromD1));
+  }
+
+  /** Records one attempt's outcome; returns the reason when it disables the endpoint. Inside the caller's transaction. */
+  record(success: boolean, gone: boolean, result: AttemptResult, now: number, cfg: Config): DisableReason | null {
+    const previousText = this.store.getMeta("counters");
+    const previous = previousText ? (JSON.parse(previousText) as FailureCounters) : HEALTHY;
+    let next: FailureCounters;
+    let disable: DisableReason | null = null;
+    if (success) {
+      next = afterSuccess(previous);
+    } else {
+      const u = afterFailure(previous, now, { disableAfter: cfg.failureDisableAfter, disableMinSeconds: cfg.failureDisableMinSeconds }, gone);
+      next = u.counters;
+      disable = u.disable;
+    }
+    const nextText = JSON.stringify(next);
+    if (nextText !== previousText && !(previousText === null && success)) this.store.setMeta("counters", nextText);
+    if (disable || healthWriteDue(previous, next, cfg.failureWarnAfter, this.lastWrittenAt, now)) {
+      const sync: HealthSync = {
+        counters: next,
+        lastStatusCode: result.statusCode,
+        lastError: result.error,
+        lastAttemptAt: now,
+        disable: disable ? { reason: disable, at: now } : (this.pendingSync()?.disable ?? null),
+      };
+      this.store.setMeta("health_sync", JSON.stringify(sync));
+      this.lastWrittenAt = now;
+    }
+    return disable;
+  }
+
+  private pendingSync(): HealthSync | null {
+    const stored = this.store.getMeta("health_sync");
+    return stored ? (JSON.parse(stored) as HealthSync) : null;
+  }
+
+  pending(): boolean {
+    return this.store.getMeta("health_sync") !== null;
+  }
+
+  /** Writes a pending health change to D1; false when D1 refused (it stays pending). */
+  async flush(endpointId: string | null, ownerId: string | null): Promise<boolean> {
+    const sync = this.pendingSync();
+    if (!sync || !endpointId || !ownerId) return true;
+    try {
+      await writeHealth(this.env, endpointId, ownerId, sync);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "endpoint health write failed; kept for the next run", endpoint_id: endpointId, error: String(err) }));
+      return false;
+    }
+    // A newer change recorded during the write stays for the next flush.
+    if (this.store.getMeta("health_sync") === JSON.stringify(sync)) this.store.deleteMeta("health_sync");
+    return true;
+  }
+
+  /** For tests and inspect: the counters now. */
+  current(): FailureCounters {
+    return this.counters();
+  }
+}

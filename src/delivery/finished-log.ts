@@ -1,0 +1,69 @@
+// Finished deliveries on their way from an EndpointDO to history. An outcome waits here, in memory, until a
+// flush has written it to the endpoint's log shard; only then does its in-flight row go. If the object dies
+// first, the row is still there and the delivery is attempted again: at least once, never lost, and no row
+// is written per delivery to remember the outcome in between.
+import type { Env } from "../env";
+import { writeDeliveries } from "../history/delivery-history";
+import type { DeliveryRecord } from "../history/records";
+import type { EndpointStore } from "./endpoint-store";
+
+interface Finished {
+  record: DeliveryRecord;
+  /** The in-flight row's attempts and seq when it finished: a row restarted since is not deleted. */
+  attempts: number;
+  seq: number;
+}
+
+/** Records per history write; larger batches are split. */
+const FLUSH_BATCH = 200;
+
+export class FinishedLog {
+  private readonly waiting = new Map<string, Finished>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: EndpointStore,
+    private readonly transactionSync: (fn: () => void) => void,
+  ) {}
+
+  add(record: DeliveryRecord, attempts: number, seq: number): void {
+    this.waiting.set(record.id, { record, attempts, seq });
+  }
+
+  /** Whether an outcome for this delivery is waiting to be written (its row must not be attempted again). */
+  has(deliveryId: string): boolean {
+    return this.waiting.has(deliveryId);
+  }
+
+  /** A manual retry restarted this delivery: its waiting outcome is still written, but its row stays. */
+  restarted(deliveryId: string, seq: number): void {
+    const f = this.waiting.get(deliveryId);
+    if (f) f.seq = seq;
+  }
+
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Writes waiting outcomes to history, then deletes their rows. False when history could not be written. */
+  async flush(): Promise<boolean> {
+    while (this.waiting.size > 0) {
+      const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
+      try {
+        await writeDeliveries(this.env, batch.map((f) => f.record));
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "history write failed; outcomes kept for the next flush", error: String(err) }));
+        return false;
+      }
+      this.transactionSync(() => {
+        for (const f of batch) {
+          // A newer outcome may have replaced this one while the write was in flight: it waits for the next flush.
+          if (this.waiting.get(f.record.id) !== f) continue;
+          this.store.deleteLogged(f.record.id, f.attempts, f.seq);
+          this.waiting.delete(f.record.id);
+        }
+      });
+    }
+    return true;
+  }
+}

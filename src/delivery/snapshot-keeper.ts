@@ -1,0 +1,105 @@
+// The EndpointDO's copy of its endpoint's settings: stored (secrets still encrypted) so a restart needs no
+// D1 read, reloaded when configChanged() drops it or the owner's config version moved, opened in memory only.
+import { getDb } from "../db/client";
+import { readConfigVersions } from "../db/repos/config-versions";
+import type { Env } from "../env";
+import { readEndpointSnapshot, type EndpointSnapshot, type OpenedEndpoint } from "./endpoint-config";
+import type { EndpointStore } from "./endpoint-store";
+
+export type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
+
+export class SnapshotKeeper {
+  private opened: OpenedEndpoint | null = null;
+  private ids: { endpointId: string | null; ownerId: string | null } | null = null;
+  /** Set by load() when the endpoint went from disabled to active (re-enabled): its counters start afresh. */
+  private wasReenabled = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly store: EndpointStore,
+  ) {}
+
+  private loadIds() {
+    return (this.ids ??= { endpointId: this.store.getMeta("endpoint_id"), ownerId: this.store.getMeta("owner_id") });
+  }
+
+  endpointId(): string | null {
+    return this.loadIds().endpointId;
+  }
+
+  ownerId(): string | null {
+    return this.loadIds().ownerId;
+  }
+
+  /** Learns which endpoint this object serves from the first work it gets (read from memory after that). */
+  remember(endpointId: string, ownerId: string): void {
+    const ids = this.loadIds();
+    if (ids.endpointId === null) this.store.setMeta("endpoint_id", (ids.endpointId = endpointId));
+    if (ids.ownerId === null) this.store.setMeta("owner_id", (ids.ownerId = ownerId));
+  }
+
+  invalidate(): void {
+    this.opened = null;
+    this.store.deleteMeta("snapshot");
+  }
+
+  reenabled(): boolean {
+    return this.wasReenabled;
+  }
+
+  /** The stored snapshot, or a fresh one from D1. null when D1 cannot be read and nothing is stored. */
+  async load(): Promise<SnapshotState | null> {
+    this.wasReenabled = false;
+    const stored = this.store.getMeta("snapshot");
+    const ownerId = this.ownerId();
+    let version: number | null = null;
+    if (ownerId) {
+      try {
+        // The owner's config version moves with every endpoint change: a missed configChanged() call
+        // (it is best effort) still leads to a reload here, at the start of the next run.
+        version = (await readConfigVersions(getDb(this.env.DB), [ownerId])).get(ownerId) ?? 0;
+      } catch {
+        version = null; // D1 unreachable: keep using the stored snapshot if there is one.
+      }
+    }
+    const previous = stored ? (JSON.parse(stored) as SnapshotState) : null;
+    if (previous && (previous.kind === "deleted" || version === null || String(version) === this.store.getMeta("config_version"))) return previous;
+    const endpointId = this.endpointId();
+    if (!endpointId) return { kind: "deleted" };
+    let snap: EndpointSnapshot | null;
+    try {
+      snap = await readEndpointSnapshot(this.env, endpointId);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "endpoint config unreadable", endpoint_id: endpointId, error: String(err) }));
+      return previous;
+    }
+    const state: SnapshotState = snap ? { kind: "endpoint", snap } : { kind: "deleted" };
+    this.wasReenabled = previous?.kind === "endpoint" && previous.snap.status === "disabled" && snap?.status === "active";
+    this.store.setMeta("snapshot", JSON.stringify(state));
+    // The version read before the row: a change after that read moves it again and reloads next run.
+    if (version !== null) this.store.setMeta("config_version", String(version));
+    this.opened = null;
+    return state;
+  }
+
+  current(): EndpointSnapshot | null {
+    const stored = this.store.getMeta("snapshot");
+    if (!stored) return null;
+    const state = JSON.parse(stored) as SnapshotState;
+    return state.kind === "endpoint" ? state.snap : null;
+  }
+
+  async open(opener: () => Promise<OpenedEndpoint>): Promise<OpenedEndpoint> {
+    const snap = this.current();
+    if (!this.opened || this.opened.id !== snap?.id) this.opened = await opener();
+    return this.opened;
+  }
+
+  markDisabled(): void {
+    const snap = this.current();
+    if (!snap) return;
+    snap.status = "disabled";
+    this.store.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
+    if (this.opened) this.opened.status = "disabled";
+  }
+}
