@@ -15,6 +15,7 @@ import { buildHeaders, sendAttempt } from "./dispatch";
 import { DueIndex } from "./due-index";
 import { openSnapshot, signingSecrets, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
+import type { FailureCounters } from "./failure-tracker";
 import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { EndpointLimiter } from "./endpoint-limiter";
@@ -52,6 +53,8 @@ export interface EndpointInspection {
   pending: number;
   inFlight: number;
   limiter: LimiterState | null;
+  /** The endpoint's failure counters as this object keeps them (D1's copy is written on transitions). */
+  health: FailureCounters;
 }
 
 export class EndpointDO extends DurableObject<Env> {
@@ -144,6 +147,7 @@ export class EndpointDO extends DurableObject<Env> {
       pending: counts.queued,
       inFlight: this.busy.size,
       limiter: this.limiter.state(),
+      health: this.health.current(),
     };
   }
 

@@ -1,13 +1,17 @@
-// Fixtures for delivery tests inside workerd: endpoint/event/delivery rows written straight to D1 (so these
+// Fixtures for delivery tests inside workerd: endpoint rows written straight to D1 and events straight to history (so these
 // tests do not depend on the endpoints or ingest routes), and a client for the real Node receiver
 // started by receiver-global-setup.ts.
 import { env } from "cloudflare:workers";
-import { asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { getDb } from "../../src/db/client";
-import { attempts, deliveries, endpoints, events } from "../../src/db/schema";
+import { endpoints } from "../../src/db/schema";
 import type { DeliveryWork } from "../../src/delivery/contracts";
+import { findDeliveryViews } from "../../src/delivery/delivery-views";
 import { encryptSecret } from "../../src/domain/crypto";
-import { derivedId, newId } from "../../src/domain/ids";
+import { deliveryId, newEventId, newId } from "../../src/domain/ids";
+import type { Env } from "../../src/env";
+import { writeEvents } from "../../src/history/event-history";
+import type { EventRecord } from "../../src/history/records";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../src/domain/schemas";
 import { pollUntil } from "../support/poll";
 
@@ -92,81 +96,59 @@ export async function seedEndpoint(opts: SeedEndpoint): Promise<{ id: string; ow
   return { id, ownerId, secret };
 }
 
-/** Inserts an event and its delivery to the endpoint (status pending) and returns the work to enqueue. */
+/** Stores an event routed to the endpoint in history and returns its delivery's work, to enqueue. */
 export async function seedDelivery(
   endpoint: { id: string; ownerId: string },
   payload: unknown = { hello: "world" },
   eventType = "order.created",
 ): Promise<DeliveryWork> {
-  const now = Date.now();
-  const eventId = newId("evt", now);
-  const deliveryId = await derivedId("dlv", eventId, endpoint.id);
-  const body = JSON.stringify(payload);
-  await db.batch([
-    db.insert(events).values({
-      id: eventId,
-      ownerId: endpoint.ownerId,
-      eventType,
-      payload: body,
-      payloadSize: body.length,
-      sourceId: null,
-      idempotencyKey: null,
-      acceptedAt: now,
-      createdAt: now,
-    }),
-    db.insert(deliveries).values({
-      id: deliveryId,
-      eventId,
-      endpointId: endpoint.id,
-      ownerId: endpoint.ownerId,
-      eventType,
-      status: "pending",
-      eventAcceptedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    }),
-  ]);
-  return {
-    delivery_id: deliveryId,
-    event_id: eventId,
-    endpoint_id: endpoint.id,
-    owner_id: endpoint.ownerId,
-    event_type: eventType,
-    payload: body,
-    accepted_at: now,
-    attempts: 0,
-    attempts_in_run: 0,
-  };
+  const [work] = await seedEvents(endpoint, [{ payload, eventType }]);
+  return work!;
 }
 
-/** Many deliveries at once (rows written in D1 batches), for throughput measurements. */
+/** Many deliveries at once (events stored in history in one write per shard), for throughput measurements. */
 export async function seedDeliveries(endpoint: { id: string; ownerId: string }, count: number): Promise<DeliveryWork[]> {
+  return seedEvents(endpoint, Array.from({ length: count }, (_, i) => ({ payload: { seq: i }, eventType: "bench.test" })));
+}
+
+async function seedEvents(endpoint: { id: string; ownerId: string }, items: { payload: unknown; eventType: string }[]): Promise<DeliveryWork[]> {
   const works: DeliveryWork[] = [];
-  const statements = [];
-  for (let i = 0; i < count; i++) {
+  const records: EventRecord[] = [];
+  for (const { payload, eventType } of items) {
     const now = Date.now();
-    const eventId = newId("evt", now);
-    const deliveryId = await derivedId("dlv", eventId, endpoint.id);
-    const body = JSON.stringify({ seq: i });
-    statements.push(
-      db.insert(events).values({ id: eventId, ownerId: endpoint.ownerId, eventType: "bench.test", payload: body, payloadSize: body.length, sourceId: null, idempotencyKey: null, acceptedAt: now, createdAt: now }),
-      db.insert(deliveries).values({ id: deliveryId, eventId, endpointId: endpoint.id, ownerId: endpoint.ownerId, eventType: "bench.test", status: "pending", eventAcceptedAt: now, createdAt: now, updatedAt: now }),
-    );
-    works.push({ delivery_id: deliveryId, event_id: eventId, endpoint_id: endpoint.id, owner_id: endpoint.ownerId, event_type: "bench.test", payload: body, accepted_at: now, attempts: 0, attempts_in_run: 0 });
+    const eventId = newEventId(endpoint.ownerId, now);
+    const body = JSON.stringify(payload);
+    records.push({
+      id: eventId, owner_id: endpoint.ownerId, event_type: eventType, payload: body, payload_size: body.length, source_id: null,
+      idempotency_key: null, accepted_at: now, endpoints: [endpoint.id], filtered_out: 0,
+    });
+    works.push({
+      delivery_id: await deliveryId(eventId, endpoint.id), event_id: eventId, endpoint_id: endpoint.id, owner_id: endpoint.ownerId,
+      event_type: eventType, payload: body, accepted_at: now, attempts: 0, attempts_in_run: 0,
+    });
   }
-  for (let i = 0; i < statements.length; i += 100) {
-    const chunk = statements.slice(i, i + 100);
-    await db.batch(chunk as [(typeof chunk)[number], ...(typeof chunk)[number][]]);
-  }
+  await writeEvents(env as unknown as Env, records);
   return works;
 }
 
+/** A delivery as the API sees it (history merged with its EndpointDO), in the old row's field names. */
 export async function deliveryRow(id: string) {
-  return db.select().from(deliveries).where(eq(deliveries.id, id)).get();
+  const d = (await findDeliveryViews(env as unknown as Env, [id])).get(id);
+  if (!d) return undefined;
+  return {
+    id: d.id, eventId: d.event_id, endpointId: d.endpoint_id, ownerId: d.owner_id, eventType: d.event_type, status: d.status,
+    attempts: d.attempt_count, attemptsInRun: d.attempts_in_run, nextAttemptAt: d.next_attempt_at, lastStatusCode: d.last_status_code,
+    lastError: d.last_error, lastDurationMs: d.last_duration_ms, eventAcceptedAt: d.event_accepted_at, createdAt: d.created_at,
+    updatedAt: d.updated_at, completedAt: d.completed_at,
+  };
 }
 
 export async function attemptRows(deliveryId: string) {
-  return db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(asc(attempts.attempt)).all();
+  const d = (await findDeliveryViews(env as unknown as Env, [deliveryId])).get(deliveryId);
+  return (d?.attempts ?? []).map((a) => ({
+    id: a.id, deliveryId, endpointId: d!.endpoint_id, attempt: a.attempt, startedAt: a.started_at, durationMs: a.duration_ms,
+    statusCode: a.status_code, error: a.error, responseBody: a.response_body,
+  }));
 }
 
 export async function endpointRow(id: string) {
