@@ -1,10 +1,13 @@
 // Helpers for ingest/fanout tests inside workerd: endpoints and subscriptions through the real API, the events
-// consumer driven through the Worker's own queue handler, and bounded polling of D1.
+// consumer driven through the Worker's own queue handler, reads of history (log shards) and bounded polling.
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { EventsQueueMessage } from "../../src/delivery/contracts";
+import { findDeliveryViews, listEndpointDeliveries } from "../../src/delivery/delivery-views";
 import type { Env } from "../../src/env";
-import { newId } from "../../src/domain/ids";
+import { deliveryId, newEventId } from "../../src/domain/ids";
+import { findEvent, findOwnerEvents, listEvents } from "../../src/history/event-history";
+import type { DeliveryRecord, EventRecord, EventSummaryRecord } from "../../src/history/records";
 import worker from "../../src/index";
 import { pollUntil } from "../support/poll";
 import { call } from "./helpers";
@@ -23,7 +26,7 @@ export async function subscribe(endpointId: string, eventTypes: string[]): Promi
   return res.json.id as string;
 }
 
-export function eventMessage(owner: string, eventType: string, payload: unknown, id = newId("evt")): Extract<EventsQueueMessage, { kind: "event" }> {
+export function eventMessage(owner: string, eventType: string, payload: unknown, id = newEventId(owner)): Extract<EventsQueueMessage, { kind: "event" }> {
   const json = JSON.stringify(payload);
   return {
     kind: "event",
@@ -58,13 +61,37 @@ export async function runQueue(
 
 export const runEvents = (bodies: unknown[], runEnv?: Env) => runQueue("hookrelay-events", bodies, runEnv);
 
-export async function deliveriesOf(eventId: string): Promise<{ id: string; endpoint_id: string; status: string }[]> {
-  const { results } = await env.DB.prepare("SELECT id, endpoint_id, status FROM deliveries WHERE event_id = ? ORDER BY endpoint_id")
-    .bind(eventId)
-    .all<{ id: string; endpoint_id: string; status: string }>();
-  return results;
+/** An event as history holds it: found through its id's owner tag, or in `ownerId`'s shards when given. */
+export async function storedEvent(eventId: string, ownerId?: string): Promise<EventRecord | undefined> {
+  if (ownerId !== undefined) return (await findOwnerEvents(testEnv, ownerId, [eventId])).get(eventId);
+  return findEvent(testEnv, eventId);
 }
 
+/** Every event of an owner in history, newest first (all its day shards). */
+export async function ownerEvents(ownerId: string): Promise<EventSummaryRecord[]> {
+  return listEvents(testEnv, { ownerId, want: 100_000 });
+}
+
+/**
+ * The deliveries an event has (in flight in their EndpointDOs or finished in history), by endpoint id; a
+ * routed endpoint that has not been handed its delivery yet has none.
+ */
+export async function deliveriesOf(eventId: string): Promise<{ id: string; endpoint_id: string; status: string }[]> {
+  const event = await storedEvent(eventId);
+  if (!event) return [];
+  const ids = await Promise.all((event.endpoints ?? []).map((endpointId) => deliveryId(eventId, endpointId)));
+  const views = await findDeliveryViews(testEnv, ids);
+  return [...views.values()]
+    .map((d) => ({ id: d.id, endpoint_id: d.endpoint_id, status: d.status }))
+    .sort((a, b) => (a.endpoint_id < b.endpoint_id ? -1 : a.endpoint_id > b.endpoint_id ? 1 : 0));
+}
+
+/** One endpoint's deliveries (in flight and finished), newest first. */
+export async function endpointDeliveries(endpointId: string): Promise<DeliveryRecord[]> {
+  return listEndpointDeliveries(testEnv, { endpointId, want: 100_000 });
+}
+
+/** Counts rows of the D1 tables that remain (metadata: endpoints, subscriptions, dead letters, directory). */
 export async function countRows(sql: string, ...params: unknown[]): Promise<number> {
   const row = await env.DB.prepare(sql).bind(...params).first<{ n: number }>();
   return row?.n ?? 0;

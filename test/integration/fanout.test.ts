@@ -1,13 +1,24 @@
 // The events-queue consumer: matching, held deliveries, idempotent re-runs, cache invalidation, crash
 // recovery, split large fanouts and payloads by reference — driven through the Worker's queue handler.
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
 import { handleEventsBatch } from "../../src/fanout/consumer";
+import { storeLargePayload } from "../../src/history/event-history";
 import { call } from "./helpers";
 import { received, receiverUrl, uniqueKey } from "./delivery-fixtures";
-import { countRows, createEndpoint, deliveriesOf, eventMessage, eventually, runEvents, subscribe, testEnv } from "./fanout-helpers";
+import {
+  createEndpoint,
+  deliveriesOf,
+  endpointDeliveries,
+  eventMessage,
+  eventually,
+  ownerEvents,
+  runEvents,
+  storedEvent,
+  subscribe,
+  testEnv,
+} from "./fanout-helpers";
 
 describe("fanout consumer", () => {
   it("delivers to exactly the owner's subscribed endpoints; a disabled one gets a held delivery, never attempted", async () => {
@@ -51,11 +62,12 @@ describe("fanout consumer", () => {
     const second = await runEvents([msg]);
     expect(first.explicitAcks).toHaveLength(2);
     expect(second.explicitAcks).toEqual(second.ids);
-    expect(await countRows("SELECT count(*) AS n FROM events WHERE id = ?", msg.id)).toBe(1);
-    expect(await countRows("SELECT count(*) AS n FROM deliveries WHERE event_id = ?", msg.id)).toBe(1);
+    expect((await ownerEvents(owner)).map((e) => e.id)).toEqual([msg.id]);
+    expect(await deliveriesOf(msg.id)).toHaveLength(1);
+    expect(await endpointDeliveries(ep)).toHaveLength(1);
   });
 
-  it("stores a batch of events with as few statements as the parameter limit allows and routes each by type", async () => {
+  it("stores a batch of events (one write per owner-day shard) and routes each by type", async () => {
     const owner = "fan-many";
     const orders = await createEndpoint(owner);
     const invoices = await createEndpoint(owner);
@@ -64,9 +76,13 @@ describe("fanout consumer", () => {
     const msgs = Array.from({ length: 100 }, (_, i) => eventMessage(owner, i % 2 ? "invoice.paid" : "order.created", { i }));
     const result = await runEvents(msgs);
     expect(result.explicitAcks).toHaveLength(100);
-    expect(await countRows("SELECT count(*) AS n FROM events WHERE owner_id = ?", owner)).toBe(100);
-    expect(await countRows("SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ?", orders)).toBe(50);
-    expect(await countRows("SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND event_type = 'invoice.paid'", invoices)).toBe(50);
+    expect(await ownerEvents(owner)).toHaveLength(100);
+    const toOrders = await endpointDeliveries(orders);
+    const toInvoices = await endpointDeliveries(invoices);
+    expect(toOrders).toHaveLength(50);
+    expect(toOrders.every((d) => d.event_type === "order.created")).toBe(true);
+    expect(toInvoices).toHaveLength(50);
+    expect(toInvoices.every((d) => d.event_type === "invoice.paid")).toBe(true);
   });
 
   it("drops a deleted subscription and picks up a new one on the next batch (config version invalidation)", async () => {
@@ -85,14 +101,14 @@ describe("fanout consumer", () => {
     expect((await deliveriesOf(second.id)).map((d) => d.endpoint_id)).toEqual([b]);
   });
 
-  it("loses nothing and duplicates nothing when a run dies after its D1 writes and is re-run", async () => {
+  it("loses nothing and duplicates nothing when a run dies after its history writes and is re-run", async () => {
     const owner = "fan-crash";
     const key = uniqueKey("fan-crash");
     const ep = await createEndpoint(owner, receiverUrl(key));
     await subscribe(ep, ["*"]);
     const msg = eventMessage(owner, "order.created", { crash: true });
 
-    // The EndpointDO namespace fails as if the isolate died between the D1 batch and the handoff.
+    // The EndpointDO namespace fails as if the isolate died between the history write and the handoff.
     const dying = {
       ...testEnv,
       ENDPOINT_DO: {
@@ -103,12 +119,16 @@ describe("fanout consumer", () => {
     const crashed = await runEvents([msg], dying);
     expect(crashed.explicitAcks).toEqual([]);
     expect(crashed.retryMessages.map((m) => m.msgId)).toEqual(crashed.ids);
-    expect(await deliveriesOf(msg.id)).toEqual([expect.objectContaining({ endpoint_id: ep, status: "pending" })]);
+    // The event is in history, routed; its delivery is not handed over yet, and the API shows it pending.
+    expect(await deliveriesOf(msg.id)).toEqual([]);
+    const shown = await call("GET", `/v1/events/${msg.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.json.deliveries).toEqual([expect.objectContaining({ endpoint_id: ep, status: "pending" })]);
 
     const rerun = await runEvents([msg]);
     expect(rerun.explicitAcks).toEqual(rerun.ids);
-    expect(await countRows("SELECT count(*) AS n FROM events WHERE id = ?", msg.id)).toBe(1);
-    expect(await countRows("SELECT count(*) AS n FROM deliveries WHERE event_id = ?", msg.id)).toBe(1);
+    expect((await ownerEvents(owner)).map((e) => e.id)).toEqual([msg.id]);
+    expect(await deliveriesOf(msg.id)).toEqual([expect.objectContaining({ endpoint_id: ep })]);
     const got = await eventually(async () => ((await received(key)).length > 0 ? received(key) : null));
     expect(got).toHaveLength(1);
   });
@@ -127,11 +147,11 @@ describe("fanout consumer", () => {
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(result.ids);
   });
 
-  it("a consumer that throws on its D1 batch acks nothing, so the platform redelivers everything", async () => {
+  it("a consumer that cannot read D1 acks nothing, so the platform redelivers everything", async () => {
     const msg = eventMessage("fan-d1", "order.created", {});
     const broken = { ...testEnv, DB: { prepare: () => { throw new Error("D1 unavailable"); }, batch: () => Promise.reject(new Error("D1 unavailable")) } } as unknown as Env;
     await expect(runEvents([msg], broken)).rejects.toThrow(/D1 unavailable/);
-    expect(await countRows("SELECT count(*) AS n FROM events WHERE id = ?", msg.id)).toBe(0);
+    expect(await storedEvent(msg.id, "fan-d1")).toBeUndefined();
   });
 
   it("splits a fanout past its DO-call budget into fanout messages that the real queue delivers", async () => {
@@ -153,19 +173,24 @@ describe("fanout consumer", () => {
     expect((await deliveriesOf(msg.id)).map((d) => d.endpoint_id).sort()).toEqual([...eps].sort());
   });
 
-  it("reads payloads sent by reference from large_payloads, stores them on the event and clears them", async () => {
+  it("reads payloads sent by reference from the event stored unrouted in history, and routes that event", async () => {
     const owner = "fan-large";
     const ep = await createEndpoint(owner);
     await subscribe(ep, ["*"]);
     const payload = JSON.stringify({ blob: "z".repeat(150_000) });
     const msg = { ...eventMessage(owner, "order.created", null), payload: null, payload_size: payload.length };
-    await env.DB.prepare("INSERT INTO large_payloads (event_id, payload, created_at) VALUES (?, ?, ?)").bind(msg.id, payload, Date.now()).run();
+    // What accept() does for a payload too large for a queue message: the event goes to history first, unrouted.
+    await storeLargePayload(testEnv, {
+      id: msg.id, owner_id: owner, event_type: msg.event_type, payload, payload_size: payload.length, source_id: null,
+      idempotency_key: null, accepted_at: msg.accepted_at, endpoints: null, filtered_out: 0,
+    });
     const result = await runEvents([msg]);
     expect(result.explicitAcks).toEqual(result.ids);
-    const row = await env.DB.prepare("SELECT payload FROM events WHERE id = ?").bind(msg.id).first<{ payload: string }>();
+    const row = await storedEvent(msg.id, owner);
     expect(row!.payload).toBe(payload);
-    expect(await countRows("SELECT count(*) AS n FROM large_payloads WHERE event_id = ?", msg.id)).toBe(0);
-    // Processed again after the cleanup, the payload comes from the stored event.
+    expect(row!.endpoints).toEqual([ep]);
+    expect(await deliveriesOf(msg.id)).toHaveLength(1);
+    // Processed again (a redelivery), the payload still comes from the stored event and nothing is doubled.
     expect((await runEvents([msg])).explicitAcks).toHaveLength(1);
     expect(await deliveriesOf(msg.id)).toHaveLength(1);
   });
@@ -174,10 +199,16 @@ describe("fanout consumer", () => {
     const payload = { blob: "é".repeat(100_000) };
     const res = await call("POST", "/v1/events", { body: { payload, owner_id: "fan-large-api", event_type: "big.one" } });
     expect(res.status).toBe(202);
-    const row = await eventually(() => env.DB.prepare("SELECT payload, payload_size FROM events WHERE id = ?").bind(res.json.id).first<{ payload: string; payload_size: number }>());
+    // Stored unrouted by accept(), then routed (to nothing: no subscriptions) by the consumer.
+    const row = await eventually(async () => {
+      const e = await storedEvent(res.json.id, "fan-large-api");
+      return e?.endpoints != null ? e : undefined;
+    });
     expect(row.payload).toBe(JSON.stringify(payload));
     expect(row.payload_size).toBe(200_000 + 11); // {"blob":"…"} around 100,000 two-byte characters
-    expect(await countRows("SELECT count(*) AS n FROM large_payloads WHERE event_id = ?", res.json.id)).toBe(0);
+    expect(row.endpoints).toEqual([]);
+    const shown = await call("GET", `/v1/events/${res.json.id}`);
+    expect(shown.json.payload).toEqual(payload);
   });
 
   it("retries malformed messages (they end in the dead-letter queue) and acks the good ones", async () => {
