@@ -1,14 +1,15 @@
 // REST ingest and the events API: accept() validation order, owner scope, idempotency, list/detail/replay.
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { newEventId, ownerTag } from "../../src/domain/ids";
 import { call, createOwnerKey, expectProblem } from "./helpers";
-import { countRows, createEndpoint, deliveriesOf, eventMessage, eventually, runEvents, subscribe } from "./fanout-helpers";
+import { createEndpoint, deliveriesOf, eventMessage, eventually, ownerEvents, runEvents, storedEvent, subscribe } from "./fanout-helpers";
 
 const event = (owner: string, extra: Record<string, unknown> = {}) => ({ payload: { n: 1 }, owner_id: owner, event_type: "order.created", ...extra });
 const MAX = 262_144;
 
+/** Events of an owner in history (its owner-day log shards). */
 async function storedEvents(owner: string): Promise<number> {
-  return countRows("SELECT count(*) AS n FROM events WHERE owner_id = ?", owner);
+  return (await ownerEvents(owner)).length;
 }
 
 describe("POST /v1/events", () => {
@@ -17,9 +18,9 @@ describe("POST /v1/events", () => {
     const res = await call("POST", "/v1/events", { body: event("ing-ok", { payload }) });
     expect(res.status).toBe(202);
     expect(res.json.id).toMatch(/^evt_[0-9a-z]{26}$/);
-    const row = await eventually(() =>
-      env.DB.prepare("SELECT payload, payload_size FROM events WHERE id = ?").bind(res.json.id).first<{ payload: string; payload_size: number }>(),
-    );
+    // The id carries its owner's tag, so the event is found from the id alone (GET /v1/events/{id}).
+    expect(res.json.id.slice(14, 20)).toBe(ownerTag("ing-ok"));
+    const row = await eventually(() => storedEvent(res.json.id, "ing-ok"));
     expect(row.payload).toBe(JSON.stringify(payload));
     expect(row.payload_size).toBe(new TextEncoder().encode(JSON.stringify(payload)).byteLength);
   });
@@ -64,7 +65,7 @@ describe("POST /v1/events/batch", () => {
     expect(res.json.ids).toHaveLength(100);
     expect(new Set(res.json.ids).size).toBe(100);
     await eventually(async () => (await storedEvents("ing-batch")) === 100);
-    const third = await env.DB.prepare("SELECT payload FROM events WHERE id = ?").bind(res.json.ids[3]).first<{ payload: string }>();
+    const third = await storedEvent(res.json.ids[3], "ing-batch");
     expect(third!.payload).toBe('{"i":3}');
   });
 
@@ -91,7 +92,7 @@ describe("POST /v1/events/batch", () => {
 
     // A later good event arrives; none of the refused ones ever do.
     const good = await call("POST", "/v1/events", { body: event(owner) });
-    await eventually(() => env.DB.prepare("SELECT id FROM events WHERE id = ?").bind(good.json.id).first());
+    await eventually(() => storedEvent(good.json.id, owner));
     expect(await storedEvents(owner)).toBe(1);
   });
 });
@@ -109,9 +110,9 @@ describe("Idempotency-Key", () => {
     const other = await call("POST", "/v1/events", { headers, body: event("idem-b") });
     expect(other.json.id).not.toBe(first.json.id);
 
-    await eventually(() => env.DB.prepare("SELECT id FROM events WHERE id = ?").bind(first.json.id).first());
+    await eventually(() => storedEvent(first.json.id, owner));
     const later = await call("POST", "/v1/events", { body: event(owner) });
-    await eventually(() => env.DB.prepare("SELECT id FROM events WHERE id = ?").bind(later.json.id).first());
+    await eventually(() => storedEvent(later.json.id, owner));
     expect(await storedEvents(owner)).toBe(2);
   });
 
@@ -167,8 +168,46 @@ describe("GET /v1/events", () => {
     const scoped = await call("GET", "/v1/events", { key });
     expect(scoped.json.data.every((e: { owner_id: string }) => e.owner_id === owner)).toBe(true);
     expectProblem(await call("GET", "/v1/events?owner_id=list-b", { key }), 403, "forbidden");
-    expectProblem(await call("GET", "/v1/events?cursor=nope!"), 400, "invalid_cursor");
-    expectProblem(await call("GET", "/v1/events?after=yesterday"), 422, "validation_failed");
+    expectProblem(await call("GET", `/v1/events?owner_id=${owner}&cursor=nope!`), 400, "invalid_cursor");
+    expectProblem(await call("GET", `/v1/events?owner_id=${owner}&after=yesterday`), 422, "validation_failed");
+  });
+
+  it("needs owner_id with the admin key: history is kept per owner (422 naming owner_id)", async () => {
+    for (const query of ["", "?event_type=order.created", "?limit=5", "?owner_id="]) {
+      const problem = expectProblem(await call("GET", `/v1/events${query}`), 422, "validation_failed");
+      expect(problem.errors.map((e: { path: string }) => e.path)).toContain("owner_id");
+    }
+    // An owner key names its owner by itself.
+    const key = await createOwnerKey("list-needs-owner");
+    const scoped = await call("GET", "/v1/events", { key });
+    expect(scoped.status).toBe(200);
+    expect(scoped.json).toEqual({ data: [], next_cursor: null });
+  });
+
+  it("pages across an owner's day shards, newest day first", async () => {
+    const owner = "list-days";
+    const now = Date.now();
+    const day = 86_400_000;
+    // Ids (and so shards) of today, two days ago and five days ago; acceptance times follow the ids.
+    const messages = [5, 2, 0].map((daysAgo, i) => {
+      const at = now - daysAgo * day;
+      return { ...eventMessage(owner, "order.created", { i }, newEventId(owner, at)), accepted_at: at };
+    });
+    expect((await runEvents(messages)).explicitAcks).toHaveLength(3);
+    const expected = messages.map((m) => m.id).reverse();
+    const all = await call("GET", `/v1/events?owner_id=${owner}`);
+    expect(all.json.data.map((e: { id: string }) => e.id)).toEqual(expected);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await call("GET", `/v1/events?owner_id=${owner}&limit=1${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      seen.push(...res.json.data.map((e: { id: string }) => e.id));
+      cursor = res.json.next_cursor;
+    } while (cursor !== null && seen.length < 10);
+    expect(seen).toEqual(expected);
+    const recent = await call("GET", `/v1/events?owner_id=${owner}&after=${new Date(now - 3 * day).toISOString()}`);
+    expect(recent.json.data.map((e: { id: string }) => e.id)).toEqual(expected.slice(0, 2));
   });
 });
 
@@ -183,6 +222,8 @@ describe("GET /v1/events/{id}", () => {
     const res = await call("GET", `/v1/events/${msg.id}`);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ id: msg.id, owner_id: owner, event_type: "order.created", payload: { deep: { x: [1, "two"] } } });
+    // Subscriptions that matched the type but not their filter: none here, and the field is always present.
+    expect(res.json.filtered_out).toBe(0);
     expect(res.json.deliveries).toHaveLength(1);
     expect(Object.keys(res.json.deliveries[0]).sort()).toEqual(
       ["attempts", "created_at", "endpoint_id", "id", "last_error", "last_status_code", "next_attempt_at", "status", "updated_at"].sort(),
@@ -222,5 +263,68 @@ describe("POST /v1/events/{id}/replay", () => {
     expectProblem(await call("POST", "/v1/events/evt_00000000000000000000000000/replay"), 404, "not_found");
     const foreignKey = await createOwnerKey("replay-b");
     expectProblem(await call("POST", `/v1/events/${msg.id}/replay`, { key: foreignKey }), 404, "not_found");
+  });
+
+  // KNOWN BUG (src, issue 14): a replay's new deliveries go out as `fanout` slices, and the consumer never adds
+  // their endpoints to the stored event's `endpoints` — yet the event detail and GET /v1/deliveries?event_id=
+  // list only those endpoints' deliveries, so the new delivery exists (it is delivered) but the event never shows
+  // it. `it.fails` keeps the suite green until that is fixed; then this fails and `.fails` should go.
+  it.fails("shows a delivery a replay created in the event's detail and in GET /v1/deliveries?event_id=", async () => {
+    const owner = "replay-view";
+    const first = await createEndpoint(owner);
+    const later = await createEndpoint(owner);
+    await subscribe(first, ["*"]);
+    const msg = eventMessage(owner, "order.created", { r: 2 });
+    await runEvents([msg]);
+    await subscribe(later, ["*"]);
+    expect((await call("POST", `/v1/events/${msg.id}/replay`)).json).toEqual({ id: msg.id, retried: 1, created: 1 });
+    await eventually(async () => (await deliveriesOf(msg.id)).some((d) => d.endpoint_id === later));
+    const detail = await call("GET", `/v1/events/${msg.id}`);
+    expect(detail.json.deliveries.map((d: { endpoint_id: string }) => d.endpoint_id).sort()).toEqual([first, later].sort());
+    const listed = await call("GET", `/v1/deliveries?event_id=${msg.id}`);
+    expect(listed.json.data.map((d: { endpoint_id: string }) => d.endpoint_id).sort()).toEqual([first, later].sort());
+  });
+});
+
+describe("GET /v1/owners", () => {
+  it("lists the owners known from ingest and from endpoints, in id order with a cursor; admin only", async () => {
+    const prefix = `own-${crypto.randomUUID().slice(0, 8)}`;
+    const [ingestOnly, withEndpoints, third] = [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`];
+    // An owner seen only through ingest (the consumer enters it in the owners directory) ...
+    expect((await runEvents([eventMessage(ingestOnly, "order.created", {})])).explicitAcks).toHaveLength(1);
+    // ... and owners known from their endpoints.
+    await createEndpoint(withEndpoints);
+    await createEndpoint(withEndpoints);
+    await createEndpoint(third);
+
+    const ours: { owner_id: string; endpoints: number; created_at: string }[] = [];
+    let cursor: string | null = null;
+    for (let pages = 0; pages < 100; pages++) {
+      const res = await call("GET", `/v1/owners?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      expect(res.json.data.length).toBeLessThanOrEqual(2);
+      ours.push(...res.json.data.filter((o: { owner_id: string }) => o.owner_id.startsWith(prefix)));
+      cursor = res.json.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(cursor).toBeNull();
+    expect(ours.map((o) => [o.owner_id, o.endpoints])).toEqual([
+      [ingestOnly, 0],
+      [withEndpoints, 2],
+      [third, 1],
+    ]);
+    for (const o of ours) expect(Date.parse(o.created_at)).toBeGreaterThan(Date.now() - 10 * 60_000);
+
+    // Each owner once, whatever it is known from.
+    const whole = await call("GET", "/v1/owners?limit=500");
+    const ids = whole.json.data.map((o: { owner_id: string }) => o.owner_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+
+    const key = await createOwnerKey(withEndpoints);
+    expectProblem(await call("GET", "/v1/owners", { key }), 403, "forbidden");
+    expectProblem(await call("GET", "/v1/owners", { key: null }), 401, "unauthorized");
+    expectProblem(await call("GET", "/v1/owners?limit=0"), 422, "validation_failed");
+    expectProblem(await call("GET", "/v1/owners?cursor=%25%25%25"), 400, "invalid_cursor");
   });
 });

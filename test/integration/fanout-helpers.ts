@@ -73,13 +73,16 @@ export async function ownerEvents(ownerId: string): Promise<EventSummaryRecord[]
 }
 
 /**
- * The deliveries an event has (in flight in their EndpointDOs or finished in history), by endpoint id; a
- * routed endpoint that has not been handed its delivery yet has none.
+ * The deliveries an event has (in flight in their EndpointDOs or finished in history), by endpoint id: every
+ * endpoint it was routed to and every endpoint its owner has now (a replay creates deliveries beyond its first
+ * routing) is asked. A routed endpoint that has not been handed its delivery yet has none.
  */
 export async function deliveriesOf(eventId: string): Promise<{ id: string; endpoint_id: string; status: string }[]> {
   const event = await storedEvent(eventId);
   if (!event) return [];
-  const ids = await Promise.all((event.endpoints ?? []).map((endpointId) => deliveryId(eventId, endpointId)));
+  const { results } = await env.DB.prepare("SELECT id FROM endpoints WHERE owner_id = ?").bind(event.owner_id).all<{ id: string }>();
+  const endpointIds = new Set([...(event.endpoints ?? []), ...results.map((r) => r.id)]);
+  const ids = await Promise.all([...endpointIds].map((endpointId) => deliveryId(eventId, endpointId)));
   const views = await findDeliveryViews(testEnv, ids);
   return [...views.values()]
     .map((d) => ({ id: d.id, endpoint_id: d.endpoint_id, status: d.status }))
