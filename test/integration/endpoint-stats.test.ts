@@ -1,20 +1,48 @@
 // GET /v1/endpoints/{id}/stats: counts by status, success rate and nearest-rank latency over a window, owner
-// scoping, bad input — with rows written straight to D1 so every expected number is known.
+// scoping, bad input — with finished deliveries written straight to history and in-flight ones parked in the
+// endpoint's EndpointDO, so every expected number is known.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { attempts, deliveries } from "../../src/db/schema";
-import { percentileOffset } from "../../src/db/repos/endpoint-stats";
+import { endpointStub } from "../../src/delivery/endpoint-client";
+import { percentileOffset } from "../../src/delivery/endpoint-stats";
+import { deliveryId, newEventId } from "../../src/domain/ids";
+import type { Env } from "../../src/env";
+import { writeDeliveries } from "../../src/history/delivery-history";
+import type { AttemptRecord, DeliveryRecord } from "../../src/history/records";
 import { call, createOwnerKey, expectProblem } from "./helpers";
-import { db, receiverUrl, seedDelivery, seedEndpoint, uniqueKey } from "./delivery-fixtures";
-import { eq } from "drizzle-orm";
+import { receiverUrl, seedDelivery, seedEndpoint, uniqueKey } from "./delivery-fixtures";
 
 const HOUR = 3_600_000;
+const testEnv = env as unknown as Env;
 
-async function setStatus(deliveryId: string, status: "pending" | "retrying" | "succeeded" | "failed" | "held", createdAt?: number) {
-  await db.update(deliveries).set({ status, ...(createdAt ? { createdAt } : {}) }).where(eq(deliveries.id, deliveryId));
+type Finished = "succeeded" | "failed" | "held";
+type Attempt = { startedAt: number; durationMs: number; statusCode: number | null; error?: string | null };
+
+/** A finished delivery in history, created at `createdAt` (its event's id time too), with these attempts inline. */
+async function finishedDelivery(ep: { id: string; ownerId: string }, status: Finished, createdAt: number, tries: Attempt[] = []): Promise<string> {
+  const eventId = newEventId(ep.ownerId, createdAt);
+  const id = await deliveryId(eventId, ep.id);
+  const attempts: AttemptRecord[] = tries.map((a, i) => ({
+    id: `att_${id.slice(4, 14)}${String(i).padStart(16, "0")}`, attempt: i + 1, started_at: a.startedAt, duration_ms: a.durationMs,
+    status_code: a.statusCode, error: a.error ?? null, response_body: null,
+  }));
+  const last = attempts[attempts.length - 1];
+  const record: DeliveryRecord = {
+    id, event_id: eventId, endpoint_id: ep.id, owner_id: ep.ownerId, event_type: "order.created", status,
+    attempt_count: attempts.length, attempts_in_run: attempts.length, next_attempt_at: null, last_status_code: last?.status_code ?? null,
+    last_error: last?.error ?? null, last_duration_ms: last?.duration_ms ?? null, event_accepted_at: createdAt, created_at: createdAt,
+    updated_at: createdAt, completed_at: status === "held" ? null : createdAt, attempts, attempts_dropped: 0,
+  };
+  await writeDeliveries(testEnv, [record]);
+  return id;
 }
 
-async function addAttempt(endpointId: string, deliveryId: string, n: number, startedAt: number, durationMs: number, statusCode: number | null, error: string | null = null) {
-  await db.insert(attempts).values({ id: `att_${deliveryId}_${n}`, deliveryId, endpointId, attempt: n, startedAt, durationMs, statusCode, error, responseBody: null });
+/** A delivery in flight in the endpoint's EndpointDO, due in an hour: pending, or retrying (an attempt made). */
+async function inFlightDelivery(ep: { id: string; ownerId: string }, status: "pending" | "retrying"): Promise<string> {
+  const w = await seedDelivery(ep);
+  const made = status === "retrying" ? 1 : 0;
+  await endpointStub(env, ep.id).enqueue([{ ...w, attempts: made, attempts_in_run: made, due_at: Date.now() + HOUR }]);
+  return w.delivery_id;
 }
 
 describe("GET /v1/endpoints/{id}/stats", () => {
@@ -22,23 +50,21 @@ describe("GET /v1/endpoints/{id}/stats", () => {
     const owner = uniqueKey("stats-owner");
     const ep = await seedEndpoint({ ownerId: owner, url: receiverUrl(uniqueKey("stats")), rateLimit: { requests: 5, per_seconds: 1 } });
     const now = Date.now();
-    const statuses = ["succeeded", "succeeded", "succeeded", "failed", "retrying", "pending", "held"] as const;
-    const ids: string[] = [];
-    for (const s of statuses) {
-      const w = await seedDelivery(ep);
-      await setStatus(w.delivery_id, s);
-      ids.push(w.delivery_id);
-    }
-    // Outside the window: a succeeded delivery and its attempt from 25 h ago are not counted.
-    const old = await seedDelivery(ep);
-    await setStatus(old.delivery_id, "succeeded", now - 25 * HOUR);
-    await addAttempt(ep.id, old.delivery_id, 1, now - 25 * HOUR, 99_999, 200);
-    // Attempts in the window: durations 10..100 ms; a timeout carrying 200 is a failure, a 500 too.
+    // Attempts in the window: durations 10..100 ms; a timeout carrying 200 is a failure, a 500 too. They are
+    // spread over the finished deliveries that made attempts.
     const durations = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+    const tries: Attempt[][] = [[], [], [], []];
     for (const [i, d] of durations.entries()) {
-      const failed = i === 8 ? { code: 500, error: null } : i === 9 ? { code: 200, error: "timeout" } : { code: 200, error: null };
-      await addAttempt(ep.id, ids[i % ids.length]!, 10 + i, now - HOUR + i, d, failed.code, failed.error);
+      const outcome = i === 8 ? { statusCode: 500, error: null } : i === 9 ? { statusCode: 200, error: "timeout" } : { statusCode: 200, error: null };
+      tries[i % 4]!.push({ startedAt: now - HOUR + i, durationMs: d, ...outcome });
     }
+    const created = now - 2 * HOUR;
+    for (const [i, s] of (["succeeded", "succeeded", "succeeded", "failed"] as const).entries()) await finishedDelivery(ep, s, created, tries[i]);
+    await finishedDelivery(ep, "held", created);
+    await inFlightDelivery(ep, "retrying");
+    await inFlightDelivery(ep, "pending");
+    // Outside the window: a succeeded delivery and its attempt from 25 h ago are not counted.
+    await finishedDelivery(ep, "succeeded", now - 25 * HOUR, [{ startedAt: now - 25 * HOUR, durationMs: 99_999, statusCode: 200 }]);
 
     const res = await call("GET", `/v1/endpoints/${ep.id}/stats`);
     expect(res.status, res.text).toBe(200);
@@ -59,6 +85,22 @@ describe("GET /v1/endpoints/{id}/stats", () => {
     expect(wide.json.counts.succeeded).toBe(4);
     expect(wide.json.attempts.total).toBe(11);
     expect(wide.json.latency_ms.p99).toBe(99_999);
+  });
+
+  // KNOWN BUG (src, issue 14): the documented latency/attempts are "every attempt started in the window", but
+  // history's stats (src/history/delivery-store.ts, DeliveryStore.stats) only look at deliveries *created* in the
+  // window, so a retry made in the window of a delivery created before it is missed. Drop `.fails` once fixed.
+  it.fails("counts an attempt started in the window even when its delivery was created before it", async () => {
+    const ep = await seedEndpoint({ url: receiverUrl(uniqueKey("stats-late")) });
+    const now = Date.now();
+    await finishedDelivery(ep, "failed", now - 30 * HOUR, [
+      { startedAt: now - 30 * HOUR, durationMs: 7, statusCode: 500 },
+      { startedAt: now - HOUR, durationMs: 42, statusCode: 503 },
+    ]);
+    const res = await call("GET", `/v1/endpoints/${ep.id}/stats`);
+    expect(res.json.counts.failed).toBe(0);
+    expect(res.json.attempts).toEqual({ total: 1, succeeded: 0, failed: 1 });
+    expect(res.json.latency_ms).toEqual({ p50: 42, p99: 42 });
   });
 
   it("an endpoint with no traffic has zero counts and null rate and latency", async () => {
