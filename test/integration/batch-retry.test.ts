@@ -3,15 +3,22 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client";
-import { deliveries, endpoints, events } from "../../src/db/schema";
+import { endpoints } from "../../src/db/schema";
+import { findDeliveryViews } from "../../src/delivery/delivery-views";
+import { endpointStub } from "../../src/delivery/endpoint-client";
 import { retryDeliveries } from "../../src/delivery/manual-retry";
 import { encryptSecret } from "../../src/domain/crypto";
-import { derivedId, newId } from "../../src/domain/ids";
+import { deliveryId, newEventId, newId } from "../../src/domain/ids";
 import { DEFAULT_RETRY_POLICY } from "../../src/domain/schemas";
+import type { Env } from "../../src/env";
+import { writeDeliveries } from "../../src/history/delivery-history";
+import { writeEvents } from "../../src/history/event-history";
+import type { DeliveryRecord, EventRecord } from "../../src/history/records";
 import { JOB_STALE_MS, resumeStaleJobs, runRetryJob, startRetryJob, type RetryFn } from "../../src/notify/retry-jobs";
 import { call, createOwnerKey, expectProblem } from "./helpers";
 
 const db = getDb(env.DB);
+const testEnv = env as unknown as Env;
 const HOUR = 3_600_000;
 const systemClock = { now: () => Date.now() };
 
@@ -36,43 +43,47 @@ async function seedEndpoint(ownerId: string) {
   return { id, ownerId };
 }
 
+/** Events (in their owner's history) and their finished deliveries (in the endpoint's history), one per time. */
 async function seedDeliveries(ep: { id: string; ownerId: string }, status: "failed" | "held" | "succeeded", acceptedAts: number[]) {
   const ids: string[] = [];
-  const stmts = [];
+  const events: EventRecord[] = [];
+  const records: DeliveryRecord[] = [];
   const updatedAt = Date.now() - 1000;
   for (const at of acceptedAts) {
-    const eventId = newId("evt", at);
-    const id = await derivedId("dlv", eventId, ep.id);
+    const eventId = newEventId(ep.ownerId, at);
+    const id = await deliveryId(eventId, ep.id);
     ids.push(id);
-    stmts.push(
-      db.insert(events).values({ id: eventId, ownerId: ep.ownerId, eventType: "order.created", payload: "{}", payloadSize: 2, acceptedAt: at, createdAt: at }),
-      db.insert(deliveries).values({
-        id,
-        eventId,
-        endpointId: ep.id,
-        ownerId: ep.ownerId,
-        eventType: "order.created",
-        status,
-        attempts: status === "held" ? 0 : 3,
-        attemptsInRun: status === "held" ? 0 : 3,
-        eventAcceptedAt: at,
-        createdAt: at,
-        updatedAt,
-      }),
-    );
+    events.push({
+      id: eventId, owner_id: ep.ownerId, event_type: "order.created", payload: "{}", payload_size: 2, source_id: null, idempotency_key: null,
+      accepted_at: at, endpoints: [ep.id], filtered_out: 0,
+    });
+    const made = status === "held" ? 0 : 3;
+    records.push({
+      id, event_id: eventId, endpoint_id: ep.id, owner_id: ep.ownerId, event_type: "order.created", status, attempt_count: made,
+      attempts_in_run: made, next_attempt_at: null, last_status_code: made ? 500 : null, last_error: null, last_duration_ms: made ? 5 : null,
+      event_accepted_at: at, created_at: at, updated_at: updatedAt, completed_at: status === "held" ? null : updatedAt,
+      attempts: Array.from({ length: made }, (_, i) => ({
+        id: `att_${id.slice(4, 14)}${String(i).padStart(16, "0")}`, attempt: i + 1, started_at: at + i, duration_ms: 5, status_code: 500,
+        error: null, response_body: null,
+      })),
+      attempts_dropped: 0,
+    });
   }
-  for (let i = 0; i < stmts.length; i += 50) {
-    const chunk = stmts.slice(i, i + 50);
-    await db.batch(chunk as [(typeof chunk)[number], ...typeof chunk]);
+  // 100 rows a write: a log shard's SQL takes at most 100 bound parameters (see the report on DeliveryStore.put).
+  for (let i = 0; i < records.length; i += 100) {
+    await writeEvents(testEnv, events.slice(i, i + 100));
+    await writeDeliveries(testEnv, records.slice(i, i + 100));
   }
   return ids;
 }
 
+/** Deliveries as the API shows them (history merged with the EndpointDO's in-flight rows). */
 async function deliveryRows(ids: string[]) {
+  const views = await findDeliveryViews(testEnv, ids);
   const out = new Map<string, { status: string; updated_at: number; attempts_in_run: number }>();
   for (const id of ids) {
-    const row = await env.DB.prepare("SELECT status, updated_at, attempts_in_run FROM deliveries WHERE id = ?").bind(id).first<any>();
-    out.set(id, row);
+    const d = views.get(id);
+    out.set(id, d ? { status: d.status, updated_at: d.updated_at, attempts_in_run: d.attempts_in_run } : (undefined as never));
   }
   return out;
 }
@@ -258,5 +269,23 @@ describe("the job walk", () => {
     expect(failed).toMatchObject({ status: "failed", done: 0 });
     expect(failed!.error).toContain("D1 overloaded");
     expect((await call("GET", `/v1/jobs/${doomed.id}`)).json.error).toContain("D1 overloaded");
+  });
+
+  // KNOWN BUG (src, issue 14): a log shard's DeliveryStore.put() reads the existing rows with one
+  // `WHERE id IN (…)` over the whole batch, and EndpointDO flushes up to FLUSH_BATCH = 200 outcomes at once;
+  // a Durable Object's SQL takes at most 100 bound parameters, so every flush of more than 100 outcomes to one
+  // shard fails ("too many SQL variables") and is retried forever: the outcomes never reach history. Here 150
+  // released deliveries of a disabled endpoint are held again and must be logged. Drop `.fails` once fixed.
+  it.fails("logs the outcomes of a batch retry of more than 100 of one endpoint's deliveries to history", async () => {
+    const ep = await seedEndpoint("br-many");
+    const now = Date.now();
+    const ids = await seedDeliveries(ep, "failed", Array.from({ length: 150 }, (_, i) => now - HOUR - i * 1000));
+    const job = await startRetryJob(env, { kind: "deliveries.retry", ownerId: "br-many", selection: { statuses: ["failed"], endpointId: ep.id } }, systemClock);
+    expect(await runRetryJob(env, job.id, retryDeliveries, systemClock)).toMatchObject({ status: "completed", done: 150 });
+    const stub = endpointStub(env, ep.id);
+    for (let i = 0; i < 50 && (await stub.inspect()).work > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await stub.inspect()).toMatchObject({ work: 0, unlogged: 0 });
+    const rows = await deliveryRows(ids);
+    expect([...rows.values()].every((r) => r.status === "held" && r.attempts_in_run === 0)).toBe(true);
   });
 });
