@@ -1,14 +1,22 @@
-// The cron's notification step and retention pruning against local D1, with a frozen clock.
-// Endpoint failure counters are written straight into D1, as the EndpointDO would write them.
+// The cron's notification step against local D1 and retention of history (whole day shards), with a frozen
+// clock. Endpoint failure counters are written straight into D1, as the EndpointDO writes them on transitions.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newId } from "../../src/domain/ids";
+import { deliveryId, newEventId, newId } from "../../src/domain/ids";
+import type { Env } from "../../src/env";
+import { writeDeliveries } from "../../src/history/delivery-history";
+import { rememberOwners, writeEvents } from "../../src/history/event-history";
+import type { DeliveryRecord, EventRecord } from "../../src/history/records";
+import { logShard } from "../../src/history/shard-client";
+import { dayOf } from "../../src/history/shards";
 import { runCron } from "../../src/notify/cron";
 import { pruneOlderThan } from "../../src/notify/retention";
 import { MAX_NOTIFICATION_TRIES } from "../../src/notify/notifier";
 import { call, createOwnerKey } from "./helpers";
 
 const T0 = Date.parse("2026-11-29T12:00:00.000Z");
+const DAY = 86_400_000;
+const testEnv = env as unknown as Env;
 const clock = (ms: number) => ({ now: () => ms });
 const DEAD_SLACK = "http://127.0.0.1:9/services/T/B/dead";
 
@@ -126,63 +134,106 @@ describe("cron: failure notifications", () => {
   });
 });
 
-describe("cron: retention", () => {
-  it("prunes events, their deliveries and attempts older than RETENTION_DAYS and keeps newer ones", async () => {
-    const day = 86_400_000;
-    const now = T0;
-    const old = now - 31 * day;
-    const recent = now - 29 * day;
-    const stmts = [];
-    for (const [tag, at] of [["old", old], ["new", recent]] as const) {
-      for (let i = 0; i < 3; i++) {
-        const evt = newId("evt", at);
-        const dlv = newId("dlv", at);
-        stmts.push(
-          env.DB.prepare(
-            "INSERT INTO events (id, owner_id, event_type, payload, payload_size, accepted_at, created_at) VALUES (?, 'rt', ?, '{}', 2, ?, ?)",
-          ).bind(evt, `rt.${tag}`, at, at),
-          env.DB.prepare(
-            `INSERT INTO deliveries (id, event_id, endpoint_id, owner_id, event_type, status, event_accepted_at, created_at, updated_at)
-             VALUES (?, ?, 'ep_rt', 'rt', ?, 'succeeded', ?, ?, ?)`,
-          ).bind(dlv, evt, `rt.${tag}`, at, at, at),
-          env.DB.prepare(
-            "INSERT INTO attempts (id, delivery_id, endpoint_id, attempt, started_at, duration_ms, status_code) VALUES (?, ?, 'ep_rt', 1, ?, 5, 200)",
-          ).bind(newId("att", at), dlv, at),
-        );
-      }
-    }
-    // An attempt whose delivery was pruned before it (attempts used to be pruned on their own, by started_at).
-    const orphanAt = now - 32 * day;
-    stmts.push(
-      env.DB.prepare(
-        "INSERT INTO attempts (id, delivery_id, endpoint_id, attempt, started_at, duration_ms, status_code) VALUES (?, ?, 'ep_rt', 1, ?, 5, 200)",
-      ).bind(newId("att", orphanAt), newId("dlv", orphanAt), now - 29 * day),
-    );
-    await env.DB.batch(stmts);
+/** An event of `owner` accepted at `at` (its id carries that time, which names its day shard), routed to `endpointId`. */
+function eventAt(owner: string, at: number, eventType: string, endpointId: string): EventRecord {
+  return {
+    id: newEventId(owner, at), owner_id: owner, event_type: eventType, payload: "{}", payload_size: 2, source_id: null, idempotency_key: null,
+    accepted_at: at, endpoints: [endpointId], filtered_out: 0,
+  };
+}
 
-    const outcome = await runCron(env, clock(now));
-    expect(outcome.retention).toMatchObject({ ok: true, result: { events: 3, deliveries: 3, attempts: 4 } });
-    const count = async (sql: string) => (await env.DB.prepare(sql).first<{ n: number }>())!.n;
-    expect(await count("SELECT count(*) AS n FROM events WHERE owner_id = 'rt' AND event_type = 'rt.old'")).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM events WHERE owner_id = 'rt' AND event_type = 'rt.new'")).toBe(3);
-    expect(await count("SELECT count(*) AS n FROM deliveries WHERE owner_id = 'rt'")).toBe(3);
-    expect(await count("SELECT count(*) AS n FROM attempts WHERE endpoint_id = 'ep_rt'")).toBe(3);
+/** Its succeeded delivery, with one attempt inline. */
+async function succeededDelivery(e: EventRecord, endpointId: string): Promise<DeliveryRecord> {
+  const id = await deliveryId(e.id, endpointId);
+  return {
+    id, event_id: e.id, endpoint_id: endpointId, owner_id: e.owner_id, event_type: e.event_type, status: "succeeded", attempt_count: 1,
+    attempts_in_run: 1, next_attempt_at: null, last_status_code: 200, last_error: null, last_duration_ms: 5, event_accepted_at: e.accepted_at,
+    created_at: e.accepted_at, updated_at: e.accepted_at, completed_at: e.accepted_at,
+    attempts: [{ id: newId("att", e.accepted_at), attempt: 1, started_at: e.accepted_at, duration_ms: 5, status_code: 200, error: null, response_body: "ok" }],
+    attempts_dropped: 0,
+  };
+}
+
+async function directoryRows(key: string): Promise<{ kind: string; day: string }[]> {
+  const { results } = await env.DB.prepare("SELECT kind, day FROM history_shards WHERE key = ? ORDER BY day, kind").bind(key).all<{ kind: string; day: string }>();
+  return results;
+}
+
+const ids = (res: { json: { data: { id: string }[] } }) => res.json.data.map((d) => d.id).sort();
+
+describe("cron: retention", () => {
+  it("drops events, deliveries and their attempts of days older than RETENTION_DAYS, whole shards at a time, and keeps newer ones", async () => {
+    const owner = "rt";
+    const ep = await insertEndpoint(owner, { failures: 0, episode: 0 });
+    const old = T0 - 31 * DAY;
+    const recent = T0 - 29 * DAY;
+    const events = [old, old, old, recent, recent, recent].map((at, i) => eventAt(owner, at + i, at === old ? "rt.old" : "rt.new", ep));
+    const deliveries = await Promise.all(events.map((e) => succeededDelivery(e, ep)));
+    await rememberOwners(testEnv, [owner]);
+    await writeEvents(testEnv, events);
+    await writeDeliveries(testEnv, deliveries);
+    const [oldEvents, newEvents] = [events.slice(0, 3), events.slice(3)];
+    const [oldDeliveries, newDeliveries] = [deliveries.slice(0, 3), deliveries.slice(3)];
+    expect(ids(await call("GET", `/v1/events?owner_id=${owner}`))).toEqual(events.map((e) => e.id).sort());
+    expect(ids(await call("GET", `/v1/deliveries?endpoint_id=${ep}`))).toEqual(deliveries.map((d) => d.id).sort());
+
+    // The old day of the owner's events and of the endpoint's deliveries: two shards.
+    const outcome = await runCron(env, clock(T0));
+    expect(outcome.retention).toMatchObject({ ok: true, result: { shards: 2, more: false } });
+
+    expect(ids(await call("GET", `/v1/events?owner_id=${owner}`))).toEqual(newEvents.map((e) => e.id).sort());
+    for (const e of oldEvents) expect((await call("GET", `/v1/events/${e.id}`)).status).toBe(404);
+    expect((await call("GET", `/v1/events/${newEvents[0]!.id}`)).json.deliveries).toEqual([expect.objectContaining({ status: "succeeded" })]);
+    expect(ids(await call("GET", `/v1/deliveries?endpoint_id=${ep}`))).toEqual(newDeliveries.map((d) => d.id).sort());
+    for (const d of oldDeliveries) expect((await call("GET", `/v1/deliveries/${d.id}`)).status).toBe(404);
+    const kept = await call("GET", `/v1/deliveries/${newDeliveries[0]!.id}`);
+    expect(kept.json.attempts).toEqual([expect.objectContaining({ attempt: 1, status_code: 200 })]);
+    expect(await directoryRows(owner)).toEqual([{ kind: "events", day: dayOf(recent) }]);
+    expect(await directoryRows(ep)).toEqual([{ kind: "deliveries", day: dayOf(recent) }]);
+
+    // A second run finds nothing more to drop.
+    expect((await runCron(env, clock(T0))).retention).toMatchObject({ ok: true, result: { shards: 0, more: false } });
   });
 
-  it("prunes in bounded chunks and reports when more is left for the next run", async () => {
-    const at = T0 - 40 * 86_400_000;
-    const stmts = Array.from({ length: 150 }, (_, i) =>
-      env.DB.prepare("INSERT INTO events (id, owner_id, event_type, payload, payload_size, accepted_at, created_at) VALUES (?, 'rt-chunk', 'x', '{}', 2, ?, ?)").bind(
-        newId("evt", at + i),
-        at + i,
-        at + i,
-      ),
-    );
-    await env.DB.batch(stmts);
-    const cutoff = T0 - 30 * 86_400_000;
-    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 100, more: true });
-    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 50, more: false });
-    expect(await pruneOlderThan(env.DB, cutoff, 1)).toMatchObject({ events: 0, more: false });
+  it("pruneOlderThan drops a whole old day shard (its storage, then its directory row); the cutoff's own day stays", async () => {
+    const owner = `rt-day-${crypto.randomUUID().slice(0, 6)}`;
+    const cutoff = T0 - 30 * DAY;
+    const oldDay = cutoff - 3 * DAY;
+    // Older than the cutoff but on the cutoff's day: kept until that whole day has passed the cutoff.
+    const sameDay = Date.parse(`${dayOf(cutoff)}T00:30:00.000Z`);
+    expect(sameDay).toBeLessThan(cutoff);
+    const [gone, stays] = [eventAt(owner, oldDay, "rt.gone", "ep_none"), eventAt(owner, sameDay, "rt.stays", "ep_none")];
+    await rememberOwners(testEnv, [owner]);
+    await writeEvents(testEnv, [gone, stays]);
+    expect(await directoryRows(owner)).toEqual([
+      { kind: "events", day: dayOf(oldDay) },
+      { kind: "events", day: dayOf(sameDay) },
+    ]);
+    expect((await call("GET", `/v1/events/${gone.id}`)).status).toBe(200);
+
+    const result = await pruneOlderThan(testEnv, cutoff);
+    expect(result.more).toBe(false);
+    expect(result.shards).toBeGreaterThanOrEqual(1);
+    expect(await directoryRows(owner)).toEqual([{ kind: "events", day: dayOf(sameDay) }]);
+    expect(ids(await call("GET", `/v1/events?owner_id=${owner}`))).toEqual([stays.id]);
+    expect((await call("GET", `/v1/events/${gone.id}`)).status).toBe(404);
+    // The shard's own storage is gone too, not only its directory entry.
+    expect(await logShard(testEnv, { kind: "events", key: owner, day: dayOf(oldDay), part: 0 }).listEvents({ limit: 10 })).toEqual([]);
+  });
+
+  it("prunes in bounded chunks (shards per run) and reports when more is left for the next run", async () => {
+    const at = T0 - 40 * DAY;
+    const owners = ["rt-chunk-a", "rt-chunk-b", "rt-chunk-c"];
+    // Three owners' events of one old day, and one owner's of the day before: four shards.
+    await writeEvents(testEnv, [
+      ...owners.flatMap((o) => Array.from({ length: 50 }, (_, i) => eventAt(o, at + i, "x", "ep_none"))),
+      eventAt(owners[0]!, at - DAY, "x", "ep_none"),
+    ]);
+    const cutoff = T0 - 30 * DAY;
+    expect(await pruneOlderThan(testEnv, cutoff, 3)).toEqual({ shards: 3, more: true });
+    expect(await pruneOlderThan(testEnv, cutoff, 3)).toEqual({ shards: 1, more: false });
+    expect(await pruneOlderThan(testEnv, cutoff, 3)).toEqual({ shards: 0, more: false });
+    for (const o of owners) expect(await directoryRows(o)).toEqual([]);
   });
 
   it("a channel whose stored target cannot be read fails its notice with the reason, without failing the step", async () => {
@@ -207,7 +258,8 @@ describe("cron: retention", () => {
     const outcome = await runCron(env, flakyClock);
     expect(outcome.notifications).toMatchObject({ ok: false, error: expect.stringContaining("clock unavailable") });
     expect(outcome.batch_retry_jobs?.ok).toBe(true);
-    expect(outcome.stuck_sweep?.ok).toBe(true);
     expect(outcome.retention?.ok).toBe(true);
+    // The stuck-delivery sweep is gone: retries wait in their EndpointDO until due.
+    expect(Object.keys(outcome)).toEqual(["notifications", "batch_retry_jobs", "retention"]);
   });
 });
