@@ -8,6 +8,7 @@ import { retryDeliveries } from "../delivery/manual-retry";
 import { matchEndpoints } from "../domain/event-matching";
 import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
+import { addEventEndpoints } from "../history/event-history";
 import type { EventRecord } from "../history/records";
 import { routingFor } from "./router";
 
@@ -27,6 +28,7 @@ export async function replayEvent(env: Env, event: EventRecord): Promise<{ retri
   for (let i = 0; i < create.length; i += SLICE_SIZE) {
     slices.push({ body: { kind: "fanout", event_id: event.id, owner_id: event.owner_id, endpoint_ids: create.slice(i, i + SLICE_SIZE) }, contentType: "json" });
   }
+  if (create.length > 0) await addEventEndpoints(env, event, create);
   if (slices.length > 0) await env.EVENTS_QUEUE.sendBatch(slices);
   if (retry.length > 0) await retryDeliveries(env, retry);
   return { retried: retry.length, created: create.length };

@@ -47,6 +47,14 @@ export async function storeLargePayload(env: Env, event: EventRecord): Promise<v
   await logShard(env, ref).putLargePayload(ref, event);
 }
 
+/** A replay routed the event to more endpoints: its record lists them too (event detail shows their deliveries). */
+export async function addEventEndpoints(env: Env, event: EventRecord, endpointIds: string[]): Promise<void> {
+  const db = getDb(env.DB);
+  const day = dayOfId(event.id);
+  const parts = await shardParts(db, "events", event.owner_id, day);
+  await Promise.all(parts.map((part) => logShard(env, { kind: "events", key: event.owner_id, day, part }).addEventEndpoints(event.id, endpointIds)));
+}
+
 /** Events of one owner by id (any days), from the shards the directory lists for their days. */
 export async function findOwnerEvents(env: Env, ownerId: string, ids: string[]): Promise<Map<string, EventRecord>> {
   const db = getDb(env.DB);

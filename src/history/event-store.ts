@@ -64,6 +64,15 @@ export class EventStore {
     return seen;
   }
 
+  /** Endpoints a replay routes the event to that it did not reach before: added to its routing (union). */
+  addEndpoints(id: string, endpointIds: string[]): void {
+    const row = this.sql.exec<{ endpoints: string | null }>("SELECT endpoints FROM events WHERE id = ?", id).toArray()[0];
+    if (!row) return;
+    const current = row.endpoints === null ? [] : (JSON.parse(row.endpoints) as string[]);
+    const merged = [...new Set([...current, ...endpointIds])];
+    if (merged.length !== current.length) this.sql.exec("UPDATE events SET endpoints = ? WHERE id = ?", JSON.stringify(merged), id);
+  }
+
   /** A payload too large for a queue message, stored before its event is queued (routing comes later). */
   putUnrouted(e: EventRecord): void {
     this.sql.exec(

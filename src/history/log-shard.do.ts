@@ -52,6 +52,11 @@ export class LogShard extends DurableObject<Env> {
     return { seen };
   }
 
+  async addEventEndpoints(eventId: string, endpointIds: string[]): Promise<void> {
+    count("do_requests");
+    this.events.addEndpoints(eventId, endpointIds);
+  }
+
   async putLargePayload(ref: ShardRef, event: EventRecord): Promise<void> {
     count("do_requests");
     await this.register(ref);
