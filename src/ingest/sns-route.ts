@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { getDb } from "../db/client";
 import { getSource, type SourceRow } from "../db/repos/sources";
 import { AppError } from "../http/errors";
+import { readBoundedText } from "../http/bounded-read";
 import { limitBody } from "../http/middleware/body-limit";
 import { accept } from "./accept";
 import {
@@ -21,6 +22,8 @@ import { recordConfirmed, recordUnsubscribed } from "./sns-store";
 // SNS messages are at most 256 KiB; JSON escaping inside the envelope can double that.
 const SNS_BODY_LIMIT = 1024 * 1024;
 const CONFIRM_TIMEOUT_MS = 10_000;
+/** A ConfirmSubscriptionResponse is well under 1 KiB; the ARN is near its start. */
+const CONFIRM_READ_LIMIT = 16 * 1024;
 
 export const snsRoutes = new Hono<AppEnv>();
 
@@ -119,14 +122,16 @@ async function confirmSubscription(
     return { ok: true, type: msg.Type, status: "confirmed", subscription_arn: source.subscriptionArn };
   }
   let res: Response;
+  let body: string;
   try {
     // checkSnsMessage already limited SubscribeURL to SNS hosts; redirects could leave them, so none are followed.
-    res = await fetch(msg.SubscribeURL!, { redirect: "manual", signal: AbortSignal.timeout(CONFIRM_TIMEOUT_MS) });
+    const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
+    res = await fetch(msg.SubscribeURL!, { redirect: "manual", signal });
+    body = (await readBoundedText(res, { limit: CONFIRM_READ_LIMIT, signal })).text;
   } catch (err) {
     log("warn", { msg: "sns confirmation fetch failed", error: String(err), ...context });
     throw new AppError("unavailable", "Could not reach SNS to confirm the subscription; SNS will retry.");
   }
-  const body = await res.text();
   if (!res.ok) {
     log("warn", { msg: "sns confirmation refused", status: res.status, ...context });
     throw new AppError("unavailable", `SNS answered ${res.status} to the confirmation; SNS will retry.`);

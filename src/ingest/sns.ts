@@ -2,6 +2,7 @@
 // SNS signing certificate (WebCrypto; certificates cached per isolate), and maps a Notification to an event.
 import { EVENT_TYPE_PATTERN } from "../domain/schemas";
 import { base64ToBytes } from "../domain/crypto";
+import { readBoundedText } from "../http/bounded-read";
 
 export type SnsMessageType = "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
 
@@ -219,11 +220,15 @@ export function clearCertificateCache(): void {
 
 async function fetchCertificate(url: string, fetcher: typeof fetch): Promise<SigningCertificate> {
   // Redirects are refused: a redirect could lead off the trusted host that was checked.
-  const res = await fetcher(url, { redirect: "manual", signal: AbortSignal.timeout(CERT_FETCH_TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`certificate fetch answered ${res.status}`);
-  const body = await res.text();
-  if (body.length > CERT_MAX_BYTES) throw new Error("certificate too large");
-  return parseCertificate(body);
+  const signal = AbortSignal.timeout(CERT_FETCH_TIMEOUT_MS);
+  const res = await fetcher(url, { redirect: "manual", signal });
+  if (res.status !== 200) {
+    await res.body?.cancel().catch(() => {});
+    throw new Error(`certificate fetch answered ${res.status}`);
+  }
+  const { text, truncated } = await readBoundedText(res, { limit: CERT_MAX_BYTES, signal });
+  if (truncated) throw new Error("certificate too large");
+  return parseCertificate(text);
 }
 
 function cachedCertificate(url: string, fetcher: typeof fetch): Promise<SigningCertificate> {
