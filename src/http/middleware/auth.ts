@@ -7,16 +7,17 @@ import { findApiKeyByHash } from "../../db/repos/api-keys";
 import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
 import type { AppEnv } from "../../env";
 import { AppError } from "../errors";
+import { KeyCache } from "./key-cache";
 
 export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
 
-// Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
-// (other isolates within KEY_CACHE_MS). With Redis, found keys are also shared between isolates for
-// SHARED_KEY_TTL_S. Deleting a key replaces its entry with a tombstone for as long, and fills only write
-// where nothing is (SET NX): a lookup that read D1 just before the delete cannot put the key back.
-const KEY_CACHE_MS = 10_000;
+// Owner-key lookups are cached per isolate for a short time, bounded in size (key-cache.ts); deleting a
+// key evicts it here at once (other isolates within KEY_CACHE_DEFAULTS.ttlMs). With Redis, found keys are
+// also shared between isolates for SHARED_KEY_TTL_S. Deleting a key replaces its entry with a tombstone for
+// as long, and fills only write where nothing is (SET NX): a lookup that read D1 just before the delete
+// cannot put the key back.
 const SHARED_KEY_TTL_S = 60;
-const keyCache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+const keyCache = new KeyCache<Principal>();
 
 type SharedKeyEntry = Principal | { kind: "revoked" };
 const sharedKeyOf = (keyHash: string) => `apikey:${keyHash}`;
@@ -46,12 +47,12 @@ export async function resolvePrincipal(
   if (!presented.startsWith("hr_")) return null;
   const keyHash = await sha256Hex(presented);
   const cached = keyCache.get(keyHash);
-  if (cached && cached.expiresAt > Date.now()) return cached.principal;
+  if (cached !== undefined) return cached;
   const useShared = shared?.kind === "redis";
   const hit = useShared ? (await shared.getMany<SharedKeyEntry>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash)) : undefined;
   if (hit?.kind === "owner" || hit?.kind === "revoked") {
     const principal = hit.kind === "owner" ? hit : null;
-    keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+    keyCache.set(keyHash, principal);
     return principal;
   }
   const row = await findApiKeyByHash(getDb(db), keyHash);
@@ -59,7 +60,7 @@ export async function resolvePrincipal(
   // The hash lookup already selected the row; the constant-time compare guards against index quirks.
   const principal: Principal | null =
     row && (await constantTimeEqual(row.keyHash, keyHash)) ? { kind: "owner", ownerId: row.ownerId, keyId: row.id } : null;
-  keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+  keyCache.set(keyHash, principal);
   // Unknown keys stay out of Redis: anyone can present garbage, and it must not fill a shared store.
   if (useShared && principal) await shared.setMany([[sharedKeyOf(keyHash), principal]], SHARED_KEY_TTL_S, { ifAbsent: true });
   return principal;
