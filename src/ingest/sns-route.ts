@@ -9,7 +9,9 @@ import { readBoundedText } from "../http/bounded-read";
 import { limitBody } from "../http/middleware/body-limit";
 import { accept } from "./accept";
 import {
+  checkMessageAge,
   checkSnsMessage,
+  checkSourceAccepts,
   notificationEventType,
   notificationPayload,
   parseConfirmSubscriptionArn,
@@ -52,8 +54,10 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
   let msg: SnsMessage;
   try {
     msg = checkSnsMessage(raw, { testPrefix: c.get("config").snsTestCertUrlPrefix });
-    // The pin is checked before the certificate is fetched: a foreign topic costs us no request.
-    if (source.topicArn && msg.TopicArn !== source.topicArn) throw new SnsVerificationError("TopicArn is not this source's topic");
+    // Topic, source state and age are checked before the certificate is fetched: a message refused for
+    // them costs us no request. They read signed fields, so a forged value can only get a message refused.
+    checkSourceAccepts(msg, source);
+    checkMessageAge(msg, Date.now());
     await verifySnsSignature(msg);
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
@@ -63,11 +67,13 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
       request_id: requestId,
       source_id: source.id,
       reason: err.reason,
+      source_status: source.status,
       type: typeof m?.Type === "string" ? m.Type : undefined,
       message_id: typeof m?.MessageId === "string" ? m.MessageId : undefined,
       topic_arn: typeof m?.TopicArn === "string" ? m.TopicArn : undefined,
+      timestamp: typeof m?.Timestamp === "string" ? m.Timestamp.slice(0, 40) : undefined,
     });
-    throw new AppError("invalid_signature", `The SNS message was refused: ${err.reason}.`);
+    throw new AppError(err.code, `The SNS message was refused: ${err.reason}.`);
   }
 
   const context = { request_id: requestId, source_id: source.id, message_id: msg.MessageId, topic_arn: msg.TopicArn };

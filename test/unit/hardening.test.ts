@@ -4,6 +4,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EndpointAuth, EndpointCreate, EndpointPatch, EventInput, Metadata, OwnerId } from "../../src/domain/schemas";
 import { parseIpv4, urlSafetyProblem } from "../../src/domain/url-safety";
+import {
+  checkMessageAge,
+  checkSourceAccepts,
+  SNS_MAX_CLOCK_SKEW_MS,
+  SNS_MAX_MESSAGE_AGE_MS,
+  SnsVerificationError,
+} from "../../src/ingest/sns";
 import { exceedsBytes, frameLimit, MAX_BATCH_EVENTS, MAX_REF_LENGTH, parseFrame, type FrameContext } from "../../src/ingest/ws-frames";
 import { assertProperty, fuzzSettings, hostileJson, nastyString, oddString } from "../fuzz/arbitraries";
 
@@ -244,6 +251,55 @@ describe("outbound URL check (property)", () => {
         expect(why === null || typeof why === "string").toBe(true);
         if (why === null) expect(["http:", "https:"]).toContain(new URL(text).protocol);
         if (why === null && !allowPrivate) expect(new URL(text).protocol).toBe("https:");
+      }),
+      SETTINGS,
+    );
+  });
+});
+
+// --- SNS: what a source takes before and after confirmation, and how old ---------------------------------
+
+const takes = (fn: () => void): boolean => {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    if (!(err instanceof SnsVerificationError)) throw err;
+    return false;
+  }
+};
+
+describe("SNS source state and message age (property)", () => {
+  const topics = ["arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:b"];
+
+  it("a Notification or UnsubscribeConfirmation is taken only by a confirmed source or one with that topic; no foreign topic ever", async () => {
+    await assertProperty(
+      "sns source state",
+      fc.property(
+        fc.constantFrom("pending_confirmation", "confirmed", "unsubscribed", "active", ""),
+        fc.option(fc.constantFrom(...topics), { nil: null }),
+        fc.constantFrom("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"),
+        fc.oneof(fc.constantFrom(...topics), oddString),
+        (status, topicArn, type, msgTopic) => {
+          const taken = takes(() => checkSourceAccepts({ Type: type as "Notification", TopicArn: msgTopic }, { status, topicArn }));
+          const topicOk = topicArn === null || msgTopic === topicArn;
+          const stateOk = type === "SubscriptionConfirmation" || status === "confirmed" || topicArn !== null;
+          expect(taken).toBe(topicOk && stateOk);
+        },
+      ),
+      SETTINGS,
+    );
+  });
+
+  it("a message is taken only within 1 h after its Timestamp (5 min of skew ahead), and no Timestamp text makes the check throw anything else", async () => {
+    const now = Date.parse("2026-12-04T12:00:00.000Z");
+    await assertProperty(
+      "sns message age",
+      fc.property(fc.integer({ min: -30 * 86_400_000, max: 30 * 86_400_000 }), oddString, (offset, junk) => {
+        const timestamp = new Date(now + offset).toISOString();
+        const taken = takes(() => checkMessageAge({ Timestamp: timestamp }, now));
+        expect(taken).toBe(-offset <= SNS_MAX_MESSAGE_AGE_MS && offset <= SNS_MAX_CLOCK_SKEW_MS);
+        takes(() => checkMessageAge({ Timestamp: junk }, now));
       }),
       SETTINGS,
     );
