@@ -1,12 +1,13 @@
 // Builds the Hono app: request ids, the problem+json error handler, auth, and one router per resource.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "./env";
 import { loadConfig } from "./config";
+import { docsPage } from "./http/docs";
 import { AppError, handleError } from "./http/errors";
 import { limitBody } from "./http/middleware/body-limit";
 import { requestId } from "./http/middleware/request-id";
 import { requireAuth } from "./http/middleware/auth";
+import { requireJsonBody } from "./http/middleware/json-only";
 import { apiKeyRoutes } from "./http/routes/api-keys";
 import { endpointsRoutes } from "./http/routes/endpoints";
 import { endpointStatsRoutes } from "./http/routes/endpoint-stats";
@@ -44,6 +45,7 @@ export function createApp() {
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.use("/v1/*", requireAuth);
+  app.use("/v1/*", requireJsonBody);
   app.use("/v1/*", async (c, next) => {
     const path = new URL(c.req.url).pathname;
     if (path.startsWith("/v1/events")) return next();
@@ -81,7 +83,7 @@ export function createApp() {
       license: { name: "MIT" },
     },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "HookRelay API reference" }));
+  app.get("/docs", docsPage);
 
   return app;
 }
