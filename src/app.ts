@@ -11,6 +11,7 @@ import { requireJsonBody } from "./http/middleware/json-only";
 import { apiKeyRoutes } from "./http/routes/api-keys";
 import { endpointsRoutes } from "./http/routes/endpoints";
 import { endpointStatsRoutes } from "./http/routes/endpoint-stats";
+import { endpointTestRoutes } from "./http/routes/endpoint-test";
 import { subscriptionsRoutes } from "./http/routes/subscriptions";
 import { eventsRoutes } from "./http/routes/events";
 import { deliveriesRoutes } from "./http/routes/deliveries";
@@ -55,7 +56,8 @@ export function createApp() {
   app.route("/v1/api-keys", apiKeyRoutes);
   // Before the endpoints and deliveries routers: /v1/endpoints/{id}/retry-failed and /v1/deliveries/retry.
   app.route("/v1", batchRetryRoutes);
-  app.route("/v1/endpoints", endpointStatsRoutes); // only /{id}/stats; everything else falls through to endpointsRoutes
+  app.route("/v1/endpoints", endpointStatsRoutes);
+  app.route("/v1/endpoints", endpointTestRoutes); // only /{id}/test // only /{id}/stats; everything else falls through to endpointsRoutes
   app.route("/v1/endpoints", endpointsRoutes);
   app.route("/v1/subscriptions", subscriptionsRoutes);
   app.route("/v1/events", eventsRoutes);
