@@ -72,12 +72,17 @@ function sizeWords(issue: Extract<Issue, { code: "too_small" | "too_big" }>): st
   }
 }
 
+/** Marks a predicate that is already a whole message naming its field (see ownWords). */
+const FIELD_NAMED = "\u0000";
+
 /**
  * A message a schema wrote: a full predicate ("must be …", "is …") reads after the field name as it is;
  * a bare description ("letters, digits and . _ - : @ only") gets `lead` in front.
  */
 function ownWords(message: string, lead: "must be" | ":"): string {
   if (/^(is|must|has|should) /.test(message)) return message;
+  // Already a sentence about a field ("since must be before until"): the schema named the field itself.
+  if (/^[a-z_][a-z0-9_.]* (must|is|may|has) /.test(message)) return `${FIELD_NAMED}${message}`;
   return lead === ":" ? `: ${message}` : `must be ${message}`;
 }
 
@@ -140,6 +145,7 @@ export function plainIssues(issue: Issue, prefix: Path = []): PlainFieldError[] 
     });
   }
   const what = predicate(issue);
+  if (what.startsWith(FIELD_NAMED)) return [{ path: fieldPath(base), message: what.slice(FIELD_NAMED.length) }];
   // Custom messages from refinements start with ": " and read after the field name ("owner_id: letters, …").
   const message = what.startsWith(": ") ? `${fieldName(base)}${what}` : `${fieldName(base)} ${what}`;
   return [{ path: fieldPath(base), message }];
