@@ -1,15 +1,17 @@
 // Builds the Hono app: request ids, the problem+json error handler, auth, and one router per resource.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "./env";
 import { loadConfig } from "./config";
+import { docsPage } from "./http/docs";
 import { AppError, handleError } from "./http/errors";
 import { limitBody } from "./http/middleware/body-limit";
 import { requestId } from "./http/middleware/request-id";
 import { requireAuth } from "./http/middleware/auth";
+import { requireJsonBody } from "./http/middleware/json-only";
 import { apiKeyRoutes } from "./http/routes/api-keys";
 import { endpointsRoutes } from "./http/routes/endpoints";
 import { endpointStatsRoutes } from "./http/routes/endpoint-stats";
+import { endpointTestRoutes } from "./http/routes/endpoint-test";
 import { subscriptionsRoutes } from "./http/routes/subscriptions";
 import { eventsRoutes } from "./http/routes/events";
 import { deliveriesRoutes } from "./http/routes/deliveries";
@@ -44,6 +46,7 @@ export function createApp() {
   app.get("/healthz", (c) => c.json({ ok: true }));
 
   app.use("/v1/*", requireAuth);
+  app.use("/v1/*", requireJsonBody);
   app.use("/v1/*", async (c, next) => {
     const path = new URL(c.req.url).pathname;
     if (path.startsWith("/v1/events")) return next();
@@ -53,7 +56,8 @@ export function createApp() {
   app.route("/v1/api-keys", apiKeyRoutes);
   // Before the endpoints and deliveries routers: /v1/endpoints/{id}/retry-failed and /v1/deliveries/retry.
   app.route("/v1", batchRetryRoutes);
-  app.route("/v1/endpoints", endpointStatsRoutes); // only /{id}/stats; everything else falls through to endpointsRoutes
+  app.route("/v1/endpoints", endpointStatsRoutes);
+  app.route("/v1/endpoints", endpointTestRoutes); // only /{id}/test // only /{id}/stats; everything else falls through to endpointsRoutes
   app.route("/v1/endpoints", endpointsRoutes);
   app.route("/v1/subscriptions", subscriptionsRoutes);
   app.route("/v1/events", eventsRoutes);
@@ -81,7 +85,7 @@ export function createApp() {
       license: { name: "MIT" },
     },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "HookRelay API reference" }));
+  app.get("/docs", docsPage);
 
   return app;
 }

@@ -74,7 +74,7 @@ const RESERVED_AUTH_HEADER = /^(host|content-length|content-type|content-encodin
 export const EndpointAuth = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("basic"), username: z.string().min(1).max(500), password: z.string().max(1000) }).strict(),
-    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000).regex(HeaderSafe, "no CR, LF or NUL") }).strict(),
+    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000).regex(HeaderSafe, "must not contain CR, LF or NUL") }).strict(),
     z
       .object({
         type: z.literal("header"),
@@ -82,7 +82,7 @@ export const EndpointAuth = z
           .string()
           .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a valid HTTP header name")
           .refine((n) => !RESERVED_AUTH_HEADER.test(n), "a header HookRelay sets itself or that controls the request (host, content-length, webhook-*, …)"),
-        value: z.string().max(4000).regex(HeaderSafe, "no CR, LF or NUL"),
+        value: z.string().max(4000).regex(HeaderSafe, "must not contain CR, LF or NUL"),
       })
       .strict(),
   ])
@@ -242,7 +242,7 @@ export const SubscriptionSchema = z
 // --- Events ------------------------------------------------------------------------------------------
 export const EventInput = z
   .object({
-    payload: z.unknown().refine((v) => v !== undefined, "required"),
+    payload: z.unknown().refine((v) => v !== undefined, "is required: any JSON value"),
     owner_id: OwnerId,
     event_type: EventType,
   })

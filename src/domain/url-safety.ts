@@ -15,13 +15,14 @@ export function urlSafetyProblem(rawUrl: string, opts: UrlSafetyOptions): string
   try {
     url = new URL(rawUrl);
   } catch {
-    return "must be an absolute URL";
+    return "must be an absolute http(s) URL, like https://example.com/hook";
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https";
+  // "localhost:9000/hook" parses with the scheme "localhost:": say what is expected, not "use https".
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an absolute http(s) URL, like https://example.com/hook";
   // Credentials in the URL would be stored and echoed in plain text; `auth` keeps them encrypted and masked.
   if (url.username || url.password) return "must not embed credentials (use auth instead)";
   if (opts.allowPrivate) return null;
-  if (url.protocol !== "https:") return "must use https";
+  if (url.protocol !== "https:") return "must use https (http:// is allowed only when ALLOW_PRIVATE_ENDPOINTS=true)";
 
   // The WHATWG parser already canonicalises IPv4 written as decimal, octal or hex (2130706433, 0177.0.0.1,
   // 0x7f.1 all become 127.0.0.1) and compresses IPv6; the checks below still parse both forms themselves

@@ -61,10 +61,27 @@ async function resolvePayloads(db: Db, messages: EventMessage[]): Promise<Map<st
   return found;
 }
 
+/**
+ * Test events (POST /v1/endpoints/{id}/test) skip subscriptions and filters: their one target is the named
+ * endpoint, only while it exists and belongs to the event's owner. One D1 read, and only when a batch has any.
+ */
+async function testEventTargets(db: Db, bodies: EventMessage[]): Promise<Map<string, RoutedEndpoint[]>> {
+  const tests = bodies.filter((b) => typeof b.only_endpoint_id === "string");
+  const out = new Map<string, RoutedEndpoint[]>();
+  if (tests.length === 0) return out;
+  const endpoints = await loadEndpointStatuses(db, [...new Set(tests.map((b) => b.only_endpoint_id!))]);
+  for (const body of tests) {
+    const endpoint = endpoints.get(body.only_endpoint_id!);
+    out.set(body.id, endpoint && endpoint.ownerId === body.owner_id ? [{ endpointId: endpoint.id, status: endpoint.status }] : []);
+  }
+  return out;
+}
+
 /** Events from `kind: "event"` messages, routed through the subscription cache. */
 async function routeNewEvents(db: Db, messages: { index: number; body: EventMessage }[], retry: Set<number>, shared: SharedCache): Promise<FanoutEvent[]> {
   const payloads = await resolvePayloads(db, messages.map((m) => m.body));
   const routing = await routingFor(db, messages.map((m) => m.body.owner_id), shared);
+  const testTargets = await testEventTargets(db, messages.map((m) => m.body));
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {
     const payload = body.payload ?? payloads.get(body.id);
@@ -81,7 +98,7 @@ async function routeNewEvents(db: Db, messages: { index: number; body: EventMess
       eventType: body.event_type,
       payload,
       acceptedAt: body.accepted_at,
-      targets: matchEndpoints(routing.get(body.owner_id)!, body.event_type),
+      targets: body.only_endpoint_id === undefined ? matchEndpoints(routing.get(body.owner_id)!, body.event_type) : (testTargets.get(body.id) ?? []),
       row: {
         id: body.id,
         ownerId: body.owner_id,

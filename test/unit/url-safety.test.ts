@@ -20,7 +20,7 @@ describe("urlSafetyProblem (production: ALLOW_PRIVATE_ENDPOINTS=false)", () => {
   it.each([
     ["http://example.com/hook", /https/],
     ["ftp://example.com/hook", /https/],
-    ["not a url", /absolute URL/],
+    ["not a url", /absolute http\(s\) URL/],
     ["https://localhost/hook", /localhost/],
     ["https://LOCALHOST./hook", /localhost/],
     ["https://api.localhost/hook", /localhost/],

@@ -72,9 +72,17 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1]!.trim() : null;
 }
 
+/** Says what the header must look like: a bare key (no `Bearer `) is the most common first mistake. */
+export function missingKeyMessage(header: string | undefined): string {
+  const expected = 'Send the key as the header "Authorization: Bearer <api key>"';
+  if (!header?.trim()) return `Missing API key. ${expected}.`;
+  return `The Authorization header must start with "Bearer ". ${expected} (the admin key is ADMIN_API_KEY in .dev.vars locally).`;
+}
+
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
-  if (!token) throw new AppError("unauthorized", "Missing bearer API key.");
+  const header = c.req.header("authorization");
+  const token = bearerToken(header);
+  if (!token) throw new AppError("unauthorized", missingKeyMessage(header));
   const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token, sharedCache(c.env));
   if (!principal) throw new AppError("unauthorized", "Invalid API key.");
   c.set("principal", principal);
