@@ -7,8 +7,12 @@ import { findApiKeyByHash } from "../../db/repos/api-keys";
 import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
 import type { AppEnv } from "../../env";
 import { AppError } from "../errors";
+import { authenticatePortalToken, isPortalToken } from "./portal-auth";
 
-export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
+/** `portal`: the owner principal came from a portal link (portal-auth.ts), not from an API key. */
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "owner"; ownerId: string; keyId: string; portal?: { linkId: string; readOnly: boolean } };
 
 // Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
 // (other isolates within KEY_CACHE_MS). With Redis, found keys are also shared between isolates for
@@ -74,6 +78,10 @@ export function bearerToken(header: string | undefined): string | null {
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   if (!token) throw new AppError("unauthorized", "Missing bearer API key.");
+  if (isPortalToken(token)) {
+    c.set("principal", await authenticatePortalToken(c.env.DB, token, { method: c.req.method, path: new URL(c.req.url).pathname }));
+    return next();
+  }
   const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token, sharedCache(c.env));
   if (!principal) throw new AppError("unauthorized", "Invalid API key.");
   c.set("principal", principal);
