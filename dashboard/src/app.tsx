@@ -17,7 +17,7 @@ import { SettingsPage } from "./pages/settings";
 import { PortalBrand } from "./portal/portal-brand";
 import { PortalGate, type PortalEnd } from "./portal/portal-gate";
 import { isPortalPage } from "./portal/portal-mode";
-import { urlHasToken } from "./portal/portal-session";
+import { launchToken } from "./portal/portal-session";
 import { useApplyTheme } from "./portal/portal-theme";
 import { usePortalExpiry } from "./portal/use-portal-expiry";
 
@@ -76,7 +76,7 @@ function useMoveFocusOnNavigation(path: string) {
 
 /** The stored session, unless a portal link is being opened: its token wins over an older portal session. */
 function initialSession(): Session | null {
-  if (isPortalPage() && urlHasToken()) {
+  if (isPortalPage() && launchToken()) {
     clearSession();
     return null;
   }

@@ -247,6 +247,38 @@ describe("portal in Chromium", () => {
     await screenshot(page, SHOTS, "portal-revoked");
   });
 
+  it("the admin makes a link in Settings, a customer opens it, and the admin's revoke ends it", async () => {
+    const admin = (await newVisitor()).page;
+    await admin.goto(`${worker.url}/`);
+    await admin.getByLabel("API key").fill(worker.adminKey);
+    await admin.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => admin.getByTestId("signed-in-as").textContent(), SLOW).toBe("Admin · all owners");
+    await admin.goto(`${worker.url}/#/settings`);
+    const form = admin.getByRole("form", { name: "Create portal link" });
+    await form.getByLabel("Link owner").fill(OWNER);
+    await form.getByLabel("Name shown").fill("Acme from Settings");
+    await form.getByLabel("Valid for").selectOption({ label: "1 day" });
+    await form.getByLabel("Accent colour").fill("#7a1fa2");
+    await form.getByRole("button", { name: "Create portal link" }).click();
+    const url = (await admin.getByTestId("secret-value").textContent({ timeout: SLOW.timeout }))!;
+    expect(url).toMatch(new RegExp(`^${worker.url}/portal#token=hrp_`));
+    const listed = (await worker.api("GET", `/v1/portal-links?owner_id=${OWNER}`)).json.data[0];
+    expect(listed).toMatchObject({ owner_name: "Acme from Settings", read_only: false, status: "active", theme: { primary_color: "#7a1fa2" } });
+    expect(Date.parse(listed.expires_at) - Date.parse(listed.created_at)).toBe(86_400_000);
+    await screenshot(admin, SHOTS, "admin-portal-links");
+
+    const customer = (await newVisitor()).page;
+    await customer.goto(url);
+    await expect.poll(() => customer.getByTestId("portal-owner").textContent(), SLOW).toBe("Acme from Settings");
+    expect(await customer.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--accent").trim())).toBe("#7a1fa2");
+
+    await admin.locator(`[data-link-id="${listed.id}"]`).getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => admin.locator(`[data-link-id="${listed.id}"]`).textContent(), SLOW).toContain("revoked");
+    lastPage = customer;
+    await customer.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Endpoints" }).click();
+    await expectExpiryPage(customer);
+  });
+
   it("never puts the token in the Worker's logs", () => {
     expect(worker.logs.join("")).not.toMatch(/hrp_[A-Za-z0-9_-]{20,}/);
   });

@@ -4,6 +4,7 @@ import { NotificationChannelsPanel } from "../components/notification-channels-p
 import { NotificationLog } from "../components/notification-log";
 import { PageHeader } from "../components/page-header";
 import { NotInPortal } from "../portal/permissions";
+import { PortalLinksPanel } from "../portal/portal-links-panel";
 
 export function SettingsPage() {
   return (
@@ -11,9 +12,10 @@ export function SettingsPage() {
       <PageHeader title="Settings" subtitle="Who hears about failing and disabled endpoints, and who may use the API." />
       <NotificationChannelsPanel />
       <NotificationLog />
-      {/* A portal link manages no API keys (and the API refuses it there). */}
+      {/* A portal link manages no API keys and no portal links (and the API refuses it there). */}
       <NotInPortal>
         <ApiKeysPanel />
+        <PortalLinksPanel />
       </NotInPortal>
     </>
   );

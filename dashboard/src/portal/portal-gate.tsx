@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { ApiError } from "../api/client";
 import type { Session } from "../api/session";
 import { ProblemView } from "../components/problem-view";
-import { openPortal, takeTokenFromUrl } from "./portal-session";
+import { launchToken, openPortal } from "./portal-session";
 
 /** Why a portal session ended: its link stopped working, or the user signed out. */
 export interface PortalEnd {
@@ -23,7 +23,7 @@ export function PortalGate({ onOpened, ended }: { onOpened: (session: Session) =
 
   useEffect(() => {
     if (state.kind !== "opening") return;
-    const token = takeTokenFromUrl();
+    const token = launchToken();
     if (!token) {
       setState({ kind: "expired", reason: "This page was opened without a portal link." });
       return;
@@ -40,7 +40,7 @@ export function PortalGate({ onOpened, ended }: { onOpened: (session: Session) =
     return () => {
       live = false;
     };
-    // Runs once per page load: the token is consumed from the URL the first time.
+    // Runs once, when the page opens (later mounts come with `ended` set and never reach the token).
   }, []);
 
   return (

@@ -2,6 +2,7 @@
 // later Referer), then ask the API which owner, theme and permissions the link carries.
 import { ApiClient } from "../api/client";
 import type { Session } from "../api/session";
+import { isPortalPage } from "./portal-mode";
 
 export interface PortalTheme {
   primary_color?: string;
@@ -25,21 +26,25 @@ interface PortalSessionBody {
   expires_at: string;
 }
 
-/** A link is being opened (its token is in the fragment): it wins over any portal session stored in this tab. */
-export function urlHasToken(): boolean {
-  return new URLSearchParams(window.location.hash.replace(/^#/, "")).has("token");
-}
-
 /**
- * The token from `#token=hrp_…`, removed from the address bar before anything else runs (replaceState: no
- * history entry keeps it). Null when the fragment holds none (a reload after sign-in, or a bare /portal).
+ * The token from `#token=hrp_…`, removed from the address bar (replaceState: no history entry keeps it). Null
+ * when the fragment holds none (a reload after sign-in, or a bare /portal).
  */
-export function takeTokenFromUrl(): string | null {
+function takeTokenFromUrl(): string | null {
   const fragment = window.location.hash.replace(/^#/, "");
   const token = new URLSearchParams(fragment).get("token");
   if (!token) return null;
   window.history.replaceState(null, "", `${window.location.pathname}#/`);
   return token;
+}
+
+// Taken when the bundle starts, before React renders anything: the token leaves the address bar at once, and a
+// navigation made while the portal is still opening cannot lose it.
+const launch = isPortalPage() ? takeTokenFromUrl() : null;
+
+/** The token of the link this page was opened with, if any: it wins over a portal session stored in this tab. */
+export function launchToken(): string | null {
+  return launch;
 }
 
 /** Checks the token with the API; a 401 (expired, revoked, unknown) comes back as an ApiError. */
