@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, openPage, screenshot, screenshotDir } from "./support/browser";
+import { launchBrowser, openPage, PHONE, screenshot, screenshotDir } from "./support/browser";
 import { freePort, startWorker, type RunningWorker } from "./support/worker";
 
 const SHOTS = screenshotDir("portal");
@@ -64,8 +64,8 @@ afterEach(async ({ task }) => {
 });
 
 /** A fresh browser context (its own sessionStorage) for each visitor. */
-async function newVisitor(): Promise<{ page: Page; consoleErrors: string[] }> {
-  const opened = await openPage(browser);
+async function newVisitor(viewport?: { width: number; height: number }): Promise<{ page: Page; consoleErrors: string[] }> {
+  const opened = await openPage(browser, viewport);
   contexts.push(opened.context);
   opened.page.on("dialog", (dialog) => void dialog.accept());
   lastPage = opened.page;
@@ -277,6 +277,32 @@ describe("portal in Chromium", () => {
     lastPage = customer;
     await customer.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Endpoints" }).click();
     await expectExpiryPage(customer);
+  });
+
+  it("fits a 390 px phone screen, header with logo, long owner name and read-only badge included", async () => {
+    const { token } = await createLink({ owner_id: OWNER, owner_name: "Acme Corporation International Holdings", read_only: true, theme: THEME });
+    const { page } = await newVisitor(PHONE);
+    await page.goto(`${worker.url}/portal#token=${token}`);
+    await expect.poll(() => page.getByTestId("portal-read-only").isVisible(), SLOW).toBe(true);
+    for (const hash of ["#/", "#/endpoints", `#/endpoints/${endpoints.mine}`, "#/events", "#/settings"]) {
+      await page.goto(`${worker.url}/portal${hash}`);
+      await expect.poll(() => page.locator(".loading").count(), SLOW).toBe(0);
+      // Elements sticking out past the screen edge (outside any scroll box), named so a failure says what.
+      const overflowing = await page.evaluate(() =>
+        [...document.querySelectorAll("body *")]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+          .filter((el) => {
+            for (let p = el.parentElement; p; p = p.parentElement) if (/(auto|scroll|hidden)/.test(getComputedStyle(p).overflowX)) return false;
+            return true;
+          })
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? "").slice(0, 40)}"`),
+      );
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect({ hash, overflowing, scrollWidth }).toEqual({ hash, overflowing: [], scrollWidth: PHONE.width });
+    }
+    await page.goto(`${worker.url}/portal#/endpoints/${endpoints.mine}`);
+    await expect.poll(() => page.getByTestId("endpoint-url").textContent().catch(() => ""), SLOW).toBe("https://acme.example/hook");
+    await screenshot(page, SHOTS, "portal-phone-endpoint");
   });
 
   it("never puts the token in the Worker's logs", () => {
