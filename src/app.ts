@@ -22,6 +22,8 @@ import { notificationChannelsRoutes } from "./http/routes/notification-channels"
 import { notificationsRoutes } from "./http/routes/notifications";
 import { deadLettersRoutes } from "./http/routes/dead-letters";
 import { metricsRoutes } from "./http/routes/metrics";
+import { portalLinkRoutes, portalSessionRoutes } from "./http/routes/portal-links";
+import { servePortalPage } from "./http/portal-page";
 import { ingestRoutes } from "./ingest/routes";
 import { documentIngestRoutes } from "./ingest/openapi";
 
@@ -44,6 +46,9 @@ export function createApp() {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // The customer portal's page: the dashboard with its own frame-ancestors policy (wrangler.toml run_worker_first).
+  app.get("/portal", servePortalPage);
+  app.get("/portal/*", servePortalPage);
 
   app.use("/v1/*", requireAuth);
   app.use("/v1/*", requireJsonBody);
@@ -54,6 +59,8 @@ export function createApp() {
   });
 
   app.route("/v1/api-keys", apiKeyRoutes);
+  app.route("/v1/portal-links", portalLinkRoutes);
+  app.route("/v1/portal", portalSessionRoutes);
   // Before the endpoints and deliveries routers: /v1/endpoints/{id}/retry-failed and /v1/deliveries/retry.
   app.route("/v1", batchRetryRoutes);
   app.route("/v1/endpoints", endpointStatsRoutes);
@@ -74,7 +81,7 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "The admin key (ADMIN_API_KEY) or an owner-scoped key (hr_…) from /v1/api-keys.",
+    description: "The admin key (ADMIN_API_KEY), an owner-scoped key (hr_…) from /v1/api-keys, or a portal link's token (hrp_…, portal routes only).",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

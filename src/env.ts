@@ -14,6 +14,8 @@ export interface Secrets {
   SES_ENDPOINT?: string;
   DASHBOARD_URL?: string;
   SNS_TEST_CERT_URL_PREFIX?: string;
+  /** Space-separated origins that may frame the portal (/portal); unset: not frameable. */
+  PORTAL_FRAME_ANCESTORS?: string;
 }
 
 export type Env = CloudflareBindings & Secrets;

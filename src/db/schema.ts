@@ -253,3 +253,22 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_created").on(t.id)],
 );
 
+
+/** Customer portal links: a dashboard sign-in for one owner until expires_at; only the token's hash is kept. */
+export const portalLinks = sqliteTable(
+  "portal_links",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    /** Shown in the portal's header instead of the bare owner id, when given. */
+    ownerName: text("owner_name"),
+    tokenHash: text("token_hash").notNull(),
+    readOnly: integer("read_only", { mode: "boolean" }).notNull().default(false),
+    /** JSON {primary_color?, logo_url?}, validated on creation, or NULL. */
+    theme: text("theme"),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("portal_links_token_hash").on(t.tokenHash), index("portal_links_owner").on(t.ownerId, t.id)],
+);

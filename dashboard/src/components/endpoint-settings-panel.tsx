@@ -2,6 +2,7 @@
 import { useState } from "react";
 import type { Endpoint } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { endpointFormFrom, endpointPatchBody } from "../lib/endpoint-form-state";
 import { formatTime, plural } from "../lib/format";
 import { useAction } from "../lib/use-resource";
@@ -17,9 +18,11 @@ export function EndpointSettingsPanel({ endpoint, onSaved }: { endpoint: Endpoin
       <div className="card-head">
         <h2 id="settings-title">Settings</h2>
         {!editing && (
-          <button type="button" className="button" onClick={() => setEditing(true)}>
-            Edit settings
-          </button>
+          <Writable>
+            <button type="button" className="button" onClick={() => setEditing(true)}>
+              Edit settings
+            </button>
+          </Writable>
         )}
       </div>
       {editing ? (

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import type { Subscription } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { useAction, useResource } from "../lib/use-resource";
 import { AsyncView } from "./async-view";
 import { Field } from "./field";
@@ -31,7 +32,9 @@ export function SubscriptionsPanel({ endpointId }: { endpointId: string }) {
           </ul>
         )}
       </AsyncView>
-      <AddSubscription endpointId={endpointId} onAdded={reload} />
+      <Writable>
+        <AddSubscription endpointId={endpointId} onAdded={reload} />
+      </Writable>
     </section>
   );
 }
@@ -78,14 +81,16 @@ function SubscriptionRow({ sub, onChanged }: { sub: Subscription; onChanged: () 
               </code>
             ))}
           </span>
-          <span className="actions">
-            <button type="button" className="button small ghost" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-            <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
-              Delete
-            </button>
-          </span>
+          <Writable>
+            <span className="actions">
+              <button type="button" className="button small ghost" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+              <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
+                Delete
+              </button>
+            </span>
+          </Writable>
         </div>
       )}
       {action.error && <ProblemView error={action.error} />}

@@ -11,6 +11,7 @@ import { SigningSecretPanel } from "../components/signing-secret-panel";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { SubscriptionsPanel } from "../components/subscriptions-panel";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { plural } from "../lib/format";
 import { href, navigate } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
@@ -31,7 +32,9 @@ export function EndpointDetailPage({ id }: { id: string }) {
               <SigningSecretPanel endpoint={endpoint} />
             </div>
             <SubscriptionsPanel endpointId={endpoint.id} />
-            <RetryFailedPanel endpointId={endpoint.id} />
+            <Writable>
+              <RetryFailedPanel endpointId={endpoint.id} />
+            </Writable>
             <EndpointDeliveries endpointId={endpoint.id} />
             <EndpointSettingsPanel endpoint={endpoint} onSaved={set} />
           </>
@@ -87,14 +90,16 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
             </p>
           )}
         </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={setEnabled} disabled={action.pending}>
-            {toggle === "disable" ? "Disable" : "Enable"}
-          </button>
-          <button type="button" className="button danger" onClick={remove} disabled={action.pending}>
-            Delete
-          </button>
-        </div>
+        <Writable>
+          <div className="actions">
+            <button type="button" className="button" onClick={setEnabled} disabled={action.pending}>
+              {toggle === "disable" ? "Disable" : "Enable"}
+            </button>
+            <button type="button" className="button danger" onClick={remove} disabled={action.pending}>
+              Delete
+            </button>
+          </div>
+        </Writable>
       </div>
       {action.error && <ProblemView error={action.error} />}
     </section>

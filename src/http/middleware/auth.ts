@@ -8,8 +8,12 @@ import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
 import type { AppEnv } from "../../env";
 import { AppError } from "../errors";
 import { KeyCache } from "./key-cache";
+import { authenticatePortalToken, isPortalToken } from "./portal-auth";
 
-export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
+/** `portal`: the owner principal came from a portal link (portal-auth.ts), not from an API key. */
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "owner"; ownerId: string; keyId: string; portal?: { linkId: string; readOnly: boolean } };
 
 // Owner-key lookups are cached per isolate for a short time, bounded in size (key-cache.ts); deleting a
 // key evicts it here at once (other isolates within KEY_CACHE_DEFAULTS.ttlMs). With Redis, found keys are
@@ -83,6 +87,10 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
   const header = c.req.header("authorization");
   const token = bearerToken(header);
   if (!token) throw new AppError("unauthorized", missingKeyMessage(header));
+  if (isPortalToken(token)) {
+    c.set("principal", await authenticatePortalToken(c.env.DB, token, { method: c.req.method, path: new URL(c.req.url).pathname }));
+    return next();
+  }
   const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token, sharedCache(c.env));
   if (!principal) throw new AppError("unauthorized", "Invalid API key.");
   c.set("principal", principal);
