@@ -81,7 +81,8 @@ async function routeNewEvents(db: Db, messages: { index: number; body: EventMess
       eventType: body.event_type,
       payload,
       acceptedAt: body.accepted_at,
-      targets: matchEndpoints(routing.get(body.owner_id)!, body.event_type),
+      // `.filteredOut` (subscriptions whose filter refused the event) is left for the event record (issue 16).
+      targets: matchEndpoints(routing.get(body.owner_id)!, { eventType: body.event_type, ownerId: body.owner_id, payload }).targets,
       row: {
         id: body.id,
         ownerId: body.owner_id,

@@ -110,7 +110,9 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     const isolateA = createRouter();
     const isolateB = createRouter();
     const routed = async (iso: ReturnType<typeof createRouter>) =>
-      matchEndpoints((await iso.routingFor(db, [owner], shared)).get(owner)!, "order.created").map((e) => e.endpointId).sort();
+      matchEndpoints((await iso.routingFor(db, [owner], shared)).get(owner)!, { eventType: "order.created", ownerId: owner, payload: "{}" })
+        .targets.map((e) => e.endpointId)
+        .sort();
 
     resetLookupStats();
     expect(await routed(isolateA)).toEqual([keepEp, dropEp].sort());
