@@ -62,12 +62,14 @@ const siftOptions: Options = createQueryOperation({}, null, { operations }).opti
 
 const MISSING = Symbol("missing");
 
-/** The value at a dotted path: own properties of objects, canonical integer indexes of arrays, else MISSING. */
-export function resolvePath(doc: FilterDocument, path: string): unknown {
+const INDEX = /^(0|[1-9]\d*)$/;
+
+/** The value at a dotted path (split once, at compile time): own properties of objects, canonical integer indexes of arrays, else MISSING. */
+function resolveSegments(doc: FilterDocument, segments: string[]): unknown {
   let current: unknown = doc;
-  for (const segment of path.split(".")) {
+  for (const segment of segments) {
     if (Array.isArray(current)) {
-      if (!/^(0|[1-9]\d*)$/.test(segment)) return MISSING;
+      if (!INDEX.test(segment)) return MISSING;
       const i = Number(segment);
       if (i >= current.length) return MISSING;
       current = current[i];
@@ -78,6 +80,10 @@ export function resolvePath(doc: FilterDocument, path: string): unknown {
     }
   }
   return current;
+}
+
+export function resolvePath(doc: FilterDocument, path: string): unknown {
+  return resolveSegments(doc, path.split("."));
 }
 
 /** What a missing path satisfies, per the contract. */
@@ -111,8 +117,9 @@ function compilePath(path: string, condition: unknown): FilterPredicate {
   const ops = isOperatorObject(condition)
     ? Object.entries(condition).map(([name, operand]) => compileOperator(name, operand, condition))
     : [compileOperator("$eq", condition, { $eq: condition })];
+  const segments = path.split(".");
   return (doc) => {
-    const value = resolvePath(doc, path);
+    const value = resolveSegments(doc, segments);
     if (value === MISSING) return ops.every((op) => MISSING_SATISFIES[op.name]?.(op.operand) ?? false);
     return ops.every((op) => holds(op, value));
   };
