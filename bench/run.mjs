@@ -17,6 +17,7 @@ import { runWsIngest } from "./lib/phases/ws-ingest.mjs";
 import { runE2eFixed, runMaxSustained } from "./lib/phases/e2e.mjs";
 import { runRateLimits } from "./lib/phases/rate-limit.mjs";
 import { runCost } from "./lib/phases/cost-phase.mjs";
+import { runFanoutFilters } from "./lib/phases/fanout-filters.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -29,6 +30,7 @@ const PROFILES = {
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
+    filterEvents: 2000, filterRounds: 2,
   },
   quick: {
     budgetS: 100, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
@@ -36,11 +38,13 @@ const PROFILES = {
     maxSteps: [100], stepS: 3, stepGraceS: 3, refineMax: false,
     rateLimits: [2, 5, 20], rateWindowS: 3, probeTimeoutS: 15, quiesceMaxS: 3,
     costEvents: 60, costEventsPerS: 30, costDrainS: 15,
+    filterEvents: 300, filterRounds: 1,
   },
 };
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" } },
+  // --only NAME: the delivery probe and that one phase, nothing else (to measure one change without a full run).
+  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, only: { type: "string" } },
 });
 const mode = args.quick ? "quick" : "full";
 const profile = PROFILES[mode];
@@ -107,6 +111,7 @@ async function quiesce(maxS = profile.quiesceMaxS) {
 
 /** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
 async function phase(name, minS, fn, reserveS = 0) {
+  if (args.only && name !== args.only && name !== "delivery_probe") return undefined;
   const left = (deadline - Date.now()) / 1000 - reserveS;
   if (left < minS) {
     results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
@@ -162,6 +167,7 @@ async function main() {
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
   await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
   await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
+  await delivery("fanout_filters", 2 * profile.filterRounds * (profile.filterEvents / 200 + 5), () => runFanoutFilters(ctx));
   // The fixed loads may have left a backlog: let it drain (bounded) before measuring ingest.
   await quiesce(profile.quiesceMaxS * 2);
 
@@ -209,7 +215,7 @@ results.harness_cpu_s = Math.round(((harnessCpu.user + harnessCpu.system) / 1e6)
 results.duration_s = Math.round((Date.now() - t0) / 100) / 10;
 
 mkdirSync(outDir, { recursive: true });
-const stamp = results.started_at.slice(0, 10) + (mode === "quick" ? "-quick" : "");
+const stamp = results.started_at.slice(0, 10) + (mode === "quick" ? "-quick" : "") + (args.only ? `-only-${args.only}` : "");
 const jsonPath = join(outDir, `${stamp}.json`);
 const mdPath = join(outDir, `${stamp}.md`);
 writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");

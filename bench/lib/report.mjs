@@ -85,6 +85,18 @@ export function renderMarkdown(res) {
           : ""),
     );
   }
+  const ff = res.phases.fanout_filters;
+  if (ff !== undefined) {
+    if (skipped(ff)) row("Fanout with filters", "n/a", "—", why(ff));
+    else
+      row(
+        "Fanout events/s, 0 vs 10 filtered subscriptions per owner",
+        `**${fmt(ff.events_per_s_0_filtered)} vs ${fmt(ff.events_per_s_10_filtered)} events/s**`,
+        ff.ratio_10_to_0 === null ? "—" : `${fmt(ff.ratio_10_to_0 * 100, 1)}% of unfiltered`,
+        `${fmt(ff.events_per_round)} events per round in batches of 100, first send → all fanned out (held deliveries of a disabled endpoint, polled every 250 ms); median of ${ff.rounds} alternating round(s); ` +
+          `the 10 filters refuse every event at their last condition (${fmt(ff.runs.reduce((n, r) => n + r.stray_deliveries, 0))} stray deliveries)`,
+      );
+  }
   const rl = res.phases.rate_limits;
   if (skipped(rl)) row("Rate-limit accuracy", "n/a", "—", why(rl));
   else

@@ -64,6 +64,8 @@ export const subscriptions = sqliteTable(
     ownerId: text("owner_id").notNull(),
     /** JSON array of patterns: exact, `prefix.*` or `*`. */
     eventTypes: text("event_types").notNull(),
+    /** JSON filter on the event (API.md "Subscription filters"); NULL = every event of the matched types. */
+    filter: text("filter"),
     description: text("description"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -98,7 +98,11 @@ async function routeNewEvents(db: Db, messages: { index: number; body: EventMess
       eventType: body.event_type,
       payload,
       acceptedAt: body.accepted_at,
-      targets: body.only_endpoint_id === undefined ? matchEndpoints(routing.get(body.owner_id)!, body.event_type) : (testTargets.get(body.id) ?? []),
+      // `.filteredOut` (subscriptions whose filter refused the event) is left for the event record (issue 16).
+      targets:
+        body.only_endpoint_id === undefined
+          ? matchEndpoints(routing.get(body.owner_id)!, { eventType: body.event_type, ownerId: body.owner_id, payload }).targets
+          : (testTargets.get(body.id) ?? []),
       row: {
         id: body.id,
         ownerId: body.owner_id,

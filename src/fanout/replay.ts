@@ -14,7 +14,8 @@ const SLICE_SIZE = 100;
 export async function replayEvent(env: Env, event: EventRow): Promise<{ retried: number; created: number }> {
   const db = getDb(env.DB);
   const routing = await routingFor(db, [event.ownerId], sharedCache(env));
-  const matching = matchEndpoints(routing.get(event.ownerId)!, event.eventType);
+  // Filters apply as in the fanout: a replay goes to the endpoints that would receive the event now.
+  const { targets: matching } = matchEndpoints(routing.get(event.ownerId)!, { eventType: event.eventType, ownerId: event.ownerId, payload: event.payload });
   const existing = new Map((await listDeliveriesOfEvent(db, event.id)).map((d) => [d.endpointId, d.id]));
 
   const retry = matching.filter((e) => existing.has(e.endpointId)).map((e) => existing.get(e.endpointId)!);
