@@ -21,7 +21,7 @@ export async function* paginate<T>(fetchPage: (cursor: string | undefined) => Pr
       yield item;
       yielded++;
     }
-    if (!page.next_cursor) return;
+    if (!page.next_cursor || (opts.maxItems !== undefined && yielded >= opts.maxItems)) return;
     if (seen.has(page.next_cursor)) throw new Error(`pagination: the server returned cursor ${page.next_cursor} twice`);
     seen.add(page.next_cursor);
     cursor = page.next_cursor;

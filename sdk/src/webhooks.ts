@@ -12,7 +12,7 @@ export type WebhookHeaders = Headers | Record<string, string | string[] | undefi
  * Returns the parsed payload; throws `WebhookVerificationError` when the signature, id or timestamp is wrong.
  */
 export function verifyWebhook<T = unknown>(secret: string, headers: WebhookHeaders, body: string | Uint8Array | ArrayBuffer): T {
-  const text = typeof body === "string" ? body : new TextDecoder("utf-8", { fatal: true }).decode(body);
+  const text = typeof body === "string" ? body : new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
   return new Webhook(secret).verify(text, plainHeaders(headers)) as T;
 }
 
