@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startReceiver, type Receiver } from "./support/receiver";
+import { buildSdk, ROOT } from "./support/sdk-build";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
 
-const ROOT = join(import.meta.dirname, "../..");
 const CLI = join(ROOT, "sdk/cli/hookrelay.mjs");
 // The machine's own node (20 here) when present: the CLI promises to run on plain Node ≥ 20.
 const NODE = existsSync("/usr/bin/node") ? "/usr/bin/node" : process.execPath;
@@ -17,9 +17,7 @@ let worker: RunningWorker;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  // The CLI runs the compiled SDK: build it from the current sources first (postinstall does this on install).
-  const build = spawnSync("npx", ["tsc", "-p", "sdk/tsconfig.json"], { cwd: ROOT, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`sdk build failed:\n${build.stdout}${build.stderr}`);
+  buildSdk();
   [worker, receiver] = await Promise.all([startWorker(), startReceiver()]);
 });
 afterAll(async () => {
