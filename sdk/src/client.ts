@@ -53,7 +53,7 @@ export function createHookRelay(options: HookRelayOptions) {
     fetch: retryingFetch(baseFetch as typeof fetch, options.retry),
   });
   const byId = (id: string) => ({ params: { path: { id } } });
-  const newKey = () => globalThis.crypto.randomUUID();
+  const newKey = () => crypto.randomUUID();
 
   const endpoints = {
     list: (query: QueryOf<"/v1/endpoints"> = {}) => ok(raw.GET("/v1/endpoints", { params: { query } })),
