@@ -27,6 +27,7 @@ const steps = [
   ["typecheck", "tsc", ["--noEmit", "-p", "tsconfig.json"]],
   // Builds sdk/dist (the CLI runs it) with web-platform libs only, so a Node-only API in the client fails here.
   ["sdk build", "tsc", ["-p", "sdk/tsconfig.json"]],
+  ["cli typecheck", "tsc", ["-p", "sdk/cli/tsconfig.json"]],
   ...suites.map(([name, config, extraEnv]) => [
     name,
     "vitest",

@@ -129,7 +129,8 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
             stopping = true;
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
-            reject(new HookRelayError(status, problem, res.headers["x-request-id"] ?? null));
+            const requestId = res.headers["x-request-id"];
+            reject(new HookRelayError(status, problem, typeof requestId === "string" ? requestId : null));
           } else log(`listen refused: HTTP ${status}`);
           ws.terminate();
         });
