@@ -3,7 +3,7 @@
  * Do not make direct changes to the file.
  */
 
-// Regenerate with `npm run sdk:generate` against a running server (default http://127.0.0.1:8787).
+// Regenerate with `npm run sdk:generate` (reads /openapi.json of a running server, or starts one).
 
 export interface paths {
     "/ingest/sns/{source_id}": {
