@@ -15,6 +15,10 @@ export type EventInput = Schemas["EventInput"];
 
 type QueryOf<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 type ListQuery<P extends keyof paths> = Omit<QueryOf<P>, "cursor">;
+/** Delivery history is sharded: a list names at least one of these (API.md "Lists at scale"). */
+type DeliveryScope = { endpoint_id: string } | { event_id: string } | { owner_id: string };
+export type DeliveriesQuery = QueryOf<"/v1/deliveries"> & DeliveryScope;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface HookRelayOptions {
   /** The deployment's origin, e.g. `https://hookrelay.example.com` or `http://127.0.0.1:8787`. */
@@ -23,6 +27,8 @@ export interface HookRelayOptions {
   apiKey: string;
   /** Retry policy for idempotent calls and keyed ingest; `{ retries: 0 }` turns retries off. */
   retry?: RetryOptions;
+  /** Bound on each attempt until its response headers, in ms (default 30000; 0 = none). */
+  timeoutMs?: number;
   /** A custom fetch (tests, instrumentation); defaults to globalThis.fetch. */
   fetch?: typeof fetch;
   /** Extra headers on every request. */
@@ -50,7 +56,7 @@ export function createHookRelay(options: HookRelayOptions) {
   const raw: Client<paths> = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     headers: { ...options.headers, authorization: `Bearer ${options.apiKey}` },
-    fetch: retryingFetch(baseFetch as typeof fetch, options.retry),
+    fetch: retryingFetch(baseFetch as typeof fetch, options.retry, options.timeoutMs ?? 30_000),
   });
   const byId = (id: string) => ({ params: { path: { id } } });
   const newKey = () => crypto.randomUUID();
@@ -95,8 +101,8 @@ export function createHookRelay(options: HookRelayOptions) {
 
   const deliveries = {
     /** Lists deliveries; name at least one of `endpoint_id`, `event_id`, `owner_id`. */
-    list: (query: QueryOf<"/v1/deliveries">) => ok(raw.GET("/v1/deliveries", { params: { query } })),
-    iterate: (query: ListQuery<"/v1/deliveries">, opts?: IterateOptions) =>
+    list: (query: DeliveriesQuery) => ok(raw.GET("/v1/deliveries", { params: { query } })),
+    iterate: (query: DistributiveOmit<DeliveriesQuery, "cursor">, opts?: IterateOptions) =>
       paginate<Delivery>((cursor) => deliveries.list({ ...query, cursor }), opts),
     get: (id: string) => ok(raw.GET("/v1/deliveries/{id}", byId(id))),
     /** Starts a manual retry (202). Not retried by the client: a POST without an idempotency key. */

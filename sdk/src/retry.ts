@@ -50,16 +50,22 @@ export function resolveRetryOptions(opts: RetryOptions = {}): Required<RetryOpti
   };
 }
 
-/** Wraps `fetchImpl` so retryable requests are re-sent with backoff; at most `retries` extra attempts. */
-export function retryingFetch(fetchImpl: typeof fetch, options: RetryOptions = {}): (input: Request) => Promise<Response> {
+/**
+ * Wraps `fetchImpl` so retryable requests are re-sent with backoff; at most `retries` extra attempts.
+ * `timeoutMs` (0 = none) bounds each attempt until its response headers; a timed-out attempt counts as a
+ * network failure. The caller's own abort signal is honoured and never retried.
+ */
+export function retryingFetch(fetchImpl: typeof fetch, options: RetryOptions = {}, timeoutMs = 0): (input: Request) => Promise<Response> {
   const opts = resolveRetryOptions(options);
+  const attempt = (request: Request) =>
+    timeoutMs > 0 ? fetchImpl(new Request(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) })) : fetchImpl(request);
   return async (request: Request) => {
-    if (opts.retries === 0 || !isRetryableRequest(request.method, request.headers)) return fetchImpl(request);
+    if (opts.retries === 0 || !isRetryableRequest(request.method, request.headers)) return attempt(request);
     // A Request body can be read once: every attempt sends a fresh clone of the untouched original.
     for (let retry = 0; ; retry++) {
       let response: Response | undefined;
       try {
-        response = await fetchImpl(request.clone());
+        response = await attempt(request.clone());
       } catch (err) {
         if (request.signal?.aborted) throw err;
         const wait = nextDelay(retry, undefined, opts);

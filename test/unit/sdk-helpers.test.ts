@@ -2,6 +2,7 @@
 // cursor iterator's termination.
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
+import { createHookRelay } from "../../sdk/src/client";
 import { errorFromResponse, HookRelayError } from "../../sdk/src/errors";
 import { paginate } from "../../sdk/src/pagination";
 import { verifyWebhook, WebhookVerificationError } from "../../sdk/src/webhooks";
@@ -84,5 +85,21 @@ describe("paginate", () => {
       })(),
     ).rejects.toThrow(/twice/);
     expect(seen).toEqual(["first", "same"]);
+  });
+});
+
+describe("list scopes", () => {
+  it("a deliveries list must name endpoint_id, event_id or owner_id (checked by tsc)", async () => {
+    const asked: string[] = [];
+    const hr = createHookRelay({
+      baseUrl: "http://hookrelay.invalid",
+      apiKey: "k",
+      fetch: async (input) => (asked.push(new URL((input as Request).url).search), Response.json({ data: [], next_cursor: null })),
+    });
+    // @ts-expect-error no endpoint_id, event_id or owner_id
+    await hr.deliveries.list({ status: "failed" });
+    await hr.deliveries.list({ owner_id: "acme", status: "failed" });
+    for await (const _ of hr.deliveries.iterate({ event_id: "evt_1" })) break;
+    expect(asked).toEqual(["?status=failed", "?owner_id=acme&status=failed", "?event_id=evt_1"]);
   });
 });

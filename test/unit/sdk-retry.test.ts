@@ -90,6 +90,27 @@ describe("retryingFetch", () => {
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 
+  it("bounds each attempt with timeoutMs and retries a timed-out GET", async () => {
+    // The first answer never comes (until the server closes); the second is immediate.
+    run((_req, n, res) => {
+      if (n === 1) setTimeout(() => res.writeHead(200).end("late"), 2_000);
+      else res.writeHead(200).end("ok");
+    });
+    const timed = retryingFetch(fetch, { retries: 1, baseDelayMs: 1, maxDelayMs: 1 }, 300);
+    const res = await timed(new Request(`${base}/slow`));
+    expect(await res.text()).toBe("ok");
+    expect(seen).toHaveLength(2);
+  });
+
+  it("does not retry when the caller aborts", async () => {
+    run((_req, _n, res) => setTimeout(() => res.writeHead(200).end("late"), 2_000));
+    const controller = new AbortController();
+    const pending = fast(new Request(`${base}/slow`, { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 100);
+    await expect(pending).rejects.toThrow();
+    expect(seen).toHaveLength(1);
+  });
+
   it("retries connection failures a bounded number of times, then throws", async () => {
     let calls = 0;
     const refusing = retryingFetch(
