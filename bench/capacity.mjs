@@ -28,6 +28,7 @@ const FLAGS = {
   "queue-messages-per-event": "queueMessagesPerEvent",
   "d1-queries-per-delivery": "d1QueriesPerDelivery",
   "d1-bytes-per-delivery": "d1BytesPerDelivery",
+  "delivery-record-bytes": "deliveryRecordBytes",
 };
 const SCENARIO_KEYS = new Set(["owners", "endpointsPerOwner", "eventsPerS", "fanout", "hotOwnerShare"]);
 
@@ -96,6 +97,25 @@ function measured(file) {
       v.d1BytesPerDelivery = 1070;
       notes.push(`${d1} D1 rows written per delivery: history is still in D1, modelled at 1,070 B retained per delivery there (--d1-bytes-per-delivery to change)`);
     }
+  }
+  // Bytes per delivery by store, measured from the local SQLite files (cost phase): D1 directly; log classes by
+  // name (a class with "event" in it holds events, one with "deliver" finished deliveries).
+  const by = c.storage_per_delivery?.by_store;
+  if (by) {
+    if (by.d1 && (v.d1BytesPerDelivery !== undefined || by.d1.allocated_bytes > 0)) v.d1BytesPerDelivery = Math.max(0, by.d1.allocated_bytes);
+    const perEvent = c.deliveries_per_event ?? 1;
+    for (const [name, x] of Object.entries(by)) {
+      const cls = name.replace(/^do:/, "");
+      if (!name.startsWith("do:") || /^Endpoint/i.test(cls) || x.allocated_bytes <= 0) continue;
+      if (/event/i.test(cls)) {
+        v.eventOverheadBytes = Math.max(0, x.allocated_bytes * perEvent - (c.payload_bytes ?? 0));
+        notes.push(`event record measured in ${cls}: ${x.allocated_bytes * perEvent} B per event with a ${c.payload_bytes} B payload`);
+      } else if (/deliver/i.test(cls)) {
+        v.deliveryRecordBytes = x.allocated_bytes;
+        notes.push(`delivery record measured in ${cls}: ${x.allocated_bytes} B per delivery (attempt inline)`);
+      }
+    }
+    notes.push(`bytes per delivery measured by store: ${Object.entries(by).map(([k, x]) => `${k} ${x.allocated_bytes} B`).join(", ")}`);
   }
   return { from: `${file} (${res.mode}, ${res.started_at}, commit ${res.versions?.commit})`, values: v, notes };
 }

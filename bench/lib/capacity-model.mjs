@@ -71,7 +71,9 @@ export function model(scenario, limits = LIMITS) {
   const hotEndpointDeliveriesPerS = (hotOwnerEventsPerS * fanout) / s.endpointsPerOwner;
 
   const eventBytes = s.eventOverheadBytes + s.payloadBytes;
-  const deliveryRecordBytes = s.deliveryBytes + s.attemptBytes * s.attemptsPerDelivery;
+  // A measured record size (deliveryRecordBytes, one attempt inline) replaces delivery + attempt; more attempts add theirs.
+  const deliveryRecordBytes =
+    s.deliveryRecordBytes !== undefined ? s.deliveryRecordBytes + s.attemptBytes * (s.attemptsPerDelivery - 1) : s.deliveryBytes + s.attemptBytes * s.attemptsPerDelivery;
   const stores = [];
 
   // Event log: owner × day, split by hash bucket when hot.

@@ -122,7 +122,8 @@ export function renderMarkdown(res) {
       `USD per million deliveries (${shape})`,
       `**$${fmt(u.total, 2)}**${u.complete ? "" : " (partial)"}`,
       "—",
-      `at Cloudflare's list prices (bench/lib/prices.mjs, checked ${res.prices_checked})` + (u.missing.length ? `; not counted: ${u.missing.join(", ")}` : ""),
+      `at Cloudflare's list prices (bench/lib/prices.mjs, checked ${res.prices_checked})` + (u.missing.length ? `; not counted: ${u.missing.join(", ")}` : "") +
+        (c.storage_per_delivery?.by_store ? `; storage per delivery: ${Object.entries(c.storage_per_delivery.by_store).map(([k, x]) => `${k === "d1" ? "D1" : k.replace(/^do:/, "")} ${fmt(x.allocated_bytes)} B`).join(", ")}` : ""),
     );
   }
   const mem = res.memory;
