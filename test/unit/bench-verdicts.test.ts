@@ -37,7 +37,7 @@ describe("soak targets", () => {
 });
 
 describe("HookRelay beside the bare pipeline", () => {
-  const single = (p50: number | null, p99: number | null, backlog: number, first = 50, last = 60, unfinished = 0) => ({
+  const single = (p50: number | null, p99: number | null, backlog: number, first = 50, last: number | null = 60, unfinished = 0) => ({
     latency: { p50_ms: p50, p99_ms: p99, unfinished },
     backlog_at_load_end: backlog,
     offered_deliveries_per_s: 200,
