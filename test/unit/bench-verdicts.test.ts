@@ -22,7 +22,15 @@ describe("soak RSS summary", () => {
 });
 
 describe("soak targets", () => {
-  const run = (plateau: number, share: number, allIn: boolean) => ({ rss_workerd: { plateau_mib: plateau }, last_load_minute_delivered_share: share, all_delivered_within_drain: allIn, drain_limit_s: 60 });
+  const run = (plateau: number, share: number, allIn: boolean, accepted = 1000) => ({
+    rss_workerd: { plateau_mib: plateau },
+    last_load_minute_delivered_share: share,
+    all_delivered_within_drain: allIn,
+    drain_limit_s: 60,
+    ingest: { ok: accepted, planned: 1000 },
+    deliveries_arrived: accepted,
+    deliveries_expected: accepted,
+  });
   it("passes at 1.3× the bare plateau, 98 % and everything delivered", () => {
     const t = soakTargets(run(1300, 0.98, true), run(1000, 1, true));
     expect(t.plateau_ratio_hookrelay_to_bare).toBe(1.3);
@@ -30,6 +38,10 @@ describe("soak targets", () => {
   });
   it("fails each target on its own", () => {
     expect(Object.values(soakTargets(run(1310, 0.97, false), run(1000, 1, true)).targets)).toEqual([false, false, false]);
+  });
+  it("does not judge memory when one side did not carry the load", () => {
+    const t = soakTargets(run(500, 0.02, false, 400), run(1000, 0.2, false));
+    expect(t.targets["HookRelay workerd plateau ≤ 1.3× the bare pipeline's"]).toBeNull();
   });
   it("says not measured when the bare soak was skipped", () => {
     expect(soakTargets(run(1300, 1, true), { skipped: true, reason: "x" }).targets["HookRelay workerd plateau ≤ 1.3× the bare pipeline's"]).toBeNull();
