@@ -220,6 +220,12 @@ async function main() {
   const delivery = (name, minS, fn) =>
     deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn, ingestReserveS);
 
+  // The bare pipeline's phases first (issue 14), while HookRelay is certainly idle: HookRelay's own delivery
+  // phases can leave a backlog behind on a slow or busy machine, which would load the bare measurements.
+  const bareOnly = (name, minS, fn) => (bare ? phase(name, minS, fn, ingestReserveS) : (results.phases[name] = { skipped: true, reason: `bare pipeline not started: ${bareError}` }));
+  await bareOnly("bare_fanout_burst", 10, () => runBareBurst(ctx));
+  await bareOnly("bare_single", profile.e2eS + profile.drainS + 5, () => runBareSingle(ctx));
+
   const cost = await delivery("cost", profile.costEvents / profile.costEventsPerS + 10, () => runCost(ctx));
   ctx.lowLoadP99Ms = cost?.latency?.p99_ms ?? null;
   await delivery("cost_batch", profile.costBatchEvents / profile.costBatchEventsPerS + 10, () => runCostBatch(ctx));
@@ -228,12 +234,8 @@ async function main() {
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
   await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
-  // HookRelay beside the bare pipeline (issue 14): the same fanout burst against each, then one endpoint at the
-  // e2e rate against the bare pipeline right before HookRelay's e2e_single, so both see the same machine.
-  const bareOnly = (name, minS, fn) => (bare ? phase(name, minS, fn, ingestReserveS) : (results.phases[name] = { skipped: true, reason: `bare pipeline not started: ${bareError}` }));
+  // HookRelay's side of the comparison with the bare pipeline: the same fanout burst (e2e_single is the other).
   await delivery("fanout_burst", 10, () => runHookrelayBurst(ctx));
-  await bareOnly("bare_fanout_burst", 10, () => runBareBurst(ctx));
-  await bareOnly("bare_single", profile.e2eS + profile.drainS + 5, () => runBareSingle(ctx));
   await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   // The fixed loads may have left a backlog: let it drain (bounded) before measuring ingest.
   await quiesce(profile.quiesceMaxS * 2);
