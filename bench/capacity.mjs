@@ -28,6 +28,7 @@ const FLAGS = {
   "queue-messages-per-event": "queueMessagesPerEvent",
   "d1-queries-per-delivery": "d1QueriesPerDelivery",
   "d1-bytes-per-delivery": "d1BytesPerDelivery",
+  "d1-holds-payload": "d1HoldsPayload",
   "delivery-record-bytes": "deliveryRecordBytes",
 };
 const SCENARIO_KEYS = new Set(["owners", "endpointsPerOwner", "eventsPerS", "fanout", "hotOwnerShare"]);
@@ -93,7 +94,8 @@ function measured(file) {
   if (typeof d1 === "number") {
     // Rows per delivery in D1 means history still lives there: it then retains ~1,070 B per delivered event
     // (issue 14's measurement of the D1 layout: event 275 B, delivery 540 B, attempt 255 B with their indexes).
-    if (d1 >= 2) {
+    if (d1 >= 2) v.d1HoldsPayload = 1;
+    if (d1 >= 2 && !c.storage_per_delivery?.by_store?.d1) {
       v.d1BytesPerDelivery = 1070;
       notes.push(`${d1} D1 rows written per delivery: history is still in D1, modelled at 1,070 B retained per delivery there (--d1-bytes-per-delivery to change)`);
     }
@@ -102,7 +104,8 @@ function measured(file) {
   // name (a class with "event" in it holds events, one with "deliver" finished deliveries).
   const by = c.storage_per_delivery?.by_store;
   if (by) {
-    if (by.d1 && (v.d1BytesPerDelivery !== undefined || by.d1.allocated_bytes > 0)) v.d1BytesPerDelivery = Math.max(0, by.d1.allocated_bytes);
+    // Without the bench's own payload (stored once per event while events live in D1): the model adds the scenario's.
+    if (by.d1) v.d1BytesPerDelivery = Math.max(0, Math.round(by.d1.allocated_bytes - (v.d1HoldsPayload ? (c.payload_bytes ?? 0) / (c.deliveries_per_event ?? 1) : 0)));
     const perEvent = c.deliveries_per_event ?? 1;
     for (const [name, x] of Object.entries(by)) {
       const cls = name.replace(/^do:/, "");

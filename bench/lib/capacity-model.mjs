@@ -34,7 +34,8 @@ export const DEFAULTS = {
   deliveriesPerLogWrite: 10, // finished deliveries EndpointDO writes to one delivery shard per call
   queueMessagesPerEvent: 1, // events queue messages per event (measured 1.0 by the bench)
   d1QueriesPerDelivery: 0, // D1 holds metadata only, routing reads cached (bench-measured when results exist)
-  d1BytesPerDelivery: 0, // D1 bytes retained per delivery: 0 once history is off D1
+  d1BytesPerDelivery: 0, // D1 bytes retained per delivery without the payload: 0 once history is off D1
+  d1HoldsPayload: 0, // 1 while events (with their payloads) are stored in D1: adds payload ÷ fanout per delivery
   endpointMetadataBytes: 2048, // D1: an endpoint with its subscriptions and indexes
   ownerMetadataBytes: 1024, // D1: an owner's API keys, sources, channels
 };
@@ -113,17 +114,18 @@ export function model(scenario, limits = LIMITS) {
   // D1: metadata, plus whatever queries and bytes per delivery the bench still measures there.
   {
     const metadata = owners * s.ownerMetadataBytes + endpoints * s.endpointMetadataBytes;
-    const bytes = metadata + deliveriesPerS * DAY_S * s.retentionDays * s.d1BytesPerDelivery;
+    const perDelivery = s.d1BytesPerDelivery + (s.d1HoldsPayload ? s.payloadBytes / fanout : 0);
+    const bytes = metadata + deliveriesPerS * DAY_S * s.retentionDays * perDelivery;
     const queries = deliveriesPerS * s.d1QueriesPerDelivery;
     const utilization = { "D1 10 GB": bytes / limits.d1Bytes, "D1 single thread (~1,000 queries/s)": queries / limits.d1QueriesPerS };
     stores.push({
-      store: s.d1BytesPerDelivery ? "D1 (metadata and history)" : "D1 (metadata)",
+      store: perDelivery ? "D1 (metadata and history)" : "D1 (metadata)",
       objects: 1,
       largestBytes: bytes,
       largestRequestsPerS: queries,
       utilization,
       binding: binding(utilization),
-      note: `${s.d1QueriesPerDelivery} queries per delivery; ${s.d1BytesPerDelivery} B retained per delivery; metadata ${owners} × ${s.ownerMetadataBytes} B + ${endpoints} × ${s.endpointMetadataBytes} B`,
+      note: `${s.d1QueriesPerDelivery} queries per delivery; ${Math.round(perDelivery)} B retained per delivery${s.d1HoldsPayload ? " (payload included)" : ""}; metadata ${owners} × ${s.ownerMetadataBytes} B + ${endpoints} × ${s.endpointMetadataBytes} B`,
     });
   }
   // Log stores split freely (objects are unbounded in number), so they never bind; the others do.

@@ -45,6 +45,14 @@ describe("capacity model", () => {
     expect(splitShard({ bytes: 1e6, requestsPerS: 1 }).buckets).toBe(1);
   });
 
+  it("charges D1 per delivery, payload included, while history still lives there", () => {
+    // 1 event/s × 86,400 s × (1,000 B + 1,024 B payload) + 3,072 B metadata, 1 day retained.
+    const d1 = store(model({ owners: 1, endpointsPerOwner: 1, eventsPerS: 1, retentionDays: 1, d1BytesPerDelivery: 1000, d1HoldsPayload: 1, d1QueriesPerDelivery: 2 }), "D1");
+    expect(d1.store).toBe("D1 (metadata and history)");
+    expect(d1.largestBytes).toBe(86_400 * 2024 + 3072);
+    expect(d1.largestRequestsPerS).toBe(2);
+  });
+
   it("spreads many owners' events evenly and charges the queue per event", () => {
     const many = model({ owners: 10_000, endpointsPerOwner: 5, eventsPerS: 2000, fanout: 5 });
     expect(many.input.deliveriesPerS).toBe(10_000);
