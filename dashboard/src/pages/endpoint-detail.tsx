@@ -1,4 +1,4 @@
-// One endpoint: status and actions, stats, signing secret, subscriptions, retry failed, recent deliveries, settings.
+// One endpoint: status and actions, stats, signing secret, a test event, subscriptions, retry failed, recent deliveries, settings.
 import type { Delivery, Endpoint } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { DeliveryTable } from "../components/delivery-table";
@@ -10,6 +10,7 @@ import { RetryFailedPanel } from "../components/retry-failed-panel";
 import { SigningSecretPanel } from "../components/signing-secret-panel";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { SubscriptionsPanel } from "../components/subscriptions-panel";
+import { TestEventPanel } from "../components/test-event-panel";
 import { useApp } from "../lib/app-context";
 import { Writable } from "../portal/permissions";
 import { plural } from "../lib/format";
@@ -31,6 +32,7 @@ export function EndpointDetailPage({ id }: { id: string }) {
               <EndpointStatsPanel endpointId={endpoint.id} />
               <SigningSecretPanel endpoint={endpoint} />
             </div>
+            <TestEventPanel endpointId={endpoint.id} />
             <SubscriptionsPanel endpointId={endpoint.id} />
             <Writable>
               <RetryFailedPanel endpointId={endpoint.id} />
