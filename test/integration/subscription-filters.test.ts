@@ -160,4 +160,21 @@ describe("subscription filters: fanout", () => {
     expect(result.retryMessages).toEqual([]);
     for (const msg of odd) expect(await deliveriesOf(msg.id)).toEqual([]);
   });
+
+  it("a replay goes to the endpoints whose filters the event satisfies now", async () => {
+    const owner = uniqueKey("flt-replay");
+    const [first, refusing, accepting] = [await createEndpoint(owner), await createEndpoint(owner), await createEndpoint(owner)];
+    await subscribeWith(first, null);
+    const msg = eventMessage(owner, "order.created", { total: 42 });
+    await runEvents([msg]);
+    expect((await deliveriesOf(msg.id)).map((d) => d.endpoint_id)).toEqual([first]);
+
+    await subscribeWith(refusing, { "payload.total": { $gt: 100 } });
+    await subscribeWith(accepting, { "payload.total": { $lte: 100 } });
+    const res = await call("POST", `/v1/events/${msg.id}/replay`);
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ id: msg.id, retried: 1, created: 1 });
+    await eventually(async () => (await deliveriesOf(msg.id)).some((d) => d.endpoint_id === accepting));
+    expect((await deliveriesOf(msg.id)).map((d) => d.endpoint_id).sort()).toEqual([first, accepting].sort());
+  });
 });

@@ -100,7 +100,9 @@ export async function runFanoutFilters(ctx, { events = ctx.profile.filterEvents 
   }
   const median = (xs) => {
     const s = xs.filter((x) => x !== null).sort((a, b) => a - b);
-    return s.length ? s[Math.floor((s.length - 1) / 2)] : null;
+    if (s.length === 0) return null;
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 ? s[mid] : Math.round((s[mid - 1] + s[mid]) / 2);
   };
   const of = (filtered) => median(runs.filter((x) => x.filtered_subscriptions === filtered).map((x) => x.events_per_s));
   const [plain, filtered] = [of(0), of(10)];
