@@ -1953,6 +1953,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to this endpoint only
+         * @description One event delivered to this endpoint alone (subscriptions and filters are not consulted), signed and recorded like any other delivery. The event is listed with the owner's events.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["EndpointTestEventInput"];
+                };
+            };
+            responses: {
+                /** @description Accepted: the delivery is on its way */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EndpointTestEvent"];
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -3347,6 +3446,368 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List portal links (without their url) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    owner_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of links */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PortalLink"][];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a customer portal link
+         * @description Admin key, or an owner key for its own owner. The `url` (with the link's token) is shown this once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PortalLinkCreate"];
+                };
+            };
+            responses: {
+                /** @description The link, its url shown this once */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalLinkCreated"];
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a portal link (effective at once) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The portal link behind this request: owner, read-only flag, theme, expiry
+         * @description Only with a portal link's token (the portal dashboard calls it after opening a link).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The link's session */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PortalSession"];
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sources": {
         parameters: {
             query?: never;
@@ -4227,7 +4688,10 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a subscription's event types or description */
+        /**
+         * Change a subscription's event types, filter or description
+         * @description `filter: null` removes the filter; an absent `filter` leaves it as it is.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -4309,6 +4773,104 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/subscriptions/test-filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a filter against an event
+         * @description Evaluates `filter` on `event` exactly as the fanout does; nothing is stored or delivered. A bad filter answers 422.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description JSON body */
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FilterTest"];
+                };
+            };
+            responses: {
+                /** @description Whether the event satisfies the filter */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilterTestResult"];
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -4623,6 +5185,17 @@ export interface components {
                 until: string;
             };
         };
+        EndpointTestEvent: {
+            /** @description GET /v1/deliveries/{delivery_id} follows the attempt. */
+            delivery_id: string;
+            event_id: string;
+        };
+        EndpointTestEventInput: {
+            /** @description Default "hookrelay.test". */
+            event_type?: string;
+            /** @description Any JSON. Default {"test": true, "endpoint_id", "sent_at"}. */
+            payload?: unknown;
+        };
         EventBatchInput: {
             events: components["schemas"]["EventInput"][];
         };
@@ -4682,6 +5255,17 @@ export interface components {
             payload_size: number;
             source_id: string | null;
         };
+        FilterTest: {
+            event: {
+                event_type: string;
+                owner_id: string;
+                payload: unknown;
+            };
+            filter: components["schemas"]["SubscriptionFilter"];
+        };
+        FilterTestResult: {
+            matches: boolean;
+        };
         Job: {
             /**
              * Format: date-time
@@ -4740,6 +5324,8 @@ export interface components {
                 queue_messages_written: number;
                 worker_queue_invocations: number;
                 worker_scheduled_invocations: number;
+            } & {
+                [key: string]: number;
             };
             now: string;
             /** @description When the counters started (isolate start or last reset), RFC 3339. */
@@ -4798,6 +5384,62 @@ export interface components {
             /** Format: uri */
             webhook_url: string;
         };
+        PortalLink: {
+            /**
+             * Format: date-time
+             * @example 2026-11-29T21:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-29T21:00:00.000Z
+             */
+            expires_at: string;
+            id: string;
+            owner_id: string;
+            owner_name: string | null;
+            read_only: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-29T21:00:00.000Z
+             */
+            revoked_at: string | null;
+            /** @enum {string} */
+            status: "active" | "expired" | "revoked";
+            theme: components["schemas"]["PortalTheme"];
+        };
+        PortalLinkCreate: {
+            /** @description The owner. Required with the admin key; an owner-scoped key defaults to (and may only name) its own owner. */
+            owner_id?: string;
+            /** @description Shown in the portal's header; default: the owner id. */
+            owner_name?: string;
+            /** @default false */
+            read_only?: boolean;
+            theme?: components["schemas"]["PortalTheme"];
+            /** @default 3600 */
+            ttl_seconds?: number;
+        };
+        PortalLinkCreated: components["schemas"]["PortalLink"] & {
+            /** @description Opens the portal; holds the link's token. Shown this once. */
+            url: string;
+        };
+        PortalSession: {
+            /**
+             * Format: date-time
+             * @example 2026-11-29T21:00:00.000Z
+             */
+            expires_at: string;
+            link_id: string;
+            owner_id: string;
+            owner_name: string | null;
+            read_only: boolean;
+            theme: components["schemas"]["PortalTheme"];
+        };
+        PortalTheme: {
+            /** Format: uri */
+            logo_url?: string;
+            primary_color?: string;
+        } | null;
         Problem: {
             code: string;
             detail: string;
@@ -4961,6 +5603,9 @@ export interface components {
             description: string | null;
             endpoint_id: string;
             event_types: string[];
+            filter: {
+                [key: string]: unknown;
+            } | null;
             id: string;
             owner_id: string;
             /**
@@ -4973,10 +5618,61 @@ export interface components {
             description?: string;
             endpoint_id: string;
             event_types: string[];
+            /**
+             * @description Only events satisfying this filter make deliveries. null or absent = no filter; PATCH with null clears it.
+             * @example {
+             *       "payload.total": {
+             *         "$gte": 100
+             *       },
+             *       "payload.currency": {
+             *         "$in": [
+             *           "EUR",
+             *           "USD"
+             *         ]
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
         };
+        /**
+         * @description Dotted paths into {payload, event_type, owner_id} mapped to a literal (deep equality) or an object of operators ($eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $contains), combined with $and, $or, $not. At most 4096 bytes as JSON and 8 levels deep.
+         * @example {
+         *       "payload.total": {
+         *         "$gte": 100
+         *       },
+         *       "payload.currency": {
+         *         "$in": [
+         *           "EUR",
+         *           "USD"
+         *         ]
+         *       }
+         *     }
+         */
+        SubscriptionFilter: {
+            [key: string]: unknown;
+        } | null;
         SubscriptionPatch: {
             description?: string | null;
             event_types?: string[];
+            /**
+             * @description Only events satisfying this filter make deliveries. null or absent = no filter; PATCH with null clears it.
+             * @example {
+             *       "payload.total": {
+             *         "$gte": 100
+             *       },
+             *       "payload.currency": {
+             *         "$in": [
+             *           "EUR",
+             *           "USD"
+             *         ]
+             *       }
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
         };
     };
     responses: never;
