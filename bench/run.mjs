@@ -1,5 +1,7 @@
-// `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), measures
-// the runtime ceiling, ingest, end-to-end delivery, rate limits, cost and memory, then writes <date>.json + .md.
+// `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), and the bare
+// pipeline (bench/bare) beside it, measures the runtime ceiling, ingest, end-to-end delivery against the bare
+// pipeline, rate limits, cost and memory, then writes <date>.json + .md.
+// `npm run bench -- --soak [seconds]`: only the soak (issue 20) against both, → <date>-soak.json + .md.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
@@ -17,7 +19,13 @@ import { runWsIngest } from "./lib/phases/ws-ingest.mjs";
 import { runE2eFixed, runMaxSustained } from "./lib/phases/e2e.mjs";
 import { runRateLimits } from "./lib/phases/rate-limit.mjs";
 import { runCost } from "./lib/phases/cost-phase.mjs";
+import { runFanoutFilters } from "./lib/phases/fanout-filters.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
+import { startBare } from "./lib/bare.mjs";
+import { compareWithBare, runBareBurst, runBareSingle, runHookrelayBurst } from "./lib/phases/bare-compare.mjs";
+import { runCostBatch } from "./lib/phases/cost-phase.mjs";
+import { runSoak, soakTargets, startRssSampler } from "./lib/phases/soak.mjs";
+import { renderSoakMarkdown } from "./lib/report-soak.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -29,21 +37,43 @@ const PROFILES = {
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
+    filterEvents: 2000, filterRounds: 2,
+    costBatchEvents: 600, costBatchEventsPerS: 100,
+    burstEndpoints: 10, burstEvents: 1000, burstDrainS: 60,
+    soakEventsPerS: 100, soakSampleS: 15, soakDrainS: 60, soakDefaultS: 600,
   },
   quick: {
-    budgetS: 100, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
+    budgetS: 125, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
     e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, drainS: 6, maxInFlight: 256,
     maxSteps: [100], stepS: 3, stepGraceS: 3, refineMax: false,
     rateLimits: [2, 5, 20], rateWindowS: 3, probeTimeoutS: 15, quiesceMaxS: 3,
     costEvents: 60, costEventsPerS: 30, costDrainS: 15,
+    filterEvents: 300, filterRounds: 1,
+    costBatchEvents: 100, costBatchEventsPerS: 100,
+    burstEndpoints: 10, burstEvents: 200, burstDrainS: 10,
   },
 };
 
-const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" } },
+// `--soak=300` is accepted as well as `--soak 300` (a boolean flag followed by an optional number).
+const argv = process.argv.slice(2).flatMap((a) => (/^--soak=/.test(a) ? ["--soak", a.slice(7)] : [a]));
+const { values: args, positionals } = parseArgs({
+  args: argv,
+  allowPositionals: true,
+  // --only NAME: the delivery probe and that one phase, nothing else (to measure one change without a full run).
+  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, soak: { type: "boolean", default: false }, only: { type: "string" } },
 });
-const mode = args.quick ? "quick" : "full";
-const profile = PROFILES[mode];
+const mode = args.soak ? "soak" : args.quick ? "quick" : "full";
+const profile = { ...PROFILES[mode === "quick" ? "quick" : "full"] };
+if (mode === "soak") {
+  const asked = positionals[0] === undefined ? profile.soakDefaultS : Number(positionals[0]);
+  if (!Number.isFinite(asked) || asked < 60 || asked > 7200) {
+    console.error(`--soak takes a duration in seconds from 60 to 7200 (got ${positionals[0]})`);
+    process.exit(2);
+  }
+  // Whole minutes, so the delivered rate per minute has a full last minute of load.
+  profile.soakS = Math.ceil(asked / 60) * 60;
+  profile.budgetS = 2 * (profile.soakS + profile.soakDrainS) + 300;
+}
 const outDir = resolve(args.out ?? join(ROOT, "bench", "results"));
 const t0 = Date.now();
 const deadline = t0 + profile.budgetS * 1000;
@@ -75,25 +105,35 @@ const results = {
   prices_checked: PRICES_CHECKED,
   prices_usd_per_million: USD_PER_MILLION,
   worker: {},
+  bare: {},
   phases: {},
   memory: null,
   duration_s: null,
 };
 
 let worker;
+let bare;
+let bareError = null;
 let receiver;
 let client;
 const onSignal = async () => {
-  await worker?.stop();
+  await Promise.all([worker?.stop(), bare?.stop()]);
   process.exit(130);
 };
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
 const workerdCpu = () => (worker ? cpuSecondsOfTree(worker.pid, (name) => name.startsWith("workerd")) : null);
+/** CPU of both workerds (HookRelay's and the bare pipeline's): neither may still be busy when a phase starts. */
+const allWorkerdCpu = () => {
+  const w = workerdCpu();
+  const b = bare ? cpuSecondsOfTree(bare.pid, (name) => name.startsWith("workerd")) : null;
+  return w === null && b === null ? null : (w ?? 0) + (b ?? 0);
+};
 
 /** Waits (bounded) until workerd is nearly idle, so one phase's background work does not bleed into the next. */
 async function quiesce(maxS = profile.quiesceMaxS) {
+  const workerdCpu = allWorkerdCpu;
   const until = Date.now() + maxS * 1000;
   let last = workerdCpu();
   if (last === null) return;
@@ -107,6 +147,7 @@ async function quiesce(maxS = profile.quiesceMaxS) {
 
 /** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
 async function phase(name, minS, fn, reserveS = 0) {
+  if (args.only && name !== args.only && name !== "delivery_probe") return undefined;
   const left = (deadline - Date.now()) / 1000 - reserveS;
   if (left < minS) {
     results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
@@ -126,14 +167,44 @@ async function phase(name, minS, fn, reserveS = 0) {
   return results.phases[name];
 }
 
-async function main() {
-  log(`mode ${mode}; ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+/** Starts HookRelay and the bare pipeline side by side; the bare one failing only skips its phases. */
+async function startBoth() {
+  const bareStarting = startBare({ log }).then(
+    (b) => (bare = b),
+    (err) => {
+      bareError = String(err?.message ?? err).slice(0, 600);
+    },
+  );
   worker = await startWorker({ log });
+  await bareStarting;
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };
-  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s`);
+  results.bare = bare ? { startup_ms: bare.startup_ms, url: bare.url, source: "bench/bare" } : { error: bareError };
+  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
-  const ctx = { client, receiver, worker, profile, log, quiesce, workerdCpu };
+  return { client, receiver, worker, bare, bareError, profile, log, quiesce, workerdCpu };
+}
+
+/** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */
+async function soakMain() {
+  log(`mode soak (${profile.soakS} s each at ${profile.soakEventsPerS} events/s); ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const ctx = await startBoth();
+  await quiesce();
+  const sampler = startRssSampler({ hookrelay: worker.pid, bare: bare?.pid }, profile.soakSampleS);
+  const soak = (target) => () => runSoak(ctx, { target, seconds: profile.soakS, eventsPerS: profile.soakEventsPerS, drainS: profile.soakDrainS, sampler });
+  const needS = profile.soakS + profile.soakDrainS + 5;
+  await phase("soak_hookrelay", needS, soak("hookrelay"), needS);
+  await phase("soak_bare", needS, soak("bare"));
+  sampler.stop();
+  results.soak = { ...soakTargets(results.phases.soak_hookrelay, results.phases.soak_bare), rss_series: sampler.samples.map(({ at, ...s }) => s) };
+  results.memory = memoryOfTree(worker.pid);
+  results.memory_bare = bare ? memoryOfTree(bare.pid) : null;
+  results.receiver = receiver.stats();
+}
+
+async function main() {
+  log(`mode ${mode}; ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const ctx = await startBoth();
   await quiesce();
 
   await phase("baseline", profile.baselineS + profile.warmupS + 2, () => runBaseline(ctx));
@@ -154,14 +225,27 @@ async function main() {
   const delivery = (name, minS, fn) =>
     deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn, ingestReserveS);
 
+  // The bare pipeline's phases first (issue 14), while HookRelay is certainly idle: HookRelay's own delivery
+  // phases can leave a backlog behind on a slow or busy machine, which would load the bare measurements.
+  const bareOnly = (name, minS, fn) => (bare ? phase(name, minS, fn, ingestReserveS) : (results.phases[name] = { skipped: true, reason: `bare pipeline not started: ${bareError}` }));
+  await bareOnly("bare_fanout_burst", 10, () => runBareBurst(ctx));
+  await bareOnly("bare_single", profile.e2eS + profile.drainS + 5, () => runBareSingle(ctx));
+
   const cost = await delivery("cost", profile.costEvents / profile.costEventsPerS + 10, () => runCost(ctx));
   ctx.lowLoadP99Ms = cost?.latency?.p99_ms ?? null;
+  await delivery("cost_batch", profile.costBatchEvents / profile.costBatchEventsPerS + 10, () => runCostBatch(ctx));
   // Low-load phases first, then the stepped load, then the fixed loads (which may exceed what this machine
   // sustains and leave a backlog behind).
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
   await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
+  // HookRelay's side of the comparison with the bare pipeline: the same fanout burst (e2e_single is the other).
+  await delivery("fanout_burst", 10, () => runHookrelayBurst(ctx));
   await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
+  // Quick runs (the smoke test) leave it out unless asked for by name: it adds ~15 s to a ~100 s budget.
+  if (mode === "full" || args.only === "fanout_filters") {
+    await delivery("fanout_filters", 2 * profile.filterRounds * (profile.filterEvents / 200 + 5), () => runFanoutFilters(ctx));
+  } else results.phases.fanout_filters = { skipped: true, reason: "quick mode: run `npm run bench -- --quick --only fanout_filters`" };
   // The fixed loads may have left a backlog: let it drain (bounded) before measuring ingest.
   await quiesce(profile.quiesceMaxS * 2);
 
@@ -172,12 +256,14 @@ async function main() {
   // The ceiling again at the end: on a shared machine it drifts, and the drift says how far to trust ratios.
   await phase("baseline_end", profile.baselineS + profile.warmupS + 2, () => runBaseline(ctx));
   results.memory = worker ? memoryOfTree(worker.pid) : { total_rss_mib: null, reason: "worker not started" };
+  results.memory_bare = bare ? memoryOfTree(bare.pid) : null;
   results.receiver = receiver.stats();
+  results.vs_bare = compareWithBare(results.phases);
 }
 
 let failure = null;
 try {
-  await main();
+  await (mode === "soak" ? soakMain() : main());
 } catch (err) {
   failure = err;
   results.error = String(err?.stack ?? err).slice(0, 2000);
@@ -185,7 +271,7 @@ try {
 } finally {
   client?.close();
   await receiver?.close();
-  await worker?.stop();
+  await Promise.all([worker?.stop(), bare?.stop()]);
 }
 results.machine.loadavg_end = os.loadavg();
 // Every throughput as a ratio to the runtime ceiling of the same run (null when either side is missing).
@@ -209,15 +295,16 @@ results.harness_cpu_s = Math.round(((harnessCpu.user + harnessCpu.system) / 1e6)
 results.duration_s = Math.round((Date.now() - t0) / 100) / 10;
 
 mkdirSync(outDir, { recursive: true });
-const stamp = results.started_at.slice(0, 10) + (mode === "quick" ? "-quick" : "");
+const stamp = results.started_at.slice(0, 10) + (mode === "full" ? "" : `-${mode}`) + (args.only ? `-only-${args.only}` : "");
+const render = mode === "soak" ? renderSoakMarkdown : renderMarkdown;
 const jsonPath = join(outDir, `${stamp}.json`);
 const mdPath = join(outDir, `${stamp}.md`);
 writeFileSync(jsonPath, JSON.stringify(results, null, 2) + "\n");
-writeFileSync(mdPath, renderMarkdown(results));
+writeFileSync(mdPath, render(results));
 log(`wrote ${jsonPath} and ${mdPath} (${results.duration_s} s)`);
 if (failure) {
   console.error(failure);
   process.exit(1);
 }
-console.log("\n" + renderMarkdown(results));
+console.log("\n" + render(results));
 process.exit(0);

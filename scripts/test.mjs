@@ -25,6 +25,9 @@ const steps = [
     ["types", "worker-configuration.d.ts", "--env-interface", "CloudflareBindings", "--strict-vars", "false", "--env-file=/dev/null", "--check"],
   ],
   ["typecheck", "tsc", ["--noEmit", "-p", "tsconfig.json"]],
+  // Builds sdk/dist (the CLI runs it) with web-platform libs only, so a Node-only API in the client fails here.
+  ["sdk build", "tsc", ["-p", "sdk/tsconfig.json"]],
+  ["cli typecheck", "tsc", ["-p", "sdk/cli/tsconfig.json"]],
   ...suites.map(([name, config, extraEnv]) => [
     name,
     "vitest",

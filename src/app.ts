@@ -1,15 +1,17 @@
 // Builds the Hono app: request ids, the problem+json error handler, auth, and one router per resource.
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import type { AppEnv } from "./env";
 import { loadConfig } from "./config";
+import { docsPage } from "./http/docs";
 import { AppError, handleError } from "./http/errors";
 import { limitBody } from "./http/middleware/body-limit";
 import { requestId } from "./http/middleware/request-id";
 import { requireAuth } from "./http/middleware/auth";
+import { requireJsonBody } from "./http/middleware/json-only";
 import { apiKeyRoutes } from "./http/routes/api-keys";
 import { endpointsRoutes } from "./http/routes/endpoints";
 import { endpointStatsRoutes } from "./http/routes/endpoint-stats";
+import { endpointTestRoutes } from "./http/routes/endpoint-test";
 import { subscriptionsRoutes } from "./http/routes/subscriptions";
 import { eventsRoutes } from "./http/routes/events";
 import { deliveriesRoutes } from "./http/routes/deliveries";
@@ -21,6 +23,8 @@ import { notificationsRoutes } from "./http/routes/notifications";
 import { deadLettersRoutes } from "./http/routes/dead-letters";
 import { ownersRoutes } from "./http/routes/owners";
 import { metricsRoutes } from "./http/routes/metrics";
+import { portalLinkRoutes, portalSessionRoutes } from "./http/routes/portal-links";
+import { servePortalPage } from "./http/portal-page";
 import { ingestRoutes } from "./ingest/routes";
 import { documentIngestRoutes } from "./ingest/openapi";
 
@@ -43,8 +47,12 @@ export function createApp() {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true }));
+  // The customer portal's page: the dashboard with its own frame-ancestors policy (wrangler.toml run_worker_first).
+  app.get("/portal", servePortalPage);
+  app.get("/portal/*", servePortalPage);
 
   app.use("/v1/*", requireAuth);
+  app.use("/v1/*", requireJsonBody);
   app.use("/v1/*", async (c, next) => {
     const path = new URL(c.req.url).pathname;
     if (path.startsWith("/v1/events")) return next();
@@ -52,9 +60,12 @@ export function createApp() {
   });
 
   app.route("/v1/api-keys", apiKeyRoutes);
+  app.route("/v1/portal-links", portalLinkRoutes);
+  app.route("/v1/portal", portalSessionRoutes);
   // Before the endpoints and deliveries routers: /v1/endpoints/{id}/retry-failed and /v1/deliveries/retry.
   app.route("/v1", batchRetryRoutes);
-  app.route("/v1/endpoints", endpointStatsRoutes); // only /{id}/stats; everything else falls through to endpointsRoutes
+  app.route("/v1/endpoints", endpointStatsRoutes);
+  app.route("/v1/endpoints", endpointTestRoutes); // only /{id}/test // only /{id}/stats; everything else falls through to endpointsRoutes
   app.route("/v1/endpoints", endpointsRoutes);
   app.route("/v1/subscriptions", subscriptionsRoutes);
   app.route("/v1/events", eventsRoutes);
@@ -72,7 +83,7 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
-    description: "The admin key (ADMIN_API_KEY) or an owner-scoped key (hr_…) from /v1/api-keys.",
+    description: "The admin key (ADMIN_API_KEY), an owner-scoped key (hr_…) from /v1/api-keys, or a portal link's token (hrp_…, portal routes only).",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
@@ -83,7 +94,7 @@ export function createApp() {
       license: { name: "MIT" },
     },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "HookRelay API reference" }));
+  app.get("/docs", docsPage);
 
   return app;
 }

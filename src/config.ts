@@ -1,5 +1,6 @@
 // Parses the plain [vars] (and optional settings) once into a typed Config. Durations are seconds.
 import { z } from "zod";
+import { frameAncestorsSource } from "./domain/frame-ancestors";
 import type { Env } from "./env";
 
 const flag = z
@@ -27,6 +28,7 @@ const ConfigSchema = z.object({
   SES_FROM: z.string().optional(),
   SES_ENDPOINT: z.string().optional(),
   SNS_TEST_CERT_URL_PREFIX: z.string().optional(),
+  PORTAL_FRAME_ANCESTORS: z.string().optional(),
 });
 
 export interface Config {
@@ -43,6 +45,8 @@ export interface Config {
   sesFrom?: string;
   sesEndpoint?: string;
   snsTestCertUrlPrefix?: string;
+  /** The CSP frame-ancestors source list for the portal page ("'none'" when nothing valid is configured). */
+  portalFrameAncestors: string;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -65,6 +69,7 @@ export function loadConfig(env: Env): Config {
     sesFrom: raw.SES_FROM || undefined,
     sesEndpoint: raw.SES_ENDPOINT || undefined,
     snsTestCertUrlPrefix: raw.SNS_TEST_CERT_URL_PREFIX || undefined,
+    portalFrameAncestors: frameAncestorsSource(raw.PORTAL_FRAME_ANCESTORS),
   };
   cache.set(env, config);
   return config;

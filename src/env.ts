@@ -16,6 +16,8 @@ export interface Secrets {
   SNS_TEST_CERT_URL_PREFIX?: string;
   /** Parts each new history shard is split into (src/history/shards.ts); default 1. */
   HISTORY_SHARD_PARTS?: string;
+  /** Space-separated origins that may frame the portal (/portal); unset: not frameable. */
+  PORTAL_FRAME_ANCESTORS?: string;
 }
 
 export type Env = CloudflareBindings & Secrets;

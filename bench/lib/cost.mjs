@@ -9,6 +9,32 @@ export async function readCounters(client) {
   return { counters: r.json.counters };
 }
 
+/**
+ * Rows per delivery by store, found generically: every counter named `<store>_rows_written` / `_rows_read` is one
+ * store's total (`d1_…` is D1; every other prefix — `do_sql`, or any store the app adds — is Durable Object
+ * SQLite, priced alike). A counter named `<total>:<label>` is a breakdown of that total (e.g. one DO class) and is
+ * reported but never added in, so a store is not counted twice.
+ */
+export function rowsByStore(d, deliveries) {
+  if (!d) return null;
+  const per = (x) => Math.round((x / deliveries) * 1000) / 1000;
+  const out = { written: {}, read: {}, breakdown: {}, d1_rows_written: 0, do_rows_written: 0, d1_rows_read: 0, do_rows_read: 0 };
+  for (const [name, value] of Object.entries(d)) {
+    const m = /^(.+)_rows_(written|read)(?::(.+))?$/.exec(name);
+    if (!m || typeof value !== "number") continue;
+    const [, store, kind, label] = m;
+    if (label !== undefined) {
+      out.breakdown[name] = per(value);
+      continue;
+    }
+    out[kind][store] = per(value);
+    out[`${store === "d1" ? "d1" : "do"}_rows_${kind}`] += value;
+  }
+  for (const k of ["d1_rows_written", "do_rows_written", "d1_rows_read", "do_rows_read"]) out[k] = per(out[k]);
+  out.total_rows_written = Math.round((out.d1_rows_written + out.do_rows_written) * 1000) / 1000;
+  return out;
+}
+
 function diff(before, after) {
   if (!before || !after) return null;
   return Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
@@ -34,6 +60,7 @@ export function costPerDelivery({ deliveries, ingestRequests, before, after, wor
     return null;
   };
 
+  const stores = rowsByStore(d, deliveries);
   const queueInvocations = counted("worker_queue_invocations") ? d.worker_queue_invocations + (d.worker_scheduled_invocations ?? 0) : null;
   if (queueInvocations === null) notes.push("worker requests: queue consumer invocations not counted (counter worker_queue_invocations not wired): figure is the ingest requests only, a lower bound");
   const ops = {
@@ -44,10 +71,12 @@ export function costPerDelivery({ deliveries, ingestRequests, before, after, wor
     do_requests: counted("do_requests", "do_alarms")
       ? per(d.do_requests + d.do_alarms + (d.do_websocket_messages ?? 0) / 20)
       : unavailable("Durable Object requests", ["do_requests", "do_alarms"]),
-    do_sql_rows_read: counted("do_sql_rows_read", "do_sql_rows_written") ? per(d.do_sql_rows_read) : unavailable("DO SQLite rows read", ["do_sql_rows_read"]),
-    do_sql_rows_written: counted("do_sql_rows_written") ? per(d.do_sql_rows_written) : unavailable("DO SQLite rows written", ["do_sql_rows_written"]),
+    // Every store's rows, summed generically (rowsByStore): new Durable Object stores count without naming them here.
+    do_sql_rows_read: stores && stores.do_rows_written + stores.do_rows_read > 0 ? stores.do_rows_read : unavailable("DO SQLite rows read", ["do_sql_rows_read"]),
+    do_sql_rows_written: stores && stores.do_rows_written > 0 ? stores.do_rows_written : unavailable("DO SQLite rows written", ["do_sql_rows_written"]),
     d1_rows_read: counted("d1_rows_read", "d1_rows_written") ? per(d.d1_rows_read) : unavailable("D1 rows read", ["d1_rows_read"]),
-    d1_rows_written: counted("d1_rows_written") ? per(d.d1_rows_written) : unavailable("D1 rows written", ["d1_rows_written"]),
+    // D1 at 0 is a real figure once the app counts other stores (issue 14: D1 holds metadata only).
+    d1_rows_written: counted("d1_rows_written") || (stores && stores.do_rows_written > 0) ? per(d.d1_rows_written ?? 0) : unavailable("D1 rows written", ["d1_rows_written"]),
     worker_cpu_ms: workerdCpuS === null ? null : per(workerdCpuS * 1000),
   };
   if (workerdCpuS === null) notes.push("CPU: workerd process not found in /proc");
@@ -66,6 +95,8 @@ export function costPerDelivery({ deliveries, ingestRequests, before, after, wor
     ingest_requests: ingestRequests,
     counter_deltas: d,
     per_delivery: ops,
+    /** Rows per delivery by store (D1, each DO SQLite store) and their total: the issue-14 figure. */
+    rows_by_store: stores,
     usd_per_million_deliveries: { ...usd, total: Math.round(total * 10_000) / 10_000, complete: missing.length === 0, missing },
     notes,
   };

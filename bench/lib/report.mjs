@@ -1,6 +1,7 @@
 // Renders a results object as the markdown table the README quotes: every figure with its ratio to the
 // runtime ceiling measured in the same run, and every skipped part with its reason.
 import { ratio } from "./stats.mjs";
+import { renderBareComparison } from "./report-bare.mjs";
 
 const fmt = (x, digits = 0) =>
   x === null || x === undefined ? "n/a" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -85,6 +86,18 @@ export function renderMarkdown(res) {
           : ""),
     );
   }
+  const ff = res.phases.fanout_filters;
+  if (ff !== undefined) {
+    if (skipped(ff)) row("Fanout with filters", "n/a", "—", why(ff));
+    else
+      row(
+        "Fanout events/s, 0 vs 10 filtered subscriptions per owner",
+        `**${fmt(ff.events_per_s_0_filtered)} vs ${fmt(ff.events_per_s_10_filtered)} events/s**`,
+        ff.ratio_10_to_0 === null ? "—" : `${fmt(ff.ratio_10_to_0 * 100, 1)}% of unfiltered`,
+        `${fmt(ff.events_per_round)} events per round in batches of 100, first send → all fanned out (held deliveries of a disabled endpoint, polled every 250 ms); median of ${ff.rounds} alternating round(s); ` +
+          `the 10 filters refuse every event at their last condition (${fmt(ff.runs.reduce((n, r) => n + r.stray_deliveries, 0))} stray deliveries)`,
+      );
+  }
   const rl = res.phases.rate_limits;
   if (skipped(rl)) row("Rate-limit accuracy", "n/a", "—", why(rl));
   else
@@ -96,23 +109,33 @@ export function renderMarkdown(res) {
         l.observed_per_s === null ? l.reason ?? "too few arrivals in the window" : `${l.arrivals_in_window} arrivals spaced over the ${rl.window_s} s after the first ${l.initial_burst_arrivals} (the bucket's burst); most in any 1 s: ${l.max_in_any_1s_after_burst}${l.window_complete ? "" : "; window incomplete"}`,
       );
     }
-  const c = res.phases.cost;
-  if (skipped(c)) row("Cost per delivered event", "n/a", "—", why(c));
-  else {
+  for (const [key, shape] of [
+    ["cost", "single events, 1 endpoint"],
+    ["cost_batch", "batch ingest of 100, fanout to 3"],
+  ]) {
+    const c = res.phases[key];
+    if (key === "cost_batch" && !c) continue; // results from before the second shape existed
+    if (skipped(c)) {
+      row(`Cost per delivered event (${shape})`, "n/a", "—", why(c));
+      continue;
+    }
     const p = c.per_delivery;
-    const item = (v, unit) => (v === null ? `${unit} n/a` : `${fmt(v, 3)} ${unit}`);
+    const item = (v, unit) => (v === null || v === undefined ? `${unit} n/a` : `${fmt(v, 3)} ${unit}`);
+    const st = c.rows_by_store;
     row(
-      "Billable operations per delivered event",
+      `Billable operations per delivery (${shape})`,
       [item(p.worker_requests, "Worker req"), item(p.queue_operations, "queue ops"), item(p.do_requests, "DO req"), item(p.d1_rows_read, "D1 rows read"), item(p.d1_rows_written, "D1 rows written"), item(p.do_sql_rows_read, "DO rows read"), item(p.do_sql_rows_written, "DO rows written")].join(" · "),
       "—",
-      `${fmt(c.events)} events to 1 endpoint at ${fmt(c.offered_events_per_s)}/s, ${fmt(c.deliveries)} delivered before counting; local workerd CPU ${item(p.worker_cpu_ms, "ms")}/delivery (upper bound)`,
+      `${fmt(c.events)} events (${c.shape ?? "POST /v1/events"}) at ${fmt(c.offered_events_per_s)}/s, ${fmt(c.deliveries)} delivered before counting; local workerd CPU ${item(p.worker_cpu_ms, "ms")}/delivery (upper bound)` +
+        (st ? `; **rows written per delivery: ${fmt(st.total_rows_written, 2)}** (${Object.entries(st.written).map(([k, v]) => `${k === "d1" ? "D1" : k === "do_sql" ? "DO SQLite" : k} ${fmt(v, 2)}`).join(", ")}${Object.keys(st.breakdown).length ? `; of which ${Object.entries(st.breakdown).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}` : ""})` : ""),
     );
     const u = c.usd_per_million_deliveries;
     row(
-      "USD per million deliveries",
+      `USD per million deliveries (${shape})`,
       `**$${fmt(u.total, 2)}**${u.complete ? "" : " (partial)"}`,
       "—",
-      `at Cloudflare's list prices (bench/lib/prices.mjs, checked ${res.prices_checked})` + (u.missing.length ? `; not counted: ${u.missing.join(", ")}` : ""),
+      `at Cloudflare's list prices (bench/lib/prices.mjs, checked ${res.prices_checked})` + (u.missing.length ? `; not counted: ${u.missing.join(", ")}` : "") +
+        (c.storage_per_delivery?.by_store ? `; storage per delivery: ${Object.entries(c.storage_per_delivery.by_store).map(([k, x]) => `${k === "d1" ? "D1" : k.replace(/^do:/, "")} ${fmt(x.allocated_bytes)} B`).join(", ")}` : ""),
     );
   }
   const mem = res.memory;
@@ -120,7 +143,8 @@ export function renderMarkdown(res) {
     "Memory (RSS) at the end",
     mem.total_rss_mib === null ? "n/a" : `**${fmt(mem.total_rss_mib)} MiB**`,
     "—",
-    mem.total_rss_mib === null ? mem.reason : Object.entries(mem.by_name).map(([n, v]) => `${n === "node" ? "wrangler (node)" : n} ${fmt(v)} MiB`).join(", "),
+    (mem.total_rss_mib === null ? mem.reason : Object.entries(mem.by_name).map(([n, v]) => `${n === "node" ? "wrangler (node)" : n} ${fmt(v)} MiB`).join(", ")) +
+      (res.memory_bare?.total_rss_mib ? `; the bare pipeline's wrangler beside it: ${fmt(res.memory_bare.total_rss_mib)} MiB (workerd ${fmt(res.memory_bare.by_name.workerd)} MiB)` : ""),
   );
 
   const mc = res.machine;
@@ -139,5 +163,6 @@ export function renderMarkdown(res) {
     "",
     "Ratios divide events/s or deliveries/s by the ceiling's requests/s from the same run. The harness, the receiver and workerd share the same cores, and other work on the machine adds noise: read the load averages.",
     "",
+    ...renderBareComparison(res),
   ].join("\n");
 }

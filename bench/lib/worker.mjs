@@ -22,7 +22,7 @@ export async function freePort() {
 }
 
 /** Environment for child processes: node_modules/.bin first (Node 22 + wrangler), no telemetry. */
-function childEnv() {
+export function childEnv() {
   return {
     ...process.env,
     PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
@@ -79,9 +79,6 @@ async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}
     if (built.status !== 0) throw new Error(`dashboard build failed: ${built.stderr}\n${built.stdout}`);
   }
   const cwd = snapshotSources();
-  const port = await freePort();
-  let inspectorPort = await freePort();
-  while (inspectorPort === port) inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-"));
   const adminKey = `bench-admin-${randomBytes(12).toString("hex")}`;
   const vars = {
@@ -102,6 +99,20 @@ async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}
     throw new Error(`D1 migrations failed: ${migrate.stderr}\n${migrate.stdout}`);
   }
 
+  const started = await launchWranglerDev({ cwd, persistDir, vars, readyTimeoutMs });
+  return { ...started, adminKey, persistDir };
+}
+
+/**
+ * Runs `wrangler dev` in `cwd` on a free loopback port with `persistDir` as its state, waits until GET /healthz
+ * answers 200, and returns { url, port, pid, logs, startup_ms, stop() }. `stop()` kills the process group
+ * (wrangler, workerd, esbuild) and removes `cwd` and `persistDir`. Shared by HookRelay and the bare pipeline.
+ */
+export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeoutMs = 120_000 }) {
+  const env = childEnv();
+  const port = await freePort();
+  let inspectorPort = await freePort();
+  while (inspectorPort === port) inspectorPort = await freePort();
   const args = [
     "dev",
     "--port", String(port),
@@ -154,7 +165,7 @@ async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, port, adminKey, persistDir, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
+  return { url, port, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
 }
 
 function killGroup(child) {

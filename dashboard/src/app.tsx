@@ -14,14 +14,20 @@ import { EventDetailPage } from "./pages/event-detail";
 import { SourcesPage } from "./pages/sources";
 import { DeadLettersPage } from "./pages/dead-letters";
 import { SettingsPage } from "./pages/settings";
+import { PortalBrand } from "./portal/portal-brand";
+import { PortalGate, type PortalEnd } from "./portal/portal-gate";
+import { isPortalPage } from "./portal/portal-mode";
+import { launchToken } from "./portal/portal-session";
+import { useApplyTheme } from "./portal/portal-theme";
+import { usePortalExpiry } from "./portal/use-portal-expiry";
 
 // adminOnly: the API refuses owner keys there, so an owner is not offered the link (a typed URL still
-// shows the server's refusal).
+// shows the server's refusal). notInPortal: likewise for portal links (the API refuses them there too).
 const NAV = [
   { section: "", label: "Overview" },
   { section: "endpoints", label: "Endpoints" },
   { section: "events", label: "Events" },
-  { section: "sources", label: "Sources" },
+  { section: "sources", label: "Sources", notInPortal: true },
   { section: "dead-letters", label: "Dead letters", adminOnly: true },
   { section: "settings", label: "Settings" },
 ];
@@ -68,23 +74,56 @@ function useMoveFocusOnNavigation(path: string) {
   return ref;
 }
 
+/** The stored session, unless a portal link is being opened: its token wins over an older portal session. */
+function initialSession(): Session | null {
+  if (isPortalPage() && launchToken()) {
+    clearSession();
+    return null;
+  }
+  return loadSession();
+}
+
 export function App() {
-  const [session, setSession] = useState<Session | null>(loadSession);
+  const [session, setSession] = useState<Session | null>(initialSession);
   // Why the user is back at sign-in, when it was not their own choice.
   const [notice, setNotice] = useState<string | null>(null);
+  // The portal's counterpart: why its session ended (the gate then shows the expiry page).
+  const [portalEnd, setPortalEnd] = useState<PortalEnd | null>(null);
   const route = useRoute();
+  const portal = session?.role === "owner" ? session.portal : undefined;
 
   const signOut = () => {
     clearSession();
     setSession(null);
+    if (isPortalPage()) setPortalEnd({ reason: "You signed out of the portal. Open your link again to come back.", signedOut: true });
+  };
+  const endPortal = (reason: string) => {
+    clearSession();
+    setSession(null);
+    setPortalEnd({ reason });
   };
   const refused = () => {
+    if (isPortalPage()) return endPortal("The server no longer accepts this portal link: it has expired or was withdrawn.");
     setNotice("The server no longer accepts this key (HTTP 401). Sign in again.");
     signOut();
   };
   const api = useMemo(() => (session ? new ApiClient(session.key, refused) : null), [session]);
   const mainRef = useMoveFocusOnNavigation(route.parts.join("/"));
+  usePortalExpiry(portal?.expiresAt, () => endPortal("This portal link has expired."));
+  useApplyTheme(portal?.theme);
 
+  if ((!session || !api) && isPortalPage()) {
+    return (
+      <PortalGate
+        ended={portalEnd}
+        onOpened={(s) => {
+          setPortalEnd(null);
+          saveSession(s);
+          setSession(s);
+        }}
+      />
+    );
+  }
   if (!session || !api) {
     return (
       <SignInPage
@@ -106,12 +145,16 @@ export function App() {
         Skip to content
       </a>
       <header className="topbar">
-        <a className="brand" href="#/">
-          HookRelay
-        </a>
+        {portal && session.role === "owner" ? (
+          <PortalBrand portal={portal} ownerId={session.ownerId} />
+        ) : (
+          <a className="brand" href="#/">
+            HookRelay
+          </a>
+        )}
         <nav aria-label="Main">
           <ul>
-            {NAV.filter((item) => !item.adminOnly || session.role === "admin").map((item) => (
+            {NAV.filter((item) => (!item.adminOnly || session.role === "admin") && !(item.notInPortal && portal)).map((item) => (
               <li key={item.section}>
                 <a href={`#/${item.section}`} aria-current={current === item.section ? "page" : undefined}>
                   {item.label}
@@ -124,6 +167,11 @@ export function App() {
           <span className="muted" data-testid="signed-in-as">
             {session.role === "admin" ? "Admin · all owners" : `Owner · ${session.ownerId}`}
           </span>
+          {portal?.readOnly && (
+            <span className="badge badge-neutral" data-testid="portal-read-only">
+              Read-only
+            </span>
+          )}
           <button type="button" className="button small ghost" onClick={signOut}>
             Sign out
           </button>

@@ -64,6 +64,8 @@ export const subscriptions = sqliteTable(
     ownerId: text("owner_id").notNull(),
     /** JSON array of patterns: exact, `prefix.*` or `*`. */
     eventTypes: text("event_types").notNull(),
+    /** JSON filter on the event (API.md "Subscription filters"); NULL = every event of the matched types. */
+    filter: text("filter"),
     description: text("description"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -197,3 +199,22 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_created").on(t.id)],
 );
 
+
+/** Customer portal links: a dashboard sign-in for one owner until expires_at; only the token's hash is kept. */
+export const portalLinks = sqliteTable(
+  "portal_links",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    /** Shown in the portal's header instead of the bare owner id, when given. */
+    ownerName: text("owner_name"),
+    tokenHash: text("token_hash").notNull(),
+    readOnly: integer("read_only", { mode: "boolean" }).notNull().default(false),
+    /** JSON {primary_color?, logo_url?}, validated on creation, or NULL. */
+    theme: text("theme"),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("portal_links_token_hash").on(t.tokenHash), index("portal_links_owner").on(t.ownerId, t.id)],
+);

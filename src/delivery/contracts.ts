@@ -46,6 +46,11 @@ export type EventsQueueMessage =
       accepted_at: number;
       source_id: string | null;
       idempotency_key: string | null;
+      /**
+       * A test event (POST /v1/endpoints/{id}/test): delivered to this endpoint only, when it belongs to the
+       * event's owner; subscriptions and filters are not consulted. Absent for every other event.
+       */
+      only_endpoint_id?: string;
     }
   /** A slice of a large fanout, split off so no single invocation exceeds platform subrequest limits. */
   | { kind: "fanout"; event_id: string; owner_id: string; endpoint_ids: string[] };

@@ -5,6 +5,7 @@ import { bytesToBase64 } from "../domain/crypto";
 import type { EndpointAuth } from "../domain/schemas";
 import { signatureHeader } from "../domain/signing";
 import type { z } from "@hono/zod-openapi";
+import { readBounded } from "../http/bounded-read";
 import type { AttemptResult } from "./classify";
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -73,7 +74,7 @@ export async function sendAttempt(req: OutboundRequest, now: () => number = Date
     statusCode = res.status;
     retryAfter = res.headers.get("retry-after");
     // The timeout covers the body too: a receiver that sends headers and then stalls is a timeout.
-    responseBody = await readBodyPrefix(res);
+    responseBody = await readBodyPrefix(res, signal);
     if (statusCode >= 300 && statusCode < 400) error = "redirect";
   } catch (err) {
     error = signal.aborted ? "timeout" : `network: ${errorMessage(err)}`;
@@ -82,41 +83,10 @@ export async function sendAttempt(req: OutboundRequest, now: () => number = Date
 }
 
 /** Keeps the first 4 KiB and drains the rest (bounded), so "the whole response arrived" is observed. */
-async function readBodyPrefix(res: Response): Promise<string | null> {
+async function readBodyPrefix(res: Response, signal: AbortSignal): Promise<string | null> {
   if (!res.body) return null;
-  if (fitsWhole(res)) {
-    // One read instead of a read per chunk plus one for the end: each is a turn of the event loop, slow when
-    // the loop is busy, and the endpoint's slot stays taken until the body has ended.
-    return new TextDecoder().decode(await res.arrayBuffer());
-  }
-  const reader = res.body.getReader();
-  const kept = new Uint8Array(RESPONSE_BODY_LIMIT);
-  let keptLength = 0;
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (keptLength < RESPONSE_BODY_LIMIT) {
-        const take = Math.min(value.byteLength, RESPONSE_BODY_LIMIT - keptLength);
-        kept.set(value.subarray(0, take), keptLength);
-        keptLength += take;
-      }
-      total += value.byteLength;
-      if (total >= RESPONSE_DRAIN_LIMIT) break;
-    }
-  } finally {
-    // Releases the connection whether the body ended, was cut off, or the timeout fired.
-    reader.cancel().catch(() => {});
-  }
-  return new TextDecoder().decode(kept.subarray(0, keptLength));
-}
-
-/** Whether the body is known to fit in what is kept: its length is declared and is its real size (not compressed). */
-function fitsWhole(res: Response): boolean {
-  const declared = res.headers.get("content-length");
-  const encoding = res.headers.get("content-encoding");
-  return declared !== null && Number(declared) <= RESPONSE_BODY_LIMIT && (encoding === null || encoding === "identity");
+  const { bytes } = await readBounded(res, { limit: RESPONSE_BODY_LIMIT, drainLimit: RESPONSE_DRAIN_LIMIT, signal });
+  return new TextDecoder().decode(bytes);
 }
 
 function errorMessage(err: unknown): string {

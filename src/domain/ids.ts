@@ -3,7 +3,7 @@
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "ep" | "sub" | "evt" | "dlv" | "att" | "src" | "key" | "nch" | "ntf" | "job" | "dlq";
+export type IdPrefix = "ep" | "sub" | "evt" | "dlv" | "att" | "src" | "key" | "nch" | "ntf" | "job" | "dlq" | "ptl";
 
 function encodeTime(ms: number): string {
   let out = "";

@@ -1,6 +1,7 @@
 // Request and response schemas (zod), shared by validation and the generated OpenAPI document.
 // `z` comes from @hono/zod-openapi: the same zod, extended with `.openapi()` metadata.
 import { z } from "@hono/zod-openapi";
+import { filterIssues, MAX_FILTER_BYTES, MAX_FILTER_DEPTH } from "./filter-shape";
 
 export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9._\-:/]{1,200}$/;
 
@@ -74,7 +75,7 @@ const RESERVED_AUTH_HEADER = /^(host|content-length|content-type|content-encodin
 export const EndpointAuth = z
   .discriminatedUnion("type", [
     z.object({ type: z.literal("basic"), username: z.string().min(1).max(500), password: z.string().max(1000) }).strict(),
-    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000).regex(HeaderSafe, "no CR, LF or NUL") }).strict(),
+    z.object({ type: z.literal("bearer"), token: z.string().min(1).max(4000).regex(HeaderSafe, "must not contain CR, LF or NUL") }).strict(),
     z
       .object({
         type: z.literal("header"),
@@ -82,7 +83,7 @@ export const EndpointAuth = z
           .string()
           .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a valid HTTP header name")
           .refine((n) => !RESERVED_AUTH_HEADER.test(n), "a header HookRelay sets itself or that controls the request (host, content-length, webhook-*, …)"),
-        value: z.string().max(4000).regex(HeaderSafe, "no CR, LF or NUL"),
+        value: z.string().max(4000).regex(HeaderSafe, "must not contain CR, LF or NUL"),
       })
       .strict(),
   ])
@@ -215,24 +216,56 @@ export const SecretRotated = z
 
 // --- Subscriptions -----------------------------------------------------------------------------------
 const EventTypePatterns = z.array(EventTypePattern).min(1).max(100);
+/** A filter on the event (API.md "Subscription filters"); each problem is reported at its own path. */
+export const SubscriptionFilter = z
+  .record(z.string(), z.unknown())
+  .superRefine((filter, ctx) => {
+    for (const issue of filterIssues(filter)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  })
+  .openapi("SubscriptionFilter", {
+    description:
+      "Dotted paths into {payload, event_type, owner_id} mapped to a literal (deep equality) or an object of operators " +
+      "($eq $ne $gt $gte $lt $lte $in $nin $exists $startsWith $endsWith $contains), combined with $and, $or, $not. " +
+      `At most ${MAX_FILTER_BYTES} bytes as JSON and ${MAX_FILTER_DEPTH} levels deep.`,
+    example: { "payload.total": { $gte: 100 }, "payload.currency": { $in: ["EUR", "USD"] } },
+  });
+const FilterField = SubscriptionFilter.nullable().optional().openapi({
+  description: "Only events satisfying this filter make deliveries. null or absent = no filter; PATCH with null clears it.",
+});
 export const SubscriptionCreate = z
   .object({
     endpoint_id: z.string().min(1).max(100),
     event_types: EventTypePatterns,
+    filter: FilterField,
     description: Description.optional(),
   })
   .strict()
   .openapi("SubscriptionCreate");
 export const SubscriptionPatch = z
-  .object({ event_types: EventTypePatterns.optional(), description: Description.nullable().optional() })
+  .object({ event_types: EventTypePatterns.optional(), filter: FilterField, description: Description.nullable().optional() })
   .strict()
   .openapi("SubscriptionPatch");
+export const FilterTest = z
+  .object({
+    filter: SubscriptionFilter.nullable(),
+    event: z
+      .object({
+        payload: z.unknown().refine((v) => v !== undefined, "required"),
+        event_type: EventType,
+        owner_id: OwnerId,
+      })
+      .strict(),
+  })
+  .strict()
+  .openapi("FilterTest");
+export const FilterTestResult = z.object({ matches: z.boolean() }).openapi("FilterTestResult");
 export const SubscriptionSchema = z
   .object({
     id: z.string(),
     endpoint_id: z.string(),
     owner_id: z.string(),
     event_types: z.array(z.string()),
+    filter: z.record(z.string(), z.unknown()).nullable(),
     description: z.string().nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -242,7 +275,7 @@ export const SubscriptionSchema = z
 // --- Events ------------------------------------------------------------------------------------------
 export const EventInput = z
   .object({
-    payload: z.unknown().refine((v) => v !== undefined, "required"),
+    payload: z.unknown().refine((v) => v !== undefined, "is required: any JSON value"),
     owner_id: OwnerId,
     event_type: EventType,
   })

@@ -15,13 +15,14 @@ export function urlSafetyProblem(rawUrl: string, opts: UrlSafetyOptions): string
   try {
     url = new URL(rawUrl);
   } catch {
-    return "must be an absolute URL";
+    return "must be an absolute http(s) URL, like https://example.com/hook";
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https";
+  // "localhost:9000/hook" parses with the scheme "localhost:": say what is expected, not "use https".
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an absolute http(s) URL, like https://example.com/hook";
   // Credentials in the URL would be stored and echoed in plain text; `auth` keeps them encrypted and masked.
   if (url.username || url.password) return "must not embed credentials (use auth instead)";
   if (opts.allowPrivate) return null;
-  if (url.protocol !== "https:") return "must use https";
+  if (url.protocol !== "https:") return "must use https (http:// is allowed only when ALLOW_PRIVATE_ENDPOINTS=true)";
 
   // The WHATWG parser already canonicalises IPv4 written as decimal, octal or hex (2130706433, 0177.0.0.1,
   // 0x7f.1 all become 127.0.0.1) and compresses IPv6; the checks below still parse both forms themselves
@@ -94,8 +95,11 @@ const IPV4_BLOCKS: Array<[base: string, prefix: number, what: string]> = [
   ["169.254.0.0", 16, "a link-local address (169.254.0.0/16)"],
   ["172.16.0.0", 12, "a private address (172.16.0.0/12)"],
   ["192.0.0.0", 24, "an IETF protocol assignment (192.0.0.0/24)"],
+  ["192.0.2.0", 24, "a documentation address (192.0.2.0/24)"],
   ["192.168.0.0", 16, "a private address (192.168.0.0/16)"],
   ["198.18.0.0", 15, "a benchmarking address (198.18.0.0/15)"],
+  ["198.51.100.0", 24, "a documentation address (198.51.100.0/24)"],
+  ["203.0.113.0", 24, "a documentation address (203.0.113.0/24)"],
   ["224.0.0.0", 4, "a multicast address (224.0.0.0/4)"],
   ["240.0.0.0", 4, "a reserved or broadcast address (240.0.0.0/4)"],
 ];
@@ -152,15 +156,26 @@ function ipv6Problem(g: number[]): string | null {
   const zeroUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (g.every((x) => x === 0)) return "the unspecified address (::)";
   if (zeroUpTo(7) && g[7] === 1) return "the loopback address (::1)";
-  // Addresses that carry an IPv4 address inside them reach that IPv4 host: judge the embedded address.
-  const embedded = (at: number, kind: string) => {
-    const why = ipv4Problem(embeddedIpv4(g, at));
+  // Addresses that carry an IPv4 address inside them reach that IPv4 host (through the host's stack, a
+  // translator or a tunnel relay): judge the embedded address. The forms are those of RFC 4291, RFC 2765,
+  // RFC 6052, RFC 3056 and RFC 4380.
+  const embedded = (at: number, kind: string, xor = 0) => {
+    const why = ipv4Problem((embeddedIpv4(g, at) ^ xor) >>> 0);
     return why ? `${why} (${kind})` : null;
   };
   if (zeroUpTo(5) && g[5] === 0xffff) return embedded(6, "IPv4-mapped IPv6");
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return embedded(6, "IPv4-translated IPv6");
   if (zeroUpTo(6)) return embedded(6, "IPv4-compatible IPv6");
   if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return embedded(6, "NAT64");
+  // Local-use NAT64 (RFC 8215) translates into whatever network its operator runs: never a public target.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return "a local-use NAT64 address (64:ff9b:1::/48)";
   if (g[0] === 0x2002) return embedded(1, "6to4");
+  // Teredo: the server's IPv4 address in plain, the client's with every bit inverted.
+  if (g[0] === 0x2001 && g[1] === 0) return embedded(2, "Teredo server") ?? embedded(6, "Teredo client", 0xffffffff);
+  if (g[0] === 0x2001 && g[1] === 0x0db8) return "a documentation address (2001:db8::/32)";
+  if (g[0] === 0x3fff && g[1]! < 0x1000) return "a documentation address (3fff::/20)";
+  if (g[0] === 0x0100 && g.slice(1, 4).every((x) => x === 0)) return "a discard-only address (100::/64)";
+  if (g[0] === 0x2001 && g[1] === 0x0002 && g[2] === 0) return "a benchmarking address (2001:2::/48)";
   if (g[0] === 0xfd00 && g[1] === 0x0ec2 && g.slice(2, 7).every((x) => x === 0) && g[7] === 0x254) {
     return "a cloud metadata service (fd00:ec2::254)";
   }

@@ -61,11 +61,28 @@ async function loadStored(env: Env, wanted: { ownerId: string; id: string }[]): 
   return out;
 }
 
-/** Events from `kind: "event"` messages, routed through the subscription cache. */
+/**
+ * Test events (POST /v1/endpoints/{id}/test) skip subscriptions and filters: their one target is the named
+ * endpoint, only while it exists and belongs to the event's owner. One D1 read, and only when a batch has any.
+ */
+async function testEventTargets(env: Env, bodies: EventMessage[]): Promise<Map<string, RoutedEndpoint[]>> {
+  const tests = bodies.filter((b) => typeof b.only_endpoint_id === "string");
+  const out = new Map<string, RoutedEndpoint[]>();
+  if (tests.length === 0) return out;
+  const endpoints = await loadEndpointStatuses(getDb(env.DB), [...new Set(tests.map((b) => b.only_endpoint_id!))]);
+  for (const body of tests) {
+    const endpoint = endpoints.get(body.only_endpoint_id!);
+    out.set(body.id, endpoint && endpoint.ownerId === body.owner_id ? [{ endpointId: endpoint.id, status: endpoint.status }] : []);
+  }
+  return out;
+}
+
+/** Events from `kind: "event"` messages, routed through the subscription cache (and their filters). */
 async function routeNewEvents(env: Env, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
   const byReference = messages.filter((m) => m.body.payload === null).map((m) => ({ ownerId: m.body.owner_id, id: m.body.id }));
   const stored = byReference.length ? await loadStored(env, byReference) : new Map<string, EventRecord>();
   const routing = await routingFor(getDb(env.DB), messages.map((m) => m.body.owner_id), sharedCache(env));
+  const testTargets = await testEventTargets(env, messages.map((m) => m.body));
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {
     const payload = body.payload ?? stored.get(body.id)?.payload;
@@ -75,7 +92,11 @@ async function routeNewEvents(env: Env, messages: { index: number; body: EventMe
       retry.add(index);
       continue;
     }
-    const targets = matchEndpoints(routing.get(body.owner_id)!, body.event_type);
+    const match =
+      body.only_endpoint_id === undefined
+        ? matchEndpoints(routing.get(body.owner_id)!, { eventType: body.event_type, ownerId: body.owner_id, payload })
+        : { targets: testTargets.get(body.id) ?? [], filteredOut: 0 };
+    const targets = match.targets;
     out.push({
       message: index,
       targets,
@@ -90,7 +111,7 @@ async function routeNewEvents(env: Env, messages: { index: number; body: EventMe
         idempotency_key: body.idempotency_key ?? null,
         accepted_at: body.accepted_at,
         endpoints: targets.map((t) => t.endpointId),
-        filtered_out: 0,
+        filtered_out: match.filteredOut,
       },
     });
   }

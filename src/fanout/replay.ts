@@ -16,7 +16,8 @@ const SLICE_SIZE = 100;
 
 export async function replayEvent(env: Env, event: EventRecord): Promise<{ retried: number; created: number }> {
   const routing = await routingFor(getDb(env.DB), [event.owner_id], sharedCache(env));
-  const matching = matchEndpoints(routing.get(event.owner_id)!, event.event_type);
+  // Filters apply as in the fanout: a replay goes to the endpoints that would receive the event now.
+  const { targets: matching } = matchEndpoints(routing.get(event.owner_id)!, { eventType: event.event_type, ownerId: event.owner_id, payload: event.payload });
   const ids = new Map(await Promise.all(matching.map(async (e) => [e.endpointId, await deliveryId(event.id, e.endpointId)] as const)));
   const existing = await findDeliveryViews(env, [...ids.values()]);
 

@@ -1,4 +1,4 @@
-// Which endpoints an event goes to: per-owner routing indexes, cached per isolate and revalidated against
+// Which endpoints an event goes to: per-owner routing indexes (patterns and compiled filters), cached per isolate and revalidated against
 // config_versions with one query per batch (any write that changes routing bumps the owner's version).
 // With Redis, an isolate that lacks an owner's current routes takes them from Redis before D1.
 import type { SharedCache } from "../cache/cache";
@@ -51,6 +51,22 @@ function parsePatterns(eventTypes: string): string[] {
   }
 }
 
+/**
+ * A stored filter, or null for none. Text that is not a JSON object (never written by the API) becomes a filter
+ * that can match nothing, so a damaged row withholds deliveries rather than widening them.
+ */
+function parseFilter(filter: string | null): Record<string, unknown> | null {
+  if (filter === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(filter);
+    if (parsed === null) return null;
+    if (typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  return { $never: true };
+}
+
 export function createRouter(): Router {
   const cache = new Map<string, CachedRouting>();
 
@@ -62,7 +78,9 @@ export function createRouter(): Router {
     for (const row of rows) {
       const routes = byOwner.get(row.ownerId)!;
       const route = routes.get(row.endpointId) ?? { endpointId: row.endpointId, status: row.status, patterns: [] };
-      route.patterns.push(...parsePatterns(row.eventTypes));
+      const filter = parseFilter(row.filter);
+      if (filter === null) route.patterns.push(...parsePatterns(row.eventTypes));
+      else (route.filtered ??= []).push({ patterns: parsePatterns(row.eventTypes), filter });
       routes.set(row.endpointId, route);
     }
     return new Map([...byOwner].map(([owner, routes]) => [owner, [...routes.values()]]));

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { plainFieldErrors, validationDetail } from "./validation-messages";
 
 const PROBLEMS = {
   invalid_json: { status: 400, title: "Malformed JSON" },
@@ -77,15 +78,18 @@ export function problemResponse(
   });
 }
 
+/** Field errors in plain words (src/http/validation-messages.ts): the one place zod issues become messages. */
 export function zodFieldErrors(error: ZodError, pathPrefix: (string | number)[] = []): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [...pathPrefix, ...issue.path].map(String).join(".") || "(root)",
-    message: issue.message,
-  }));
+  return plainFieldErrors(error, pathPrefix);
+}
+
+/** A 422 whose detail repeats the first field error, so a one-line client output already says what to fix. */
+export function validationFailed(errors: FieldError[]): AppError {
+  return new AppError("validation_failed", validationDetail(errors), errors);
 }
 
 export function validationError(error: ZodError, pathPrefix: (string | number)[] = []): AppError {
-  return new AppError("validation_failed", "The request does not match the schema.", zodFieldErrors(error, pathPrefix));
+  return validationFailed(zodFieldErrors(error, pathPrefix));
 }
 
 /** Hono's onError handler: the only builder of error responses. Never leaks internals in 5xx bodies. */
@@ -99,7 +103,7 @@ export function handleError(err: Error, c: Context): Response {
     if (err.status === 400) return problemResponse("invalid_json", "The request body is not valid JSON.", requestId);
     if (err.status === 413) return problemResponse("payload_too_large", err.message, requestId);
     // @hono/zod-openapi refuses a body whose Content-Type the route does not declare.
-    if (err.status === 415) return problemResponse("unsupported_media_type", "Send the body as application/json.", requestId);
+    if (err.status === 415) return problemResponse("unsupported_media_type", 'The body must be JSON sent with the header "content-type: application/json".', requestId);
     if (err.status === 401) return problemResponse("unauthorized", err.message, requestId);
   }
   console.error(JSON.stringify({ level: "error", request_id: requestId, error: String(err?.stack ?? err) }));

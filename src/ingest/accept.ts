@@ -25,6 +25,8 @@ export interface AcceptInput {
   idempotencyKey?: string;
   /** The SNS or WebSocket source the events came through, if any. */
   sourceId?: string;
+  /** A test event: deliver to this endpoint only, without consulting subscriptions. */
+  onlyEndpointId?: string;
 }
 
 export interface AcceptResult {
@@ -60,6 +62,7 @@ export async function accept(env: Env, input: AcceptInput): Promise<AcceptResult
       acceptedAt: now,
       sourceId: input.sourceId ?? null,
       idempotencyKey: input.idempotencyKey ?? null,
+      ...(input.onlyEndpointId === undefined ? {} : { onlyEndpointId: input.onlyEndpointId }),
     }));
 
   if (input.idempotencyKey === undefined) {

@@ -20,6 +20,8 @@ export interface AcceptedEvent {
   acceptedAt: number;
   sourceId: string | null;
   idempotencyKey: string | null;
+  /** A test event's one target (see EventsQueueMessage.only_endpoint_id). */
+  onlyEndpointId?: string;
 }
 
 export interface OutgoingMessage {
@@ -41,6 +43,7 @@ function eventMessage(event: AcceptedEvent, payload: string | null): EventsQueue
     accepted_at: event.acceptedAt,
     source_id: event.sourceId,
     idempotency_key: event.idempotencyKey,
+    ...(event.onlyEndpointId === undefined ? {} : { only_endpoint_id: event.onlyEndpointId }),
   };
 }
 

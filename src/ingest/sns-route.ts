@@ -5,10 +5,13 @@ import type { AppEnv } from "../env";
 import { getDb } from "../db/client";
 import { getSource, type SourceRow } from "../db/repos/sources";
 import { AppError } from "../http/errors";
+import { readBoundedText } from "../http/bounded-read";
 import { limitBody } from "../http/middleware/body-limit";
 import { accept } from "./accept";
 import {
+  checkMessageAge,
   checkSnsMessage,
+  checkSourceAccepts,
   notificationEventType,
   notificationPayload,
   parseConfirmSubscriptionArn,
@@ -21,6 +24,8 @@ import { recordConfirmed, recordUnsubscribed } from "./sns-store";
 // SNS messages are at most 256 KiB; JSON escaping inside the envelope can double that.
 const SNS_BODY_LIMIT = 1024 * 1024;
 const CONFIRM_TIMEOUT_MS = 10_000;
+/** A ConfirmSubscriptionResponse is well under 1 KiB; the ARN is near its start. */
+const CONFIRM_READ_LIMIT = 16 * 1024;
 
 export const snsRoutes = new Hono<AppEnv>();
 
@@ -49,8 +54,10 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
   let msg: SnsMessage;
   try {
     msg = checkSnsMessage(raw, { testPrefix: c.get("config").snsTestCertUrlPrefix });
-    // The pin is checked before the certificate is fetched: a foreign topic costs us no request.
-    if (source.topicArn && msg.TopicArn !== source.topicArn) throw new SnsVerificationError("TopicArn is not this source's topic");
+    // Topic, source state and age are checked before the certificate is fetched: a message refused for
+    // them costs us no request. They read signed fields, so a forged value can only get a message refused.
+    checkSourceAccepts(msg, source);
+    checkMessageAge(msg, Date.now());
     await verifySnsSignature(msg);
   } catch (err) {
     if (!(err instanceof SnsVerificationError)) throw err;
@@ -60,11 +67,13 @@ snsRoutes.post("/:source_id", limitBody(SNS_BODY_LIMIT), async (c) => {
       request_id: requestId,
       source_id: source.id,
       reason: err.reason,
+      source_status: source.status,
       type: typeof m?.Type === "string" ? m.Type : undefined,
       message_id: typeof m?.MessageId === "string" ? m.MessageId : undefined,
       topic_arn: typeof m?.TopicArn === "string" ? m.TopicArn : undefined,
+      timestamp: typeof m?.Timestamp === "string" ? m.Timestamp.slice(0, 40) : undefined,
     });
-    throw new AppError("invalid_signature", `The SNS message was refused: ${err.reason}.`);
+    throw new AppError(err.code, `The SNS message was refused: ${err.reason}.`);
   }
 
   const context = { request_id: requestId, source_id: source.id, message_id: msg.MessageId, topic_arn: msg.TopicArn };
@@ -119,14 +128,16 @@ async function confirmSubscription(
     return { ok: true, type: msg.Type, status: "confirmed", subscription_arn: source.subscriptionArn };
   }
   let res: Response;
+  let body: string;
   try {
     // checkSnsMessage already limited SubscribeURL to SNS hosts; redirects could leave them, so none are followed.
-    res = await fetch(msg.SubscribeURL!, { redirect: "manual", signal: AbortSignal.timeout(CONFIRM_TIMEOUT_MS) });
+    const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
+    res = await fetch(msg.SubscribeURL!, { redirect: "manual", signal });
+    body = (await readBoundedText(res, { limit: CONFIRM_READ_LIMIT, signal })).text;
   } catch (err) {
     log("warn", { msg: "sns confirmation fetch failed", error: String(err), ...context });
     throw new AppError("unavailable", "Could not reach SNS to confirm the subscription; SNS will retry.");
   }
-  const body = await res.text();
   if (!res.ok) {
     log("warn", { msg: "sns confirmation refused", status: res.status, ...context });
     throw new AppError("unavailable", `SNS answered ${res.status} to the confirmation; SNS will retry.`);

@@ -2,6 +2,7 @@
 // SNS signing certificate (WebCrypto; certificates cached per isolate), and maps a Notification to an event.
 import { EVENT_TYPE_PATTERN } from "../domain/schemas";
 import { base64ToBytes } from "../domain/crypto";
+import { readBoundedText } from "../http/bounded-read";
 
 export type SnsMessageType = "Notification" | "SubscriptionConfirmation" | "UnsubscribeConfirmation";
 
@@ -26,9 +27,16 @@ export interface SnsMessage {
   MessageAttributes?: Record<string, SnsMessageAttribute>;
 }
 
-/** Every way a message can fail verification; the route turns it into 403 and logs `reason`. */
+/**
+ * Every way a message can be refused; the route turns it into 403 and logs `reason`. `invalid_signature`
+ * for a message that is not provably SNS's for this source; `forbidden` for a genuine one that this source
+ * must not take now (its state, or the message's age).
+ */
 export class SnsVerificationError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly code: "invalid_signature" | "forbidden" = "invalid_signature",
+  ) {
     super(reason);
   }
 }
@@ -125,6 +133,49 @@ export function checkSnsMessage(raw: unknown, opts: CheckOptions = {}): SnsMessa
   return m as unknown as SnsMessage;
 }
 
+// --- Source state and message age ---------------------------------------------------------------------
+
+export interface SnsSourceState {
+  status: string;
+  /** Set by the owner (create or PATCH), or pinned by the first confirmation (which also confirms). */
+  topicArn: string | null;
+}
+
+/**
+ * Whether this source may take this message in its current state; throws otherwise. Runs before any fetch.
+ * - A source with a topic takes messages from that topic only.
+ * - A source with neither a confirmation nor a topic takes only a SubscriptionConfirmation: before that,
+ *   anyone can subscribe its URL to a topic of their own, so their Notifications (genuinely SNS-signed)
+ *   must not become the owner's events, nor their UnsubscribeConfirmations change its status.
+ * A source with a topic the owner set may take Notifications while still pending: they are the owner's topic's.
+ */
+export function checkSourceAccepts(msg: Pick<SnsMessage, "Type" | "TopicArn">, source: SnsSourceState): void {
+  if (source.topicArn && msg.TopicArn !== source.topicArn) throw new SnsVerificationError("TopicArn is not this source's topic");
+  if (msg.Type === "SubscriptionConfirmation" || source.status === "confirmed" || source.topicArn) return;
+  throw new SnsVerificationError(
+    `the source is ${source.status} and has no topic_arn: only a SubscriptionConfirmation is accepted`,
+    "forbidden",
+  );
+}
+
+/**
+ * Oldest signed Timestamp accepted. SNS stops retrying an HTTP/S delivery within 3,600 s (a hard limit of
+ * its delivery policies), so anything older is a replay of a captured message, not SNS; the 24 h
+ * idempotency window must not be all that stands between such a message and a second event.
+ */
+export const SNS_MAX_MESSAGE_AGE_MS = 60 * 60 * 1000;
+/** Clock skew tolerated for a Timestamp ahead of ours. */
+export const SNS_MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** Refuses a message whose signed Timestamp is unreadable, older than an hour or ahead of the clock. */
+export function checkMessageAge(msg: Pick<SnsMessage, "Timestamp">, now: number): void {
+  // SNS writes ISO 8601 with a Z ("2026-12-04T21:36:16.123Z"); anything else is not SNS's.
+  const sentAt = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(msg.Timestamp) ? Date.parse(msg.Timestamp) : NaN;
+  if (!Number.isFinite(sentAt)) throw new SnsVerificationError("Timestamp is not an ISO 8601 UTC time", "forbidden");
+  if (now - sentAt > SNS_MAX_MESSAGE_AGE_MS) throw new SnsVerificationError("message is older than 1 h (by its Timestamp)", "forbidden");
+  if (sentAt - now > SNS_MAX_CLOCK_SKEW_MS) throw new SnsVerificationError("Timestamp is in the future", "forbidden");
+}
+
 // --- Certificates ------------------------------------------------------------------------------------
 
 export interface SigningCertificate {
@@ -219,11 +270,15 @@ export function clearCertificateCache(): void {
 
 async function fetchCertificate(url: string, fetcher: typeof fetch): Promise<SigningCertificate> {
   // Redirects are refused: a redirect could lead off the trusted host that was checked.
-  const res = await fetcher(url, { redirect: "manual", signal: AbortSignal.timeout(CERT_FETCH_TIMEOUT_MS) });
-  if (res.status !== 200) throw new Error(`certificate fetch answered ${res.status}`);
-  const body = await res.text();
-  if (body.length > CERT_MAX_BYTES) throw new Error("certificate too large");
-  return parseCertificate(body);
+  const signal = AbortSignal.timeout(CERT_FETCH_TIMEOUT_MS);
+  const res = await fetcher(url, { redirect: "manual", signal });
+  if (res.status !== 200) {
+    await res.body?.cancel().catch(() => {});
+    throw new Error(`certificate fetch answered ${res.status}`);
+  }
+  const { text, truncated } = await readBoundedText(res, { limit: CERT_MAX_BYTES, signal });
+  if (truncated) throw new Error("certificate too large");
+  return parseCertificate(text);
 }
 
 function cachedCertificate(url: string, fetcher: typeof fetch): Promise<SigningCertificate> {

@@ -2,7 +2,7 @@
 // owner scope (403). All or nothing: any failing event refuses the whole call, and errors name its index.
 import { EventInput } from "../domain/schemas";
 import { serializePayload } from "../domain/payload-size";
-import { AppError, zodFieldErrors, type FieldError } from "../http/errors";
+import { AppError, validationFailed, zodFieldErrors, type FieldError } from "../http/errors";
 
 export interface ValidEvent {
   ownerId: string;
@@ -40,7 +40,7 @@ export function validateEvents(rawEvents: unknown[], opts: ValidateOptions): Val
     }
     const parsed = EventInput.safeParse(raw);
     if (!parsed.success || !serialized) {
-      invalid.push(...(parsed.success ? [{ path: [...pathOf(index), "payload"].join("."), message: "required" }] : zodFieldErrors(parsed.error, pathOf(index))));
+      invalid.push(...(parsed.success ? [{ path: [...pathOf(index), "payload"].join("."), message: "payload is required: any JSON value" }] : zodFieldErrors(parsed.error, pathOf(index))));
       return;
     }
     valid.push({
@@ -55,7 +55,7 @@ export function validateEvents(rawEvents: unknown[], opts: ValidateOptions): Val
     const which = opts.batch ? ` (event ${oversize[0]!.path.split(".")[1]})` : "";
     throw new AppError("payload_too_large", `An event payload exceeds MAX_PAYLOAD_BYTES (${opts.maxPayloadBytes})${which}.`, oversize);
   }
-  if (invalid.length > 0) throw new AppError("validation_failed", "The request does not match the schema.", invalid);
+  if (invalid.length > 0) throw validationFailed(invalid);
 
   if (opts.ownerScope !== undefined) {
     const foreign = valid.findIndex((e) => e.ownerId !== opts.ownerScope);

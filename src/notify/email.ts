@@ -1,5 +1,6 @@
 // Email notices through AWS SES v2 SendEmail, SigV4-signed with aws4fetch. SES_ENDPOINT points tests at a local emulator.
 import { AwsClient } from "aws4fetch";
+import { readBoundedText } from "../http/bounded-read";
 import { noticeFacts, noticeSummary, noticeText, noticeTitle, type Notice, type SendResult } from "./notice";
 
 export interface SesSettings {
@@ -12,6 +13,8 @@ export interface SesSettings {
 }
 
 const SEND_TIMEOUT_MS = 10_000;
+/** SES answers with a small JSON document; only the start of an error is logged anyway. */
+const ANSWER_READ_LIMIT = 4096;
 
 /** The SES settings, or why email cannot be sent (a notice then fails with that error and is retried). */
 export function sesSettings(input: {
@@ -81,14 +84,15 @@ export async function sendEmail(settings: SesSettings, to: string[], notice: Not
     region: settings.region,
     retries: 0,
   });
+  const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
   try {
     const res = await aws.fetch(sesSendUrl(settings), {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(sesSendEmailBody(settings.from, to, notice)),
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      signal,
     });
-    const text = await res.text();
+    const { text } = await readBoundedText(res, { limit: ANSWER_READ_LIMIT, signal });
     if (res.ok) return { ok: true };
     return { ok: false, error: `SES answered ${res.status}: ${text.slice(0, 500)}` };
   } catch (err) {

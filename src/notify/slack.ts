@@ -1,7 +1,10 @@
 // Slack notices through an incoming webhook: fallback `text` plus Block Kit `blocks`. Slack answers `200 ok`.
+import { readBoundedText } from "../http/bounded-read";
 import { noticeFacts, noticeSummary, noticeText, noticeTitle, type Notice, type SendResult } from "./notice";
 
 const SEND_TIMEOUT_MS = 10_000;
+/** Slack's answers are a word ("ok", "invalid_payload"); anything past this is not Slack talking. */
+const ANSWER_READ_LIMIT = 4096;
 /** Slack caps section fields at 10 and each text at 2,000 characters (header text at 150). */
 const FIELD_MAX = 1900;
 
@@ -29,15 +32,17 @@ export function slackPayload(notice: Notice) {
 }
 
 export async function sendSlack(webhookUrl: string, notice: Notice): Promise<SendResult> {
+  const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
   try {
     const res = await fetch(webhookUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(slackPayload(notice)),
-      signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+      signal,
       redirect: "manual",
     });
-    const text = (await res.text()).trim();
+    // The URL is the channel owner's choice: its answer is read with a bound, whatever it streams.
+    const text = (await readBoundedText(res, { limit: ANSWER_READ_LIMIT, signal })).text.trim();
     // Slack answers exactly "ok"; anything else (invalid_payload, channel_not_found, …) is a failure.
     if (res.status === 200 && text === "ok") return { ok: true };
     return { ok: false, error: `Slack answered ${res.status}: ${clip(text || "(empty body)", 500)}` };

@@ -30,6 +30,11 @@ export const COUNTER_NAMES = [
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
 const values = new Map<CounterName, number>(COUNTER_NAMES.map((n) => [n, 0]));
+/**
+ * Breakdowns of a total by store, named `<total>:<store>` (e.g. `do_sql_rows_written:EndpointDO`). The bench sums
+ * every `<store>_rows_written` total generically and reports `:` breakdowns without adding them in again.
+ */
+const breakdowns = new Map<string, number>();
 let since = Date.now();
 
 export function count(name: CounterName, n = 1): void {
@@ -194,9 +199,19 @@ export function instrumentBatch<B extends MessageBatch>(batch: B): B {
 /**
  * Wraps a DO's `ctx.storage.sql` so rows read/written are counted. A cursor is counted when exec() returns
  * (writes happen there) and again after each method called on it (toArray, one, next…); rows pulled by
- * iterating the cursor with for…of are not seen — a lower bound for such reads.
+ * iterating the cursor with for…of are not seen — a lower bound for such reads. With `store` (e.g. the DO class),
+ * the rows are also counted under `do_sql_rows_read:<store>` / `do_sql_rows_written:<store>`, so the bench can
+ * say which store wrote them.
  */
-export function instrumentSql(sql: SqlStorage): SqlStorage {
+export function instrumentSql(sql: SqlStorage, store?: string): SqlStorage {
+  const countRows = (read: number, written: number) => {
+    count("do_sql_rows_read", read);
+    count("do_sql_rows_written", written);
+    if (store) {
+      breakdowns.set(`do_sql_rows_read:${store}`, (breakdowns.get(`do_sql_rows_read:${store}`) ?? 0) + read);
+      breakdowns.set(`do_sql_rows_written:${store}`, (breakdowns.get(`do_sql_rows_written:${store}`) ?? 0) + written);
+    }
+  };
   return new Proxy(sql, {
     get(target, prop) {
       if (prop === "exec") {
@@ -205,8 +220,7 @@ export function instrumentSql(sql: SqlStorage): SqlStorage {
           let read = 0;
           let written = 0;
           const settle = () => {
-            count("do_sql_rows_read", cursor.rowsRead - read);
-            count("do_sql_rows_written", cursor.rowsWritten - written);
+            countRows(cursor.rowsRead - read, cursor.rowsWritten - written);
             read = cursor.rowsRead;
             written = cursor.rowsWritten;
           };
@@ -234,11 +248,12 @@ export function snapshot(): { since: string; now: string; counters: Record<Count
   return {
     since: new Date(since).toISOString(),
     now: new Date().toISOString(),
-    counters: Object.fromEntries(values) as Record<CounterName, number>,
+    counters: { ...Object.fromEntries(breakdowns), ...Object.fromEntries(values) } as Record<CounterName, number>,
   };
 }
 
 export function resetCounters(): void {
   for (const name of COUNTER_NAMES) values.set(name, 0);
+  breakdowns.clear();
   since = Date.now();
 }

@@ -17,7 +17,7 @@ function expectSaneLatency(l: { count: number; p50_ms: number | null; p99_ms: nu
 }
 
 describe("npm run bench -- --quick", () => {
-  it("finishes well under two minutes and writes sane results", { timeout: 180_000 }, () => {
+  it("finishes in about two minutes and writes sane results", { timeout: 180_000 }, () => {
     const started = Date.now();
     const run = spawnSync("node", ["bench/run.mjs", "--quick", "--out", out], {
       cwd: ROOT,
@@ -72,11 +72,27 @@ describe("npm run bench -- --quick", () => {
       expect(cost.per_delivery.worker_requests).toBeGreaterThan(0);
       expect(cost.usd_per_million_deliveries.total).toBeGreaterThan(0);
     }
+    // Issue 14: the second cost shape, rows by store, and the bare pipeline beside HookRelay.
+    const batchCost = res.phases.cost_batch;
+    if (batchCost.skipped) expect(batchCost.reason).toMatch(/\S/);
+    else {
+      expect(batchCost.endpoints).toBe(3);
+      expect(batchCost.usd_per_million_deliveries.total).toBeGreaterThan(0);
+    }
+    if (!cost.skipped) expect(cost.rows_by_store.total_rows_written).toBeGreaterThan(0);
+    expect(res.bare.error ?? res.bare.url).toMatch(/\S/);
+    for (const key of ["fanout_burst", "bare_fanout_burst", "bare_single"]) {
+      const r = res.phases[key];
+      if (r.skipped) expect(r.reason).toMatch(/\S/);
+      else expect(r.deliveries_arrived).toBeGreaterThan(0);
+    }
+    expect(Object.keys(res.vs_bare.targets)).toHaveLength(4);
     expect(res.memory.total_rss_mib).toBeGreaterThan(0);
 
     const table = readFileSync(join(out, md!), "utf8");
     expect(table).toContain("| Measure | Result | vs runtime ceiling | Notes |");
     expect(table).toContain("Runtime ceiling");
+    expect(table).toContain("## Beside the bare pipeline (same run)");
     expect(existsSync(join(out, json!))).toBe(true);
   });
 });

@@ -168,11 +168,41 @@ describe("overview chart arithmetic", () => {
   });
 });
 
+/**
+ * Stat tiles and facts whose words the browser split across two lines ("unlimite / d"): each word of their
+ * text is measured with a Range, and a word drawn on more than one line box is reported.
+ */
+async function brokenWords(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const broken: string[] = [];
+    for (const el of document.querySelectorAll(".stat dd, .stat dt, dl.facts dd")) {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? "";
+        for (const match of text.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index!);
+          range.setEnd(node, match.index! + match[0].length);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          // Facts may hold ids and URLs, which may wrap anywhere; plain words never may.
+          const plainWord = el.closest(".stat") !== null || /^[A-Za-z]+[.,]?$/.test(match[0]);
+          if (lines.size > 1 && plainWord) broken.push(match[0]);
+        }
+      }
+    }
+    return broken;
+  });
+}
+
 describe("dashboard in Chromium", () => {
   it("is served at / and refuses a wrong key with the server's problem, then signs the admin in", async () => {
     await goto("");
     await expect.poll(() => page.getByRole("heading", { name: "HookRelay" }).isVisible(), SLOW).toBe(true);
     await screenshot(page, SHOTS, "sign-in");
+    // It says where the key is when running locally.
+    const hint = await page.getByTestId("key-hint").textContent();
+    expect(hint).toContain("ADMIN_API_KEY");
+    expect(hint).toContain(".dev.vars");
 
     await page.getByLabel("API key").fill("not-a-real-key");
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -401,6 +431,26 @@ describe("dashboard in Chromium", () => {
     await screenshot(page, SHOTS, "endpoint-detail");
   });
 
+  it("sends a test event from the endpoint page and shows the resulting delivery", async (ctx) => {
+    if (!story.okEndpointId) ctx.skip("needs the endpoints created above");
+    const before = okReceiver.received.length;
+    await goto(`#/endpoints/${story.okEndpointId}`);
+    await page.getByRole("button", { name: "Send test event" }).click();
+    const result = page.getByTestId("test-event-result");
+    await expect.poll(() => result.locator('[data-testid="delivery"]').getAttribute("data-status"), { timeout: 30_000 }).toBe("succeeded");
+    const hit = okReceiver.received.slice(before).find((r) => r.headers["hookrelay-event-type"] === "hookrelay.test");
+    expect(hit).toBeDefined();
+    expect(JSON.parse(hit!.body)).toMatchObject({ test: true, endpoint_id: story.okEndpointId });
+    expect(await result.textContent()).toContain(hit!.headers["webhook-id"]!);
+    // Durations in human units: the default retry policy reads "5 s × 6 up to 10 h", the timeout "10 s".
+    const settings = await page.locator("dl.facts").first().textContent();
+    expect(settings).toContain("5 s × 6 up to 10 h");
+    expect(settings).toContain("10 s");
+    expect(settings).not.toMatch(/36000|10000 ms/);
+    expect(await brokenWords(page)).toEqual([]);
+    await screenshot(page, SHOTS, "endpoint-test-event");
+  });
+
   it("replays an event to the endpoints that match it now", async (ctx) => {
     if (!story.eventId) ctx.skip("needs the delivery story above");
     const before = okReceiver.received.filter((r) => r.headers["webhook-id"] === story.eventId).length;
@@ -540,6 +590,7 @@ describe("dashboard in Chromium", () => {
             })
             .map((el) => `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? "").slice(0, 40)}"`),
         );
+        expect({ page: name, broken: await brokenWords(phone.page) }).toEqual({ page: name, broken: [] });
         const scrollWidth = await phone.page.evaluate(() => document.documentElement.scrollWidth);
         expect({ page: name, overflowing, scrollWidth }).toEqual({ page: name, overflowing: [], scrollWidth: PHONE.width });
         await screenshot(phone.page, SHOTS, `${name}-390`);

@@ -232,7 +232,9 @@ describe("refusals: nothing fetched, nothing ingested", () => {
   let source: string;
   const before = { received: 0 };
   beforeAll(async () => {
-    source = await createSource({ event_type: "sns.refused" });
+    // The owner names the topic, so the source takes that topic's Notifications while still pending and
+    // each refusal below is about the message itself (a source without a topic refuses them earlier).
+    source = await createSource({ event_type: "sns.refused", topic_arn: TOPIC_ARN });
     before.received = delivered().length;
   });
 
@@ -329,7 +331,7 @@ describe("refusals: nothing fetched, nothing ingested", () => {
     expect(line).toContain("unsupported SignatureVersion");
   });
 
-  it("left the source pending and ingested none of the refused messages", async () => {
+  it("left the source pending and ingested none of the refused messages (the sentinel comes from the owner's topic)", async () => {
     expect((await readSource(source)).status).toBe("pending_confirmation");
     const sentinelId = await sentinel(source);
     const since = delivered().slice(before.received);
@@ -385,11 +387,105 @@ describe("notifications become events", () => {
   });
 
   it("answers 422 and ingests nothing when no event type applies", async () => {
-    const bare = await createSource({});
+    const bare = await createSource({ topic_arn: TOPIC_ARN });
     const msg = signEnvelope(notification({ certUrl: sns.certUrl("untyped"), message: '{"untyped":true}', subject: "not an event type!" }), cert.privateKey);
     const res = await post(bare, msg);
     expectRefused(res, 422, "validation_failed");
     await sentinel(source);
     expect(delivered().some((r) => r.body.includes("untyped"))).toBe(false);
+  });
+});
+
+describe("before confirmation (issue 21)", () => {
+  it("a source without topic_arn takes only a SubscriptionConfirmation until it is confirmed", async () => {
+    const source = await createSource({ event_type: "sns.early" });
+    // Anyone can subscribe this URL to their own topic: their genuinely signed messages must not count yet.
+    const early = signEnvelope(notification({ topicArn: OTHER_TOPIC, certUrl: sns.certUrl("early-note"), message: '{"early":true}' }), cert.privateKey);
+    const refused = await post(source, early);
+    expectRefused(refused, 403, "forbidden");
+    expect(refused.json.detail).toContain("only a SubscriptionConfirmation is accepted");
+    const unsub = signEnvelope(unsubscribeConfirmation({ topicArn: OTHER_TOPIC, certUrl: sns.certUrl("early-unsub"), subscribeUrl: sns.subscribeUrl("early-unsub") }), cert.privateKey);
+    expectRefused(await post(source, unsub), 403, "forbidden");
+    // Refused before any fetch, and the source is untouched.
+    expect(sns.hits("/certs/early-note.pem") + sns.hits("/certs/early-unsub.pem")).toBe(0);
+    expect(await readSource(source)).toEqual({ status: "pending_confirmation", topic_arn: null, subscription_arn: null });
+
+    // Once the owner's topic confirms, its Notifications become events; the early message's topic is refused.
+    const confirm = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("early-confirm"), subscribeUrl: sns.subscribeUrl("early-confirm") }), cert.privateKey);
+    expect((await post(source, confirm)).status).toBe(200);
+    expectRefused(await post(source, early), 403, "invalid_signature");
+    const id = await sentinel(source);
+    expect(delivered().find((r) => r.headers["webhook-id"] === id)!.headers["hookrelay-event-type"]).toBe("sns.early");
+    expect(delivered().some((r) => r.body.includes('"early"'))).toBe(false);
+  });
+
+  it("a source whose owner set topic_arn confirms only that topic and takes its Notifications while pending", async () => {
+    const source = await createSource({ event_type: "sns.preset", topic_arn: TOPIC_ARN });
+    const foreign = signEnvelope(notification({ topicArn: OTHER_TOPIC, certUrl: sns.certUrl("preset-foreign"), message: '{"foreign":1}' }), cert.privateKey);
+    expectRefused(await post(source, foreign), 403, "invalid_signature");
+    expect(sns.hits("/certs/preset-foreign.pem")).toBe(0);
+    const id = await sentinel(source);
+    expect(delivered().find((r) => r.headers["webhook-id"] === id)!.headers["hookrelay-event-type"]).toBe("sns.preset");
+    expect((await readSource(source)).status).toBe("pending_confirmation");
+  });
+});
+
+describe("message age (issue 21)", () => {
+  let source: string;
+  beforeAll(async () => {
+    source = await createSource({ event_type: "sns.age" });
+    const sub = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("age"), subscribeUrl: sns.subscribeUrl("age") }), cert.privateKey);
+    expect((await post(source, sub)).status).toBe(200);
+  });
+  const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+
+  it("refuses and logs a genuinely signed Notification older than 1 h, or dated ahead of the clock, fetching nothing", async () => {
+    for (const [name, timestamp, reason] of [
+      ["age-old", at(-61 * 60_000), "older than 1 h"],
+      ["age-future", at(10 * 60_000), "in the future"],
+    ] as const) {
+      const messageId = randomUUID();
+      const msg = signEnvelope(notification({ messageId, timestamp, certUrl: sns.certUrl(name), message: `{"${name}":true}` }), cert.privateKey);
+      const res = await post(source, msg);
+      expectRefused(res, 403, "forbidden");
+      expect(res.json.detail).toContain(reason);
+      expect(sns.hits(`/certs/${name}.pem`)).toBe(0);
+      await waitFor(async () => worker.logs.join("").includes(messageId), 10_000);
+      const line = worker.logs.join("").split("\n").find((l) => l.includes(messageId))!;
+      expect(line).toContain("sns message refused");
+      expect(line).toContain(reason);
+    }
+    // Within the hour (SNS's retries end within 3,600 s) it is taken; the refused ones never arrived.
+    const late = signEnvelope(notification({ timestamp: at(-50 * 60_000), certUrl: sns.certUrl("age-ok"), message: '{"late":true}' }), cert.privateKey);
+    const ok = await post(source, late);
+    expect(ok.status, ok.text).toBe(200);
+    await awaitDelivered([ok.json.id]);
+    expect(delivered().some((r) => r.body.includes("age-old") || r.body.includes("age-future"))).toBe(false);
+  });
+
+  it("refuses an old SubscriptionConfirmation without visiting its SubscribeURL", async () => {
+    const fresh = await createSource({ event_type: "sns.age" });
+    const msg = signEnvelope(
+      subscriptionConfirmation({ timestamp: at(-2 * 3_600_000), certUrl: sns.certUrl("age-confirm"), subscribeUrl: sns.subscribeUrl("age-confirm") }),
+      cert.privateKey,
+    );
+    expectRefused(await post(fresh, msg), 403, "forbidden");
+    expect(sns.hits("/confirm/age-confirm") + sns.hits("/certs/age-confirm.pem")).toBe(0);
+    expect((await readSource(fresh)).status).toBe("pending_confirmation");
+  });
+});
+
+describe("bounded reads (issue 21)", () => {
+  it("reads at most 16 KiB of a SubscribeURL answer that streams 512 MiB, and hangs up", async () => {
+    const source = await createSource({ event_type: "sns.flood" });
+    const msg = signEnvelope(subscriptionConfirmation({ certUrl: sns.certUrl("flood"), subscribeUrl: sns.floodUrl("confirm") }), cert.privateKey);
+    const res = await post(source, msg);
+    // Not a ConfirmSubscriptionResponse: confirmed without an ARN (SNS answered 200), as with any odd answer.
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({ status: "confirmed", subscription_arn: null });
+    const record = await waitFor(async () => (sns.floods.length === 1 && sns.floods[0]!.cutOff ? sns.floods[0] : undefined), 10_000);
+    expect(record.finished).toBe(false);
+    // The cap plus loopback socket buffers; an unbounded read would have taken all 512 MiB.
+    expect(record.written).toBeLessThan(64 * 1024 * 1024);
   });
 });

@@ -110,7 +110,9 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     const isolateA = createRouter();
     const isolateB = createRouter();
     const routed = async (iso: ReturnType<typeof createRouter>) =>
-      matchEndpoints((await iso.routingFor(db, [owner], shared)).get(owner)!, "order.created").map((e) => e.endpointId).sort();
+      matchEndpoints((await iso.routingFor(db, [owner], shared)).get(owner)!, { eventType: "order.created", ownerId: owner, payload: "{}" })
+        .targets.map((e) => e.endpointId)
+        .sort();
 
     resetLookupStats();
     expect(await routed(isolateA)).toEqual([keepEp, dropEp].sort());
@@ -138,6 +140,38 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     const rows = await eventually(async () => ((await deliveriesOf(res.json.id)).length > 0 ? deliveriesOf(res.json.id) : null));
     expect(rows.map((r) => r.endpoint_id)).toEqual([keepEp]);
     expect(await received(drop)).toEqual([]);
+  });
+
+  it("two isolates: a filter set, changed or cleared reroutes both (filters travel in the shared entry)", async () => {
+    const owner = uniqueKey("cache-filter");
+    const ep = await createEndpoint(owner, receiverUrl(uniqueKey("cache-filter-ep")));
+    const sub = await call("POST", "/v1/subscriptions", { body: { endpoint_id: ep, event_types: ["order.*"], filter: { "payload.n": { $gt: 10 } } } });
+    expect(sub.status).toBe(201);
+    const shared = sharedCache(testEnv);
+    const [isolateA, isolateB] = [createRouter(), createRouter()];
+    const routes = async (iso: ReturnType<typeof createRouter>, n: number) => {
+      const index = (await iso.routingFor(db, [owner], shared)).get(owner)!;
+      const { targets, filteredOut } = matchEndpoints(index, { eventType: "order.created", ownerId: owner, payload: JSON.stringify({ n }) });
+      return { to: targets.map((t) => t.endpointId), filteredOut };
+    };
+
+    resetLookupStats();
+    expect(await routes(isolateA, 50)).toEqual({ to: [ep], filteredOut: 0 });
+    expect(await routes(isolateB, 5)).toEqual({ to: [], filteredOut: 1 });
+    // With Redis, B compiled the filter from A's shared entry without reading D1.
+    expect(lookupStats().d1_route_reads).toBe(withRedis ? 1 : 2);
+    if (withRedis) {
+      const entry = await shared.getMany<{ filtered?: { filter: unknown }[] }[]>([sharedRoutesKey(owner, await versionOf(owner))]);
+      expect(entry.get(sharedRoutesKey(owner, await versionOf(owner)))?.[0]?.filtered?.[0]?.filter).toEqual({ "payload.n": { $gt: 10 } });
+    }
+
+    expect((await call("PATCH", `/v1/subscriptions/${sub.json.id}`, { body: { filter: { "payload.n": { $lt: 10 } } } })).status).toBe(200);
+    for (const iso of [isolateA, isolateB]) {
+      expect(await routes(iso, 5)).toEqual({ to: [ep], filteredOut: 0 });
+      expect(await routes(iso, 50)).toEqual({ to: [], filteredOut: 1 });
+    }
+    expect((await call("PATCH", `/v1/subscriptions/${sub.json.id}`, { body: { filter: null } })).status).toBe(200);
+    for (const iso of [isolateA, isolateB]) expect(await routes(iso, 50)).toEqual({ to: [ep], filteredOut: 0 });
   });
 
   it("API keys: a cold isolate finds a live key (in Redis when set); a deleted key is refused at once everywhere", async () => {

@@ -25,6 +25,8 @@ export interface Scripted {
   headers?: Record<string, string>;
   delay_ms?: number;
   stall_body_ms?: number;
+  /** Stream a body of this many bytes as fast as the client reads it. */
+  flood_bytes?: number;
 }
 
 export interface Received {
@@ -47,6 +49,12 @@ export function receiverUrl(key: string): string {
 export async function script(key: string, responses: Scripted[]): Promise<void> {
   const res = await fetch(`${RECEIVER}/__script/${key}`, { method: "PUT", body: JSON.stringify({ responses }) });
   if (res.status !== 204) throw new Error(`scripting the receiver failed: ${res.status}`);
+}
+
+/** What the receiver wrote for `key`'s flood_bytes answers before each connection closed. */
+export async function flooded(key: string): Promise<Array<{ written: number; finished: boolean; cutOff: boolean }>> {
+  const res = await fetch(`${RECEIVER}/__flooded/${key}`);
+  return (await res.json()) as Array<{ written: number; finished: boolean; cutOff: boolean }>;
 }
 
 export async function received(key: string): Promise<Received[]> {

@@ -193,6 +193,12 @@ describe("URL safety with ALLOW_PRIVATE_ENDPOINTS=false (the production default)
     ["https://169.254.169.254/latest", /metadata/],
     ["https://localhost:8443/", /localhost/],
     ["https://10.0.0.5/", /private/],
+    // IPv6 forms that embed or translate IPv4 (a review found these accepted; issue 21).
+    ["https://[::ffff:0:127.0.0.1]/", /loopback.*IPv4-translated/],
+    ["https://[64:ff9b:1::a00:1]/", /local-use NAT64/],
+    ["https://[2001::1]/", /Teredo/],
+    ["https://[2002:a00:1::]/", /private.*6to4/],
+    ["https://[2001:db8::1]/", /documentation/],
   ])("refuses %s on create with 422 on url", async (url, reason) => {
     const res = await callProduction("POST", "/v1/endpoints", { url, owner_id: "ep-prod" });
     expect(res.status).toBe(422);

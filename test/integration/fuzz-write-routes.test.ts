@@ -19,7 +19,7 @@ const INGEST_OWNER = "fuzz-ingest";
 /** Every status the API documents; anything else (above all a 5xx) fails the property. */
 const DOCUMENTED = new Set([200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429]);
 /** Tables only API requests write (consumers and DOs write events, deliveries and attempts in the background). */
-const MANAGEMENT_TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "jobs", "dead_letters", "config_versions"];
+const MANAGEMENT_TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "jobs", "dead_letters", "config_versions", "portal_links"];
 
 interface Fixtures {
   ownerKey: string;
@@ -29,6 +29,7 @@ interface Fixtures {
   wsSourceId: string;
   snsSourceId: string;
   channelId: string;
+  portalLinkId: string;
   eventId: string;
   deliveryId: string;
 }
@@ -157,6 +158,13 @@ const ROUTES: RouteSpec[] = [
     path: () => "/v1/deliveries/retry",
     valid: () => ({ endpoint_id: fx.endpointId, owner_id: OWNER, status: "failed", since: "2026-01-01T00:00:00Z" }),
   },
+  {
+    name: "POST /v1/portal-links",
+    method: "POST",
+    path: () => "/v1/portal-links",
+    valid: () => ({ owner_id: OWNER, owner_name: "Fuzz Ltd", ttl_seconds: 600, read_only: true, theme: { primary_color: "#112233", logo_url: "https://cdn.fuzz.test/l.png" } }),
+  },
+  { name: "DELETE /v1/portal-links/{id}", method: "DELETE", path: (id) => `/v1/portal-links/${id}`, fixtureId: () => fx.portalLinkId },
   { name: "POST /v1/dead-letters/{id}/redrive", method: "POST", path: (id) => `/v1/dead-letters/${id}/redrive` },
   { name: "POST /v1/metrics/reset", method: "POST", path: () => "/v1/metrics/reset" },
   {
@@ -346,7 +354,8 @@ beforeAll(async () => {
   const ws = await call("POST", "/v1/sources", { body: { type: "websocket", name: "ws", owner_id: OWNER } });
   const sns = await call("POST", "/v1/sources", { body: { type: "sns", name: "sns", owner_id: OWNER } });
   const ch = await call("POST", "/v1/notification-channels", { body: { type: "slack", webhook_url: receiver("fuzz-slack"), owner_id: OWNER } });
-  for (const r of [ep, other, sub, ws, sns, ch]) expect(r.status, r.text).toBe(201);
+  const link = await call("POST", "/v1/portal-links", { body: { owner_id: OWNER } });
+  for (const r of [ep, other, sub, ws, sns, ch, link]) expect(r.status, r.text).toBe(201);
   const work = await seedDelivery({ id: ep.json.id, ownerId: OWNER }, { seeded: true }, "fixture.only");
   await fuzzEnv.DB.prepare("UPDATE deliveries SET status = 'failed', attempts = 1 WHERE id = ?").bind(work.delivery_id).run();
   fx = {
@@ -357,6 +366,7 @@ beforeAll(async () => {
     wsSourceId: ws.json.id,
     snsSourceId: sns.json.id,
     channelId: ch.json.id,
+    portalLinkId: link.json.id,
     eventId: work.event_id,
     deliveryId: work.delivery_id,
   };

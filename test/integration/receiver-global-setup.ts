@@ -2,9 +2,11 @@
 // workerd script and inspect over HTTP, since a Node server cannot run inside workerd itself.
 //   PUT  /__script/<key>   {"responses":[{status, body?, headers?, delay_ms?, stall_body_ms?}...]}  (last one repeats)
 //   GET  /__received/<key> → [{at, method, headers, body}]
+//   GET  /__flooded/<key>  → [{written, finished, cutOff}] for answers scripted with flood_bytes
 //   any other request to /<key>… is recorded under <key> and answered by that key's script (default 200 "ok")
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { TestProject } from "vitest/node";
+import { flood, type FloodRecord } from "../support/flood-server";
 
 interface Scripted {
   status: number;
@@ -14,6 +16,8 @@ interface Scripted {
   delay_ms?: number;
   /** Send headers and part of the body, then wait this long before ending it. */
   stall_body_ms?: number;
+  /** Stream a body of this many bytes as fast as the client reads it (test/support/flood-server.ts). */
+  flood_bytes?: number;
 }
 
 interface Recorded {
@@ -35,6 +39,7 @@ let server: Server | undefined;
 export default async function setup(project: TestProject) {
   const scripts = new Map<string, { responses: Scripted[]; next: number }>();
   const received = new Map<string, Recorded[]>();
+  const flooded = new Map<string, FloodRecord[]>();
   const timers = new Set<NodeJS.Timeout>();
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -60,6 +65,10 @@ export default async function setup(project: TestProject) {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(JSON.stringify(received.get(second) ?? []));
       }
+      if (first === "__flooded" && second) {
+        res.writeHead(200, { "content-type": "application/json" });
+        return res.end(JSON.stringify(flooded.get(second) ?? []));
+      }
       const key = first ?? "";
       const list = received.get(key) ?? [];
       list.push({
@@ -78,6 +87,10 @@ export default async function setup(project: TestProject) {
       }
       if (reply.delay_ms) await wait(reply.delay_ms);
       if (res.destroyed) return;
+      if (reply.flood_bytes) {
+        flooded.set(key, [...(flooded.get(key) ?? []), flood(res, { status: reply.status, bytes: reply.flood_bytes })]);
+        return;
+      }
       if (reply.stall_body_ms) {
         res.writeHead(reply.status, { "content-type": "text/plain", ...reply.headers });
         res.write("partial ");

@@ -69,7 +69,7 @@ describe("POST /v1/subscriptions", () => {
     const ep = await createEndpoint("sub-race");
     expect((await call("DELETE", `/v1/endpoints/${ep.id}`)).status).toBe(204);
     const now = Date.now();
-    const row = { id: "sub_0000000000race0000000000", endpointId: ep.id, ownerId: "sub-race", eventTypes: '["*"]', description: null, createdAt: now, updatedAt: now };
+    const row = { id: "sub_0000000000race0000000000", endpointId: ep.id, ownerId: "sub-race", eventTypes: '["*"]', filter: null, description: null, createdAt: now, updatedAt: now };
     expect(await insertSubscription(getDb(env.DB), row)).toBe(false);
     expect(await subscriptionCount(ep.id)).toBe(0);
     const live = await createEndpoint("sub-race");

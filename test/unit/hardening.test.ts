@@ -1,9 +1,16 @@
 // Hardening properties of pure modules: the WebSocket frame parser never throws and always answers in protocol,
-// the URL check catches every IPv4/IPv6 spelling of a private address, and header-bound values can't inject headers.
+// the URL check catches every IPv4/IPv6 spelling of a private address (IPv4 embedded in IPv6 included), and header-bound values can't inject headers.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EndpointAuth, EndpointCreate, EndpointPatch, EventInput, Metadata, OwnerId } from "../../src/domain/schemas";
 import { parseIpv4, urlSafetyProblem } from "../../src/domain/url-safety";
+import {
+  checkMessageAge,
+  checkSourceAccepts,
+  SNS_MAX_CLOCK_SKEW_MS,
+  SNS_MAX_MESSAGE_AGE_MS,
+  SnsVerificationError,
+} from "../../src/ingest/sns";
 import { exceedsBytes, frameLimit, MAX_BATCH_EVENTS, MAX_REF_LENGTH, parseFrame, type FrameContext } from "../../src/ingest/ws-frames";
 import { assertProperty, fuzzSettings, hostileJson, nastyString, oddString } from "../fuzz/arbitraries";
 
@@ -114,6 +121,7 @@ describe("WebSocket frame parser (property)", () => {
 const BLOCKED_V4: [number, number][] = [
   [0x00000000, 8], [0x0a000000, 8], [0x64400000, 10], [0x7f000000, 8], [0xa9fe0000, 16],
   [0xac100000, 12], [0xc0000000, 24], [0xc0a80000, 16], [0xc6120000, 15], [0xe0000000, 4], [0xf0000000, 4],
+  [0xc0000200, 24], [0xc6336400, 24], [0xcb007100, 24], // documentation (TEST-NET-1, -2, -3)
 ];
 const inBlock = (addr: number) => BLOCKED_V4.some(([base, prefix]) => addr >= base && addr < base + 2 ** (32 - prefix));
 
@@ -143,6 +151,25 @@ const mapped = (addr: number) =>
     `[0000:0000:0000:0000:0000:ffff:${hex4(addr >>> 16).padStart(4, "0")}:${hex4(addr & 0xffff).padStart(4, "0")}]`,
   );
 
+const hi = (addr: number) => hex4(addr >>> 16);
+const lo = (addr: number) => hex4(addr & 0xffff);
+const dotted = (addr: number) => `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
+/** A public Teredo server (65.54.227.120) and a public client (8.8.4.4, bits inverted) to pair with the address under test. */
+const TEREDO_SERVER = "4136:e378";
+const TEREDO_CLIENT = `${hex4(~0x08080404 >>> 16 & 0xffff)}:${hex4(~0x08080404 & 0xffff)}`;
+/** The address inside every IPv6 form that embeds or translates IPv4 (RFC 4291, 2765, 6052, 3056, 4380). */
+const embeddedForms = (addr: number) =>
+  fc.constantFrom(
+    `[::ffff:0:${dotted(addr)}]`, // IPv4-translated
+    `[0:0:0:0:ffff:0:${hi(addr)}:${lo(addr)}]`,
+    `[::${dotted(addr)}]`, // IPv4-compatible
+    `[64:ff9b::${dotted(addr)}]`, // NAT64 well-known prefix
+    `[64:ff9b::${hi(addr)}:${lo(addr)}]`,
+    `[2002:${hi(addr)}:${lo(addr)}::1]`, // 6to4
+    `[2001:0:${hi(addr)}:${lo(addr)}:0:0:${TEREDO_CLIENT}]`, // Teredo server
+    `[2001:0:${TEREDO_SERVER}:8000:63bf:${hex4(~addr >>> 16 & 0xffff)}:${hex4(~addr & 0xffff)}]`, // Teredo client
+  );
+
 describe("outbound URL check (property)", () => {
   it("refuses a private, loopback, link-local or reserved IPv4 address however it is spelled", async () => {
     await assertProperty(
@@ -165,6 +192,37 @@ describe("outbound URL check (property)", () => {
     );
   });
 
+  it("refuses the same addresses inside every other IPv6 form that embeds or translates IPv4", async () => {
+    await assertProperty(
+      "url v4-embedded",
+      fc.property(blockedAddress.chain((a) => embeddedForms(a)), (host) => {
+        expect(urlSafetyProblem(`https://${host}/x`, strict), host).toMatch(/must not point at/);
+      }),
+      SETTINGS,
+    );
+  });
+
+  it("accepts public IPv4 addresses inside those forms (no false alarms)", async () => {
+    await assertProperty(
+      "url v4-embedded public",
+      fc.property(publicAddress.chain((a) => embeddedForms(a)), (host) => {
+        expect(urlSafetyProblem(`https://${host}/x`, strict), host).toBeNull();
+      }),
+      SETTINGS,
+    );
+  });
+
+  it("refuses every address of the local-use NAT64 prefix 64:ff9b:1::/48, whatever it embeds", async () => {
+    await assertProperty(
+      "url nat64 local-use",
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 5, maxLength: 5 }), (groups) => {
+        const host = `[64:ff9b:1:${groups.map(hex4).join(":")}]`;
+        expect(urlSafetyProblem(`https://${host}/`, strict), host).toMatch(/local-use NAT64/);
+      }),
+      SETTINGS,
+    );
+  });
+
   it("accepts public IPv4 addresses in any spelling and as IPv4-mapped IPv6 (no false alarms)", async () => {
     await assertProperty(
       "url v4 public",
@@ -177,10 +235,10 @@ describe("outbound URL check (property)", () => {
   });
 
   it("refuses private and special IPv6 ranges, compressed or not", () => {
-    for (const host of ["[::1]", "[0:0:0:0:0:0:0:1]", "[fe80::abcd]", "[FE80::1]", "[febf:ffff::1]", "[fc12::1]", "[fd00:ec2::254]", "[ff02::1]", "[fec0::1]", "[::]", "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:a9fe:a9fe::1]", "[::ffff:0:0]"]) {
+    for (const host of ["[::1]", "[0:0:0:0:0:0:0:1]", "[fe80::abcd]", "[FE80::1]", "[febf:ffff::1]", "[fc12::1]", "[fd00:ec2::254]", "[ff02::1]", "[fec0::1]", "[::]", "[::127.0.0.1]", "[64:ff9b::7f00:1]", "[2002:a9fe:a9fe::1]", "[::ffff:0:0]", "[2001:db8::1]", "[64:ff9b:1::a00:1]", "[::ffff:0:127.0.0.1]", "[2001:0:a00:1::1]"]) {
       expect(urlSafetyProblem(`https://${host}/`, strict), host).toMatch(/must not point at/);
     }
-    for (const host of ["[2606:4700:4700::1111]", "[2001:db8::1]", "[64:ff9b::808:808]", "[2002:808:808::1]"]) {
+    for (const host of ["[2606:4700:4700::1111]", "[64:ff9b::808:808]", "[2002:808:808::1]"]) {
       expect(urlSafetyProblem(`https://${host}/`, strict), host).toBeNull();
     }
   });
@@ -193,6 +251,55 @@ describe("outbound URL check (property)", () => {
         expect(why === null || typeof why === "string").toBe(true);
         if (why === null) expect(["http:", "https:"]).toContain(new URL(text).protocol);
         if (why === null && !allowPrivate) expect(new URL(text).protocol).toBe("https:");
+      }),
+      SETTINGS,
+    );
+  });
+});
+
+// --- SNS: what a source takes before and after confirmation, and how old ---------------------------------
+
+const takes = (fn: () => void): boolean => {
+  try {
+    fn();
+    return true;
+  } catch (err) {
+    if (!(err instanceof SnsVerificationError)) throw err;
+    return false;
+  }
+};
+
+describe("SNS source state and message age (property)", () => {
+  const topics = ["arn:aws:sns:us-east-1:123456789012:a", "arn:aws:sns:us-east-1:123456789012:b"];
+
+  it("a Notification or UnsubscribeConfirmation is taken only by a confirmed source or one with that topic; no foreign topic ever", async () => {
+    await assertProperty(
+      "sns source state",
+      fc.property(
+        fc.constantFrom("pending_confirmation", "confirmed", "unsubscribed", "active", ""),
+        fc.option(fc.constantFrom(...topics), { nil: null }),
+        fc.constantFrom("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"),
+        fc.oneof(fc.constantFrom(...topics), oddString),
+        (status, topicArn, type, msgTopic) => {
+          const taken = takes(() => checkSourceAccepts({ Type: type as "Notification", TopicArn: msgTopic }, { status, topicArn }));
+          const topicOk = topicArn === null || msgTopic === topicArn;
+          const stateOk = type === "SubscriptionConfirmation" || status === "confirmed" || topicArn !== null;
+          expect(taken).toBe(topicOk && stateOk);
+        },
+      ),
+      SETTINGS,
+    );
+  });
+
+  it("a message is taken only within 1 h after its Timestamp (5 min of skew ahead), and no Timestamp text makes the check throw anything else", async () => {
+    const now = Date.parse("2026-12-04T12:00:00.000Z");
+    await assertProperty(
+      "sns message age",
+      fc.property(fc.integer({ min: -30 * 86_400_000, max: 30 * 86_400_000 }), oddString, (offset, junk) => {
+        const timestamp = new Date(now + offset).toISOString();
+        const taken = takes(() => checkMessageAge({ Timestamp: timestamp }, now));
+        expect(taken).toBe(-offset <= SNS_MAX_MESSAGE_AGE_MS && offset <= SNS_MAX_CLOCK_SKEW_MS);
+        takes(() => checkMessageAge({ Timestamp: junk }, now));
       }),
       SETTINGS,
     );

@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   canonicalString,
+  checkMessageAge,
   checkSnsMessage,
+  checkSourceAccepts,
   clearCertificateCache,
   isTrustedCertUrl,
   isTrustedSubscribeUrl,
@@ -12,6 +14,7 @@ import {
   notificationPayload,
   parseCertificate,
   parseConfirmSubscriptionArn,
+  SNS_MAX_MESSAGE_AGE_MS,
   SnsVerificationError,
   verifySnsSignature,
   type SnsMessage,
@@ -281,5 +284,60 @@ describe("mapping a Notification", () => {
     expect(parseConfirmSubscriptionArn(xml)).toBe("arn:aws:sns:us-west-2:123456789012:MyTopic:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55");
     expect(parseConfirmSubscriptionArn("<Error><Code>InvalidParameter</Code></Error>")).toBeNull();
     expect(parseConfirmSubscriptionArn("<SubscriptionArn>pending confirmation</SubscriptionArn>")).toBeNull();
+  });
+});
+
+describe("which messages a source takes (state and age)", () => {
+  const OWN = "arn:aws:sns:us-east-1:123456789012:own";
+  const OTHER = "arn:aws:sns:us-east-1:210987654321:other";
+  /** null = taken; otherwise the error code and a piece of the reason. */
+  const verdict = (fn: () => void): string | null => {
+    try {
+      fn();
+      return null;
+    } catch (err) {
+      if (!(err instanceof SnsVerificationError)) throw err;
+      return `${err.code}: ${err.reason}`;
+    }
+  };
+  it.each([
+    // status, source topic, message type, message topic, verdict
+    ["pending_confirmation", null, "SubscriptionConfirmation", OTHER, null],
+    ["pending_confirmation", null, "Notification", OTHER, "forbidden: the source is pending_confirmation and has no topic_arn"],
+    ["pending_confirmation", null, "UnsubscribeConfirmation", OTHER, "forbidden: the source is pending_confirmation"],
+    ["pending_confirmation", OWN, "SubscriptionConfirmation", OWN, null],
+    ["pending_confirmation", OWN, "SubscriptionConfirmation", OTHER, "invalid_signature: TopicArn is not this source's topic"],
+    ["pending_confirmation", OWN, "Notification", OWN, null],
+    ["pending_confirmation", OWN, "Notification", OTHER, "invalid_signature: TopicArn"],
+    ["confirmed", OWN, "Notification", OWN, null],
+    ["confirmed", OWN, "Notification", OTHER, "invalid_signature: TopicArn"],
+    ["confirmed", null, "Notification", OTHER, null], // the owner cleared topic_arn after confirmation
+    ["unsubscribed", OWN, "SubscriptionConfirmation", OWN, null],
+    ["unsubscribed", OWN, "Notification", OWN, null],
+    ["unsubscribed", null, "Notification", OTHER, "forbidden: the source is unsubscribed"],
+  ] as const)("%s source, topic %s: %s from %s → %s", (status, topicArn, type, msgTopic, expected) => {
+    const got = verdict(() => checkSourceAccepts({ Type: type, TopicArn: msgTopic }, { status, topicArn }));
+    if (expected === null) expect(got).toBeNull();
+    else expect(got).toContain(expected);
+  });
+
+  const NOW = Date.parse("2026-12-04T12:00:00.000Z");
+  it.each([
+    ["2026-12-04T12:00:00.000Z", null],
+    ["2026-12-04T11:00:00.000Z", null], // exactly 1 h
+    ["2026-12-04T10:59:59.999Z", "forbidden: message is older than 1 h"],
+    ["2026-11-01T12:00:00.000Z", "older than 1 h"],
+    ["2026-12-04T12:05:00.000Z", null], // 5 min of clock skew
+    ["2026-12-04T12:05:00.001Z", "forbidden: Timestamp is in the future"],
+    ["2026-12-04T11:30:00Z", null],
+    ["2026-12-04 11:30:00Z", "not an ISO 8601 UTC time"],
+    ["2026-12-04T11:30:00+01:00", "not an ISO 8601 UTC time"],
+    ["yesterday", "not an ISO 8601 UTC time"],
+    ["", "not an ISO 8601 UTC time"],
+  ])("Timestamp %j → %s", (timestamp, expected) => {
+    const got = verdict(() => checkMessageAge({ Timestamp: timestamp }, NOW));
+    if (expected === null) expect(got).toBeNull();
+    else expect(got).toContain(expected);
+    expect(SNS_MAX_MESSAGE_AGE_MS).toBe(3_600_000);
   });
 });

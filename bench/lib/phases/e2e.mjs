@@ -5,12 +5,37 @@ import { r1, summarize } from "../stats.mjs";
 import { payloadFor } from "./ingest.mjs";
 import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
+/** A `post(payloads)` for fixedLoad() against HookRelay: one POST /v1/events, or /v1/events/batch when `batch`. */
+export function hookrelayPoster(client, { owner, eventType, batch = false }) {
+  const post = async (payloads) => {
+    const events = payloads.map((payload) => ({ payload, owner_id: owner, event_type: eventType }));
+    const r = batch || events.length > 1
+      ? await client.request("POST", "/v1/events/batch", { body: { events } })
+      : await client.request("POST", "/v1/events", { body: events[0] });
+    let ids = [];
+    if (r.status === 202) {
+      try {
+        const body = JSON.parse(r.body);
+        ids = body.ids ?? [body.id];
+      } catch {
+        // an unparsable 202 cannot be matched; it shows up as a missing delivery
+      }
+    }
+    return { ...r, ids };
+  };
+  post.label = batch ? "POST /v1/events/batch" : "POST /v1/events";
+  return post;
+}
+
 /**
  * Offers `eventsPerS` single-event POSTs for `durationS` to an owner whose event type fans out to `paths`,
  * then waits (≤ drainS) for every delivery. Latency = first arrival of (path, webhook-id) − send start.
+ * `post(payloads) → { status, ids }` sends them (default: HookRelay's API; the bare pipeline passes its own).
+ * `binS`: also return a timeline of events accepted and deliveries arrived per `binS` seconds.
  */
-export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0 }) {
-  const { client, receiver } = ctx;
+export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0 }) {
+  const { receiver } = ctx;
+  post ??= hookrelayPoster(ctx.client, { owner, eventType, batch: batchTicksPerS > 0 });
   const sends = [];
   const t0 = performance.now();
   // Batched mode: `batchTicksPerS` POST /v1/events/batch per second carrying eventsPerS / ticks events each, so
@@ -22,18 +47,8 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     maxInFlight: ctx.profile.maxInFlight,
     send: async (i) => {
       const t = performance.now();
-      const event = (k) => ({ payload: payloadFor(seed + i * perSend + k), owner_id: owner, event_type: eventType });
-      const r = batchTicksPerS
-        ? await client.request("POST", "/v1/events/batch", { body: { events: Array.from({ length: perSend }, (_, k) => event(k)) } })
-        : await client.request("POST", "/v1/events", { body: event(0) });
-      if (r.status === 202) {
-        try {
-          const body = JSON.parse(r.body);
-          for (const id of body.ids ?? [body.id]) sends.push({ id, t });
-        } catch {
-          // an unparsable 202 cannot be matched; it shows up as a missing delivery
-        }
-      }
+      const r = await post(Array.from({ length: perSend }, (_, k) => payloadFor(seed + i * perSend + k)));
+      if (r.status === 202) for (const id of r.ids) sends.push({ id, t });
       return { ...r, ok: r.status === 202 };
     },
   });
@@ -81,7 +96,7 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     endpoints: paths.length,
     offered_events_per_s: eventsPerS,
     offered_deliveries_per_s: eventsPerS * paths.length,
-    producer: batchTicksPerS ? `POST /v1/events/batch × ${batchTicksPerS}/s, ${perSend} events each` : "POST /v1/events, one event each",
+    producer: batchTicksPerS ? `${post.label ?? "POST"} × ${batchTicksPerS}/s, ${perSend} events each` : `${post.label ?? "POST"}, one event each`,
     duration_s: durationS,
     ingest: load,
     events_accepted: sends.length,
@@ -94,10 +109,29 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     arrival_rate_during_send: r1(arrivedDuringSend / Math.max(sendWindowS, 1e-3)),
     /** Arrivals per second after the sends stopped, while a backlog was left: how fast it drains. */
     backlog_drain_rate: arrivedAfterSend >= 20 && lastArrival > lastSend ? r1(arrivedAfterSend / ((lastArrival - lastSend) / 1000)) : null,
+    /** Deliveries accepted but not yet arrived when the load stopped. */
+    backlog_at_load_end: expected - arrivedDuringSend,
     latency,
     latency_first_quarter_p50_ms: quarterP50(0, 0.25),
     latency_last_quarter_p50_ms: quarterP50(0.75, 1),
+    ...(binS ? { timeline: timeline({ sends, paths, receiver, t0, binS, endMs: Math.max(lastArrival, lastSend) - t0, fanout: paths.length }) } : {}),
   };
+}
+
+/** Per `binS` seconds from the start: events accepted (by send time) and deliveries that first arrived. */
+function timeline({ sends, paths, receiver, t0, binS, endMs, fanout }) {
+  const bins = Array.from({ length: Math.max(1, Math.ceil(endMs / (binS * 1000))) }, (_, i) => ({ from_s: i * binS, to_s: (i + 1) * binS, events_accepted: 0, deliveries_offered: 0, deliveries_arrived: 0 }));
+  const binOf = (t) => Math.min(bins.length - 1, Math.max(0, Math.floor((t - t0) / (binS * 1000))));
+  for (const s of sends) {
+    const b = bins[binOf(s.t)];
+    b.events_accepted++;
+    b.deliveries_offered += fanout;
+    for (const p of paths) {
+      const at = receiver.arrival(p, s.id);
+      if (at !== undefined) bins[binOf(at)].deliveries_arrived++;
+    }
+  }
+  return bins;
 }
 
 export async function runE2eFixed(ctx, { label, endpoints, eventsPerS }) {

@@ -1,14 +1,18 @@
 // Who is signed in. The key lives in sessionStorage only: it leaves with the tab, never in localStorage.
+import { isPortalPage } from "../portal/portal-mode";
+import type { PortalInfo } from "../portal/portal-session";
 import { ApiClient, ApiError } from "./client";
 import type { Page } from "./types";
 
-const STORAGE_KEY = "hookrelay.session";
+// The portal keeps its session apart: a portal link opened in a tab signed in as admin never uses the admin key.
+const storageKey = () => (isPortalPage() ? "hookrelay.portal" : "hookrelay.session");
 
-export type Session = { key: string; role: "admin" } | { key: string; role: "owner"; ownerId: string };
+/** `portal`: signed in through a portal link (an owner session limited to the portal's pages). */
+export type Session = { key: string; role: "admin" } | { key: string; role: "owner"; ownerId: string; portal?: PortalInfo };
 
 export function loadSession(): Session | null {
   try {
-    const raw = sessionStorage.getItem(STORAGE_KEY);
+    const raw = sessionStorage.getItem(storageKey());
     return raw ? (JSON.parse(raw) as Session) : null;
   } catch {
     return null;
@@ -16,11 +20,11 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(session: Session): void {
-  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  sessionStorage.setItem(storageKey(), JSON.stringify(session));
 }
 
 export function clearSession(): void {
-  sessionStorage.removeItem(STORAGE_KEY);
+  sessionStorage.removeItem(storageKey());
 }
 
 // An owner_id no real owner is expected to use; only asked about, never written.

@@ -89,6 +89,8 @@ export interface Subscription {
   endpoint_id: string;
   owner_id: string;
   event_types: string[];
+  /** API.md "Subscription filters"; null = every event of the types. */
+  filter?: Record<string, unknown> | null;
   description: string | null;
   created_at: string;
   updated_at: string;

@@ -3,6 +3,7 @@
 import { useEffect } from "react";
 import type { Delivery, DeliveryWithAttempts } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { formatTime } from "../lib/format";
 import { useAction, usePolling, useResource, useWatchWindow } from "../lib/use-resource";
 import { AttemptTimeline } from "./attempt-timeline";
@@ -56,9 +57,11 @@ export function DeliveryCard({ summary, nudge = 0 }: { summary: Delivery; nudge?
             Refresh
           </button>
           {status !== "succeeded" && (
-            <button type="button" className="button small" onClick={retryNow} disabled={retry.pending}>
-              {retry.pending ? "Retrying…" : "Retry delivery"}
-            </button>
+            <Writable>
+              <button type="button" className="button small" onClick={retryNow} disabled={retry.pending}>
+                {retry.pending ? "Retrying…" : "Retry delivery"}
+              </button>
+            </Writable>
           )}
         </div>
       </div>

@@ -2,8 +2,9 @@
 import { useState } from "react";
 import type { Endpoint } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { endpointFormFrom, endpointPatchBody } from "../lib/endpoint-form-state";
-import { formatTime, plural } from "../lib/format";
+import { formatDuration, formatSeconds, formatTime, plural } from "../lib/format";
 import { useAction } from "../lib/use-resource";
 import { EndpointForm } from "./endpoint-form";
 
@@ -17,9 +18,11 @@ export function EndpointSettingsPanel({ endpoint, onSaved }: { endpoint: Endpoin
       <div className="card-head">
         <h2 id="settings-title">Settings</h2>
         {!editing && (
-          <button type="button" className="button" onClick={() => setEditing(true)}>
-            Edit settings
-          </button>
+          <Writable>
+            <button type="button" className="button" onClick={() => setEditing(true)}>
+              Edit settings
+            </button>
+          </Writable>
         )}
       </div>
       {editing ? (
@@ -54,16 +57,16 @@ function EndpointSettingsSummary({ endpoint }: { endpoint: Endpoint }) {
   return (
     <dl className="facts">
       <dt>Timeout</dt>
-      <dd>{endpoint.timeout_ms} ms</dd>
+      <dd>{formatDuration(endpoint.timeout_ms)}</dd>
       <dt>Rate limit</dt>
-      <dd>{endpoint.rate_limit ? `${endpoint.rate_limit.requests} per ${endpoint.rate_limit.per_seconds} s` : "unlimited"}</dd>
+      <dd>{endpoint.rate_limit ? `${endpoint.rate_limit.requests} per ${endpoint.rate_limit.per_seconds === 1 ? "second" : formatSeconds(endpoint.rate_limit.per_seconds)}` : "unlimited"}</dd>
       <dt>Authentication</dt>
       <dd>{endpoint.auth ? String(endpoint.auth.type ?? "configured") : "none"}</dd>
       <dt>Retry policy</dt>
       <dd>
         {r.strategy === "exponential"
-          ? `exponential, ${plural(r.max_attempts, "attempt")}, ${r.base_delay_s} s × ${r.multiplier} up to ${r.max_delay_s} s`
-          : `constant, ${plural(r.max_attempts, "attempt")}, every ${r.delay_s} s`}
+          ? `exponential, ${plural(r.max_attempts, "attempt")}, ${formatSeconds(r.base_delay_s)} × ${r.multiplier} up to ${formatSeconds(r.max_delay_s)}`
+          : `constant, ${plural(r.max_attempts, "attempt")}, every ${formatSeconds(r.delay_s)}`}
         {r.jitter ? ", with jitter" : ""}
       </dd>
       <dt>Created</dt>

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import type { NotificationChannel } from "../api/types";
 import { useApp, useBoundOwner } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { usePagedList } from "../lib/use-paged-list";
 import { useAction } from "../lib/use-resource";
 import { AsyncView } from "./async-view";
@@ -26,7 +27,9 @@ export function NotificationChannelsPanel() {
       </AsyncView>
       {channels.moreError && <ProblemView error={channels.moreError} />}
       <LoadMore cursor={channels.nextCursor} loading={channels.loadingMore} onLoad={channels.loadMore} />
-      <NewChannelForm onCreated={channels.reload} />
+      <Writable>
+        <NewChannelForm onCreated={channels.reload} />
+      </Writable>
     </section>
   );
 }
@@ -66,14 +69,16 @@ function ChannelRow({ channel, onDeleted }: { channel: NotificationChannel; onDe
           <span className="badge badge-neutral">{channel.type === "email" ? "Email" : "Slack"}</span> <span className="url">{channelTarget(channel)}</span>
           <div className="muted small">{channel.owner_id ? `owner ${channel.owner_id}` : "all owners"}</div>
         </div>
-        <div className="actions">
-          <button type="button" className="button small" onClick={test} disabled={action.pending}>
-            Send test
-          </button>
-          <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
-            Delete
-          </button>
-        </div>
+        <Writable>
+          <div className="actions">
+            <button type="button" className="button small" onClick={test} disabled={action.pending}>
+              Send test
+            </button>
+            <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
+              Delete
+            </button>
+          </div>
+        </Writable>
       </div>
       {tested && <p className="ok-text">Test message sent; it appears in the log below.</p>}
       {action.error && <ProblemView error={action.error} />}

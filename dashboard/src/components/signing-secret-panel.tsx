@@ -2,6 +2,7 @@
 import { useState } from "react";
 import type { Endpoint } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { formatTime } from "../lib/format";
 import { useAction } from "../lib/use-resource";
 import { ProblemView } from "./problem-view";
@@ -39,9 +40,11 @@ export function SigningSecretPanel({ endpoint }: { endpoint: Endpoint }) {
       {endpoint.previous_secret_expires_at && !rotated && (
         <p className="muted small">The previous secret also signs until {formatTime(endpoint.previous_secret_expires_at)}.</p>
       )}
-      <button type="button" className="button" onClick={rotate} disabled={action.pending}>
-        {action.pending ? "Rotating…" : "Rotate secret"}
-      </button>
+      <Writable>
+        <button type="button" className="button" onClick={rotate} disabled={action.pending}>
+          {action.pending ? "Rotating…" : "Rotate secret"}
+        </button>
+      </Writable>
       {action.error && <ProblemView error={action.error} />}
     </section>
   );

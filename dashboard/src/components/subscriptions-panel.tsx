@@ -1,10 +1,13 @@
-// An endpoint's subscriptions: which event types reach it. List, add, edit patterns, delete.
+// An endpoint's subscriptions: which event types reach it, and which of those events by filter. List, add,
+// edit patterns, edit or remove the filter (FilterEditor), delete.
 import { useState, type FormEvent } from "react";
 import type { Subscription } from "../api/types";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { useAction, useResource } from "../lib/use-resource";
 import { AsyncView } from "./async-view";
 import { Field } from "./field";
+import { FilterEditor } from "./filter-editor";
 import { ProblemView } from "./problem-view";
 
 /** "order.created, invoice.*" → ["order.created", "invoice.*"]; commas or whitespace separate. */
@@ -20,7 +23,8 @@ export function SubscriptionsPanel({ endpointId }: { endpointId: string }) {
     <section className="card" aria-labelledby="subs-title">
       <h2 id="subs-title">Subscriptions</h2>
       <p className="muted small">
-        Event types this endpoint receives: exact (<code>order.created</code>), a prefix (<code>invoice.*</code>) or everything (<code>*</code>).
+        Event types this endpoint receives: exact (<code>order.created</code>), a prefix (<code>invoice.*</code>) or everything (<code>*</code>),
+        optionally narrowed by a filter on the event's payload.
       </p>
       <AsyncView resource={resource} onRetry={reload} isEmpty={(p) => p.data.length === 0} empty="No subscriptions: this endpoint receives no events yet.">
         {(page) => (
@@ -31,7 +35,9 @@ export function SubscriptionsPanel({ endpointId }: { endpointId: string }) {
           </ul>
         )}
       </AsyncView>
-      <AddSubscription endpointId={endpointId} onAdded={reload} />
+      <Writable>
+        <AddSubscription endpointId={endpointId} onAdded={reload} />
+      </Writable>
     </section>
   );
 }
@@ -39,6 +45,7 @@ export function SubscriptionsPanel({ endpointId }: { endpointId: string }) {
 function SubscriptionRow({ sub, onChanged }: { sub: Subscription; onChanged: () => void }) {
   const { api } = useApp();
   const [editing, setEditing] = useState(false);
+  const [editingFilter, setEditingFilter] = useState(false);
   const [text, setText] = useState(sub.event_types.join(", "));
   const action = useAction();
 
@@ -78,15 +85,38 @@ function SubscriptionRow({ sub, onChanged }: { sub: Subscription; onChanged: () 
               </code>
             ))}
           </span>
-          <span className="actions">
-            <button type="button" className="button small ghost" onClick={() => setEditing(true)}>
-              Edit
-            </button>
-            <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
-              Delete
-            </button>
-          </span>
+          <Writable>
+            <span className="actions">
+              <button type="button" className="button small ghost" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+              <button type="button" className="button small ghost" onClick={() => setEditingFilter((v) => !v)} aria-expanded={editingFilter}>
+                {sub.filter ? "Edit filter" : "Add filter"}
+              </button>
+              <button type="button" className="button small danger" onClick={remove} disabled={action.pending}>
+                Delete
+              </button>
+            </span>
+          </Writable>
         </div>
+      )}
+      {sub.filter && !editingFilter && (
+        <p className="small">
+          <span className="muted">Filter </span>
+          <code className="chip" data-testid="filter-summary">
+            {JSON.stringify(sub.filter)}
+          </code>
+        </p>
+      )}
+      {editingFilter && (
+        <FilterEditor
+          sub={sub}
+          onCancel={() => setEditingFilter(false)}
+          onSaved={() => {
+            setEditingFilter(false);
+            onChanged();
+          }}
+        />
       )}
       {action.error && <ProblemView error={action.error} />}
     </li>

@@ -24,17 +24,21 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
   return new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }).format(Math.round(diff / unit[1]), unit[0]);
 }
 
+/** A duration in ms in the unit a person reads it in: 850 ms, 1.25 s, 3 min, 10 h. */
 export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return "—";
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
   if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return formatSeconds(ms / 1000);
 }
 
+/** A duration in seconds (the API's unit for delays) in human units: 5 s, 3 min, 1.8 h, 10 h, 2 d. */
 export function formatSeconds(s: number): string {
-  if (s < 60) return `${s} s`;
+  if (!Number.isFinite(s)) return "—";
+  if (s < 60) return `${+s.toFixed(1)} s`;
   if (s < 3600) return `${+(s / 60).toFixed(1)} min`;
-  return `${+(s / 3600).toFixed(1)} h`;
+  if (s < 48 * 3600) return `${+(s / 3600).toFixed(1)} h`;
+  return `${+(s / 86_400).toFixed(1)} d`;
 }
 
 /** A rate in 0..1 (or a percentage 0..100 from an API that sends one) as "97.5 %". */

@@ -3,6 +3,7 @@ import type { Endpoint } from "../api/types";
 import { EndpointForm } from "../components/endpoint-form";
 import { PageHeader } from "../components/page-header";
 import { useApp, useBoundOwner } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { endpointCreateBody, emptyEndpointForm } from "../lib/endpoint-form-state";
 import { href, navigate } from "../lib/router";
 import { useAction } from "../lib/use-resource";
@@ -15,21 +16,23 @@ export function EndpointCreatePage() {
   return (
     <>
       <PageHeader title="New endpoint" subtitle={<a href={href(["endpoints"])}>← Endpoints</a>} />
-      <section className="card">
-        <EndpointForm
-          initial={emptyEndpointForm(bound ?? "")}
-          mode="create"
-          ownerEditable={!bound}
-          pending={action.pending}
-          error={action.error}
-          submitLabel="Create endpoint"
-          onCancel={() => navigate(href(["endpoints"]))}
-          onSubmit={async (state) => {
-            const created = await action.run(() => api.post<Endpoint>("/v1/endpoints", endpointCreateBody(state)));
-            if (created) navigate(href(["endpoints", created.id]));
-          }}
-        />
-      </section>
+      <Writable fallback={<div className="empty">This portal link is read-only: it cannot create endpoints.</div>}>
+        <section className="card">
+          <EndpointForm
+            initial={emptyEndpointForm(bound ?? "")}
+            mode="create"
+            ownerEditable={!bound}
+            pending={action.pending}
+            error={action.error}
+            submitLabel="Create endpoint"
+            onCancel={() => navigate(href(["endpoints"]))}
+            onSubmit={async (state) => {
+              const created = await action.run(() => api.post<Endpoint>("/v1/endpoints", endpointCreateBody(state)));
+              if (created) navigate(href(["endpoints", created.id]));
+            }}
+          />
+        </section>
+      </Writable>
     </>
   );
 }

@@ -1,4 +1,4 @@
-// One endpoint: status and actions, stats, signing secret, subscriptions, retry failed, recent deliveries, settings.
+// One endpoint: status and actions, stats, signing secret, a test event, subscriptions, retry failed, recent deliveries, settings.
 import type { Delivery, Endpoint } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { DeliveryTable } from "../components/delivery-table";
@@ -10,7 +10,9 @@ import { RetryFailedPanel } from "../components/retry-failed-panel";
 import { SigningSecretPanel } from "../components/signing-secret-panel";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { SubscriptionsPanel } from "../components/subscriptions-panel";
+import { TestEventPanel } from "../components/test-event-panel";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { plural } from "../lib/format";
 import { href, navigate } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
@@ -30,8 +32,11 @@ export function EndpointDetailPage({ id }: { id: string }) {
               <EndpointStatsPanel endpointId={endpoint.id} />
               <SigningSecretPanel endpoint={endpoint} />
             </div>
+            <TestEventPanel endpointId={endpoint.id} />
             <SubscriptionsPanel endpointId={endpoint.id} />
-            <RetryFailedPanel endpointId={endpoint.id} />
+            <Writable>
+              <RetryFailedPanel endpointId={endpoint.id} />
+            </Writable>
             <EndpointDeliveries endpointId={endpoint.id} />
             <EndpointSettingsPanel endpoint={endpoint} onSaved={set} />
           </>
@@ -87,14 +92,16 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
             </p>
           )}
         </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={setEnabled} disabled={action.pending}>
-            {toggle === "disable" ? "Disable" : "Enable"}
-          </button>
-          <button type="button" className="button danger" onClick={remove} disabled={action.pending}>
-            Delete
-          </button>
-        </div>
+        <Writable>
+          <div className="actions">
+            <button type="button" className="button" onClick={setEnabled} disabled={action.pending}>
+              {toggle === "disable" ? "Disable" : "Enable"}
+            </button>
+            <button type="button" className="button danger" onClick={remove} disabled={action.pending}>
+              Delete
+            </button>
+          </div>
+        </Writable>
       </div>
       {action.error && <ProblemView error={action.error} />}
     </section>

@@ -9,6 +9,7 @@ import { PageHeader } from "../components/page-header";
 import { ProblemView } from "../components/problem-view";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { formatRelative, plural } from "../lib/format";
 import { href } from "../lib/router";
 import { useDebounced } from "../lib/use-debounced";
@@ -30,9 +31,11 @@ export function EndpointsPage() {
         title="Endpoints"
         subtitle="Where events are delivered."
         actions={
-          <a className="button primary" href={href(["endpoints", "new"])}>
-            New endpoint
-          </a>
+          <Writable>
+            <a className="button primary" href={href(["endpoints", "new"])}>
+              New endpoint
+            </a>
+          </Writable>
         }
       />
       <div className="filters">
@@ -54,7 +57,9 @@ export function EndpointsPage() {
         empty={
           <>
             <p>No endpoints yet.</p>
-            <a href={href(["endpoints", "new"])}>Create the first one</a>
+            <Writable>
+              <a href={href(["endpoints", "new"])}>Create the first one</a>
+            </Writable>
           </>
         }
       >

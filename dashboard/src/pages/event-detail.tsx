@@ -6,6 +6,7 @@ import { JsonView } from "../components/json-view";
 import { PageHeader } from "../components/page-header";
 import { ProblemView } from "../components/problem-view";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { formatTime } from "../lib/format";
 import { href } from "../lib/router";
 import { useState } from "react";
@@ -87,11 +88,13 @@ function EventSummaryCard({ event, onReplayed }: { event: EventDetail; onReplaye
             {event.source_id && <span className="muted">from source {event.source_id}</span>}
           </div>
         </div>
-        <div className="actions">
-          <button type="button" className="button" onClick={replayNow} disabled={replay.pending}>
-            {replay.pending ? "Replaying…" : "Replay event"}
-          </button>
-        </div>
+        <Writable>
+          <div className="actions">
+            <button type="button" className="button" onClick={replayNow} disabled={replay.pending}>
+              {replay.pending ? "Replaying…" : "Replay event"}
+            </button>
+          </div>
+        </Writable>
       </div>
       {replayed && (
         <p className="ok-text" role="status">

@@ -8,6 +8,7 @@ import { JobProgress } from "../components/job-progress";
 import { ProblemView } from "../components/problem-view";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
+import { Writable } from "../portal/permissions";
 import { buildDeliverySeries } from "../lib/delivery-series";
 import { formatRate, formatRelative, plural } from "../lib/format";
 import { fetchRecentDeliveries } from "../lib/recent-deliveries";
@@ -127,12 +128,14 @@ function RecentFailures() {
       <div className="card-head">
         <h2 id="failures-title">Recent failures</h2>
         {hasFailures && (
-          <RetryAllFailed
-            onStarted={(started) => {
-              setJob(started);
-              reload();
-            }}
-          />
+          <Writable>
+            <RetryAllFailed
+              onStarted={(started) => {
+                setJob(started);
+                reload();
+              }}
+            />
+          </Writable>
         )}
       </div>
       {job && (

@@ -32,6 +32,11 @@ export function SignInPage({ onSignedIn, notice }: { onSignedIn: (session: Sessi
           </p>
         )}
         <p className="muted">Sign in with an API key. The admin key sees every owner; an owner key (hr_…) sees its own.</p>
+        <p className="hint-box" data-testid="key-hint">
+          Running HookRelay locally with <code>npm start</code>? The admin key is <code>ADMIN_API_KEY</code> in the{" "}
+          <code>.dev.vars</code> file of the project folder (the start banner prints it too). Deployed: the value set with{" "}
+          <code>wrangler secret put ADMIN_API_KEY</code>.
+        </p>
         <div className="field">
           <label htmlFor="api-key">API key</label>
           <input

@@ -1,4 +1,4 @@
-// Reads the fanout router needs: owners' subscriptions joined with their endpoints' status, and endpoint
+// Reads the fanout router needs: owners' subscriptions (patterns and filters) joined with their endpoints' status, and endpoint
 // status by id (for explicit fanout slices).
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client";
@@ -10,6 +10,8 @@ export interface SubscriptionRouteRow {
   endpointId: string;
   status: "active" | "disabled";
   eventTypes: string;
+  /** JSON text of the subscription's filter, or null. */
+  filter: string | null;
 }
 
 /** Every subscription of the given owners with its endpoint's status; one query per 90 owners. */
@@ -22,6 +24,7 @@ export async function loadSubscriptionRoutes(db: Db, ownerIds: string[]): Promis
         endpointId: subscriptions.endpointId,
         status: endpoints.status,
         eventTypes: subscriptions.eventTypes,
+        filter: subscriptions.filter,
       })
       .from(subscriptions)
       // Owner equality in the join: a subscription only ever routes to an endpoint of the same owner.

@@ -1,5 +1,6 @@
-// Subscriptions: which event types go to which endpoint. owner_id is copied from the endpoint so routing and
-// owner filters need no join. Every write bumps the owner's config version in the same batch.
+// Subscriptions: which event types go to which endpoint, optionally narrowed by a filter on the event.
+// owner_id is copied from the endpoint so routing and owner filters need no join. Every write (filter
+// changes included) bumps the owner's config version in the same batch, so routing caches refresh.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
@@ -22,6 +23,7 @@ export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<
             endpointId: endpoints.id,
             ownerId: endpoints.ownerId,
             eventTypes: sql<string>`${row.eventTypes}`.as("event_types"),
+            filter: sql<string | null>`${row.filter}`.as("filter"),
             description: sql<string | null>`${row.description}`.as("description"),
             createdAt: sql<number>`${row.createdAt}`.as("created_at"),
             updatedAt: sql<number>`${row.updatedAt}`.as("updated_at"),
@@ -59,7 +61,7 @@ export async function listSubscriptions(
 export async function updateSubscription(
   db: Db,
   sub: Pick<SubscriptionRow, "id" | "ownerId">,
-  changes: Partial<Pick<SubscriptionRow, "eventTypes" | "description">>,
+  changes: Partial<Pick<SubscriptionRow, "eventTypes" | "filter" | "description">>,
   now = Date.now(),
 ): Promise<SubscriptionRow | undefined> {
   const [updated] = await db.batch([

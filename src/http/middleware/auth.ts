@@ -7,16 +7,21 @@ import { findApiKeyByHash } from "../../db/repos/api-keys";
 import { constantTimeEqual, sha256Hex } from "../../domain/crypto";
 import type { AppEnv } from "../../env";
 import { AppError } from "../errors";
+import { KeyCache } from "./key-cache";
+import { authenticatePortalToken, isPortalToken } from "./portal-auth";
 
-export type Principal = { kind: "admin" } | { kind: "owner"; ownerId: string; keyId: string };
+/** `portal`: the owner principal came from a portal link (portal-auth.ts), not from an API key. */
+export type Principal =
+  | { kind: "admin" }
+  | { kind: "owner"; ownerId: string; keyId: string; portal?: { linkId: string; readOnly: boolean } };
 
-// Owner-key lookups are cached per isolate for a short time; deleting a key evicts it here at once
-// (other isolates within KEY_CACHE_MS). With Redis, found keys are also shared between isolates for
-// SHARED_KEY_TTL_S. Deleting a key replaces its entry with a tombstone for as long, and fills only write
-// where nothing is (SET NX): a lookup that read D1 just before the delete cannot put the key back.
-const KEY_CACHE_MS = 10_000;
+// Owner-key lookups are cached per isolate for a short time, bounded in size (key-cache.ts); deleting a
+// key evicts it here at once (other isolates within KEY_CACHE_DEFAULTS.ttlMs). With Redis, found keys are
+// also shared between isolates for SHARED_KEY_TTL_S. Deleting a key replaces its entry with a tombstone for
+// as long, and fills only write where nothing is (SET NX): a lookup that read D1 just before the delete
+// cannot put the key back.
 const SHARED_KEY_TTL_S = 60;
-const keyCache = new Map<string, { principal: Principal | null; expiresAt: number }>();
+const keyCache = new KeyCache<Principal>();
 
 type SharedKeyEntry = Principal | { kind: "revoked" };
 const sharedKeyOf = (keyHash: string) => `apikey:${keyHash}`;
@@ -46,12 +51,12 @@ export async function resolvePrincipal(
   if (!presented.startsWith("hr_")) return null;
   const keyHash = await sha256Hex(presented);
   const cached = keyCache.get(keyHash);
-  if (cached && cached.expiresAt > Date.now()) return cached.principal;
+  if (cached !== undefined) return cached;
   const useShared = shared?.kind === "redis";
   const hit = useShared ? (await shared.getMany<SharedKeyEntry>([sharedKeyOf(keyHash)])).get(sharedKeyOf(keyHash)) : undefined;
   if (hit?.kind === "owner" || hit?.kind === "revoked") {
     const principal = hit.kind === "owner" ? hit : null;
-    keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+    keyCache.set(keyHash, principal);
     return principal;
   }
   const row = await findApiKeyByHash(getDb(db), keyHash);
@@ -59,7 +64,7 @@ export async function resolvePrincipal(
   // The hash lookup already selected the row; the constant-time compare guards against index quirks.
   const principal: Principal | null =
     row && (await constantTimeEqual(row.keyHash, keyHash)) ? { kind: "owner", ownerId: row.ownerId, keyId: row.id } : null;
-  keyCache.set(keyHash, { principal, expiresAt: Date.now() + KEY_CACHE_MS });
+  keyCache.set(keyHash, principal);
   // Unknown keys stay out of Redis: anyone can present garbage, and it must not fill a shared store.
   if (useShared && principal) await shared.setMany([[sharedKeyOf(keyHash), principal]], SHARED_KEY_TTL_S, { ifAbsent: true });
   return principal;
@@ -71,9 +76,21 @@ export function bearerToken(header: string | undefined): string | null {
   return match ? match[1]!.trim() : null;
 }
 
+/** Says what the header must look like: a bare key (no `Bearer `) is the most common first mistake. */
+export function missingKeyMessage(header: string | undefined): string {
+  const expected = 'Send the key as the header "Authorization: Bearer <api key>"';
+  if (!header?.trim()) return `Missing API key. ${expected}.`;
+  return `The Authorization header must start with "Bearer ". ${expected} (the admin key is ADMIN_API_KEY in .dev.vars locally).`;
+}
+
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
-  if (!token) throw new AppError("unauthorized", "Missing bearer API key.");
+  const header = c.req.header("authorization");
+  const token = bearerToken(header);
+  if (!token) throw new AppError("unauthorized", missingKeyMessage(header));
+  if (isPortalToken(token)) {
+    c.set("principal", await authenticatePortalToken(c.env.DB, token, { method: c.req.method, path: new URL(c.req.url).pathname }));
+    return next();
+  }
   const principal = await resolvePrincipal(c.env.DB, c.env.ADMIN_API_KEY, token, sharedCache(c.env));
   if (!principal) throw new AppError("unauthorized", "Invalid API key.");
   c.set("principal", principal);

@@ -65,7 +65,7 @@ function generateSecret(): string {
 function assertUrlAllowed(c: Ctx, url: string): void {
   const why = urlSafetyProblem(url, { allowPrivate: c.get("config").allowPrivateEndpoints });
   if (why) {
-    throw new AppError("validation_failed", "The endpoint URL is not allowed.", [{ path: "url", message: `URL ${why}` }]);
+    throw new AppError("validation_failed", "The endpoint URL is not allowed.", [{ path: "url", message: `url ${why}` }]);
   }
 }
 
@@ -144,7 +144,7 @@ endpointsRoutes.openapi(
     const body = c.req.valid("json");
     const ownerId = scopedOwner(c.get("principal"), body.owner_id);
     if (!ownerId) {
-      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "Required with the admin key" }]);
+      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "owner_id is required with the admin key (an owner key acts for its own owner)" }]);
     }
     assertUrlAllowed(c, body.url);
     const now = Date.now();

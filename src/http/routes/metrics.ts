@@ -5,7 +5,10 @@ import { requireAdmin } from "../middleware/auth";
 import { createRouter, errorResponses, jsonResponse, security } from "../openapi";
 import { COUNTER_NAMES, resetCounters, snapshot } from "../../observability/counters";
 
-const Counters = z.object(Object.fromEntries(COUNTER_NAMES.map((n) => [n, z.number().int()])) as Record<string, z.ZodNumber>);
+// Beside the named totals: breakdowns by store, `<total>:<store>` (e.g. `do_sql_rows_written:EndpointDO`).
+const Counters = z
+  .object(Object.fromEntries(COUNTER_NAMES.map((n) => [n, z.number().int()])) as Record<string, z.ZodNumber>)
+  .catchall(z.number().int());
 const MetricsSchema = z
   .object({
     since: z.string().openapi({ description: "When the counters started (isolate start or last reset), RFC 3339." }),

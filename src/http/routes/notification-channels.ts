@@ -77,7 +77,7 @@ notificationChannelsRoutes.openapi(
     if (body.type === "slack") {
       const problem = urlSafetyProblem(body.webhook_url, { allowPrivate: c.get("config").allowPrivateEndpoints });
       if (problem) {
-        throw new AppError("validation_failed", "The webhook URL is not allowed.", [{ path: "webhook_url", message: problem }]);
+        throw new AppError("validation_failed", "The webhook URL is not allowed.", [{ path: "webhook_url", message: `webhook_url ${problem}` }]);
       }
     }
     const origin = new URL(c.req.url).origin;

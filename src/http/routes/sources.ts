@@ -109,7 +109,7 @@ sourcesRoutes.openapi(
     const body = c.req.valid("json");
     const ownerId = scopedOwner(c.get("principal"), body.owner_id);
     if (!ownerId) {
-      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "Required with the admin key" }]);
+      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "owner_id is required with the admin key (an owner key acts for its own owner)" }]);
     }
     assertFieldsFitType(body.type, body);
     const now = Date.now();

@@ -1,5 +1,6 @@
-// /v1/subscriptions — which event types (exact, `prefix.*` or `*`) an endpoint receives. A subscription
-// belongs to its endpoint's owner; every write bumps that owner's config version so routing caches refresh.
+// /v1/subscriptions — which event types (exact, `prefix.*` or `*`) an endpoint receives, optionally narrowed
+// by a filter on the event. A subscription belongs to its endpoint's owner; every write (filters included)
+// bumps that owner's config version so routing caches refresh. `test-filter` evaluates a filter on an event.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { getDb } from "../../db/client";
@@ -12,8 +13,18 @@ import {
   updateSubscription,
   type SubscriptionRow,
 } from "../../db/repos/subscriptions";
+import { filterMatches } from "../../domain/filter-eval";
 import { isIdOf, newId } from "../../domain/ids";
-import { ListQuery, listOf, OwnerId, SubscriptionCreate, SubscriptionPatch, SubscriptionSchema } from "../../domain/schemas";
+import {
+  FilterTest,
+  FilterTestResult,
+  ListQuery,
+  listOf,
+  OwnerId,
+  SubscriptionCreate,
+  SubscriptionPatch,
+  SubscriptionSchema,
+} from "../../domain/schemas";
 import { toIso } from "../../domain/time";
 import type { AppEnv } from "../../env";
 import { AppError } from "../errors";
@@ -31,12 +42,18 @@ function uniquePatterns(patterns: string[]): string[] {
   return [...new Set(patterns)];
 }
 
+/** The stored form of a validated filter: JSON text, or NULL for "no filter". */
+function storedFilter(filter: Record<string, unknown> | null | undefined): string | null {
+  return filter == null ? null : JSON.stringify(filter);
+}
+
 function present(row: SubscriptionRow) {
   return {
     id: row.id,
     endpoint_id: row.endpointId,
     owner_id: row.ownerId,
     event_types: JSON.parse(row.eventTypes) as string[],
+    filter: row.filter === null ? null : (JSON.parse(row.filter) as Record<string, unknown>),
     description: row.description,
     created_at: toIso(row.createdAt),
     updated_at: toIso(row.updatedAt),
@@ -77,12 +94,31 @@ subscriptionsRoutes.openapi(
       endpointId: endpoint.id,
       ownerId: endpoint.ownerId,
       eventTypes: JSON.stringify(uniquePatterns(body.event_types)),
+      filter: storedFilter(body.filter),
       description: body.description ?? null,
       createdAt: now,
       updatedAt: now,
     };
     if (!(await insertSubscription(db, row))) throw new AppError("not_found", "Endpoint not found.");
     return c.json(present(row), 201);
+  },
+);
+
+// Registered before `/{id}` routes; being a POST it could not collide with them anyway.
+subscriptionsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/test-filter",
+    tags,
+    summary: "Test a filter against an event",
+    description: "Evaluates `filter` on `event` exactly as the fanout does; nothing is stored or delivered. A bad filter answers 422.",
+    security,
+    request: { body: jsonBody(FilterTest) },
+    responses: { 200: jsonResponse(FilterTestResult, "Whether the event satisfies the filter"), ...errorResponses },
+  }),
+  async (c) => {
+    const { filter, event } = c.req.valid("json");
+    return c.json({ matches: filterMatches(filter, event) }, 200);
   },
 );
 
@@ -128,7 +164,8 @@ subscriptionsRoutes.openapi(
     method: "patch",
     path: "/{id}",
     tags,
-    summary: "Change a subscription's event types or description",
+    summary: "Change a subscription's event types, filter or description",
+    description: "`filter: null` removes the filter; an absent `filter` leaves it as it is.",
     security,
     request: { params: IdParam, body: jsonBody(SubscriptionPatch) },
     responses: { 200: jsonResponse(SubscriptionSchema, "The changed subscription"), ...errorResponses },
@@ -136,8 +173,9 @@ subscriptionsRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const row = await loadSubscription(c, c.req.valid("param").id);
-    const changes: Partial<Pick<SubscriptionRow, "eventTypes" | "description">> = {};
+    const changes: Partial<Pick<SubscriptionRow, "eventTypes" | "filter" | "description">> = {};
     if (body.event_types !== undefined) changes.eventTypes = JSON.stringify(uniquePatterns(body.event_types));
+    if (body.filter !== undefined) changes.filter = storedFilter(body.filter);
     if (body.description !== undefined) changes.description = body.description;
     if (Object.keys(changes).length === 0) return c.json(present(row), 200);
     const updated = await updateSubscription(getDb(c.env.DB), row, changes);

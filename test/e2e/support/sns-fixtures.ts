@@ -3,6 +3,7 @@
 // node:crypto), messages signed exactly as SNS signs them, and a loopback "SNS" serving the certificate
 // and the SubscribeURL, recording every request.
 import { generateKeyPairSync, randomBytes, randomUUID, sign, X509Certificate, type KeyObject } from "node:crypto";
+import { flood, type FloodRecord } from "../../support/flood-server";
 import { startReceiver, type Receiver } from "./receiver";
 
 // --- A self-signed certificate, without openssl --------------------------------------------------------
@@ -196,14 +197,22 @@ export interface FakeSns {
   /** How many times this path (without query) was requested. */
   hits(pathPrefix: string): number;
   subscriptionArnFor(name: string): string;
+  /** A SubscribeURL whose answer is a 512 MiB body (a hostile "SNS"); floods records what was written. */
+  floodUrl(name: string): string;
+  floods: FloodRecord[];
   close(): Promise<void>;
 }
 
 /** Serves `cert.pem` for every /certs/*.pem path and answers /confirm/<name> like SNS's ConfirmSubscription. */
 export async function startFakeSns(cert: TestCertificate, topicArn = TOPIC_ARN): Promise<FakeSns> {
   const arnFor = (name: string) => `${topicArn}:${name}-0b5e1f62-6f0e-4d4b-9f43-2d3f0c0a1e11`;
+  const floods: FloodRecord[] = [];
   const receiver = await startReceiver((req, _i, res) => {
     const path = req.path.split("?")[0]!;
+    if (req.method === "GET" && path.startsWith("/flood/")) {
+      floods.push(flood(res, { bytes: 512 * 1024 * 1024 }));
+      return;
+    }
     if (req.method === "GET" && path.startsWith("/certs/") && path.endsWith(".pem")) {
       res.writeHead(200, { "content-type": "application/x-pem-file" }).end(cert.pem);
       return;
@@ -227,6 +236,8 @@ export async function startFakeSns(cert: TestCertificate, topicArn = TOPIC_ARN):
       `${receiver.url}/confirm/${name}?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(topicArn)}&Token=${randomBytes(16).toString("hex")}`,
     hits: (prefix) => receiver.received.filter((r) => r.path.split("?")[0]!.startsWith(prefix)).length,
     subscriptionArnFor: arnFor,
+    floodUrl: (name) => `${receiver.url}/flood/${name}`,
+    floods,
     close: () => receiver.close(),
   };
 }

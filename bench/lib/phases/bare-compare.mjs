@@ -1,0 +1,149 @@
+// HookRelay beside the bare pipeline (bench/bare), same run, same wrangler (issue 14): a 10-endpoint fanout
+// burst (1,000 events in batches of 100 → deliveries/s) and one endpoint at a fixed rate (arrival latency and
+// whether a backlog is left growing). The comparison and its targets are computed by compareWithBare().
+import { barePoster } from "../bare.mjs";
+import { createClient } from "../http.mjs";
+import { r1, ratio, summarize } from "../stats.mjs";
+import { fixedLoad, hookrelayPoster } from "./e2e.mjs";
+import { payloadFor } from "./ingest.mjs";
+import { createEndpoints, disableEndpoints } from "./setup.mjs";
+
+/**
+ * Sends `events` payloads in POSTs of `batch` (all at once, `batch` per request) and waits (≤ drainS) until
+ * every (path, id) arrived. deliveries/s = deliveries ÷ (last arrival − first send).
+ */
+export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, seed = 0 }) {
+  const { receiver } = ctx;
+  const sends = [];
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: Math.ceil(events / batch) }, async (_, b) => {
+      const n = Math.min(batch, events - b * batch);
+      const t = performance.now();
+      const r = await post(Array.from({ length: n }, (_, k) => payloadFor(seed + b * batch + k)));
+      if (r.status === 202) for (const id of r.ids) sends.push({ id, t });
+      return r.status;
+    }),
+  );
+  const sentMs = performance.now() - t0;
+  const expected = sends.length * paths.length;
+  const count = () => sends.reduce((n, s) => n + paths.filter((p) => receiver.arrival(p, s.id) !== undefined).length, 0);
+  await receiver.waitUntil(() => paths.reduce((n, p) => n + receiver.uniqueAt(p), 0) >= expected && count() >= expected, drainS * 1000);
+  const latencies = [];
+  let last = t0;
+  for (const s of sends)
+    for (const p of paths) {
+      const at = receiver.arrival(p, s.id);
+      if (at === undefined) continue;
+      latencies.push(at - s.t);
+      if (at > last) last = at;
+    }
+  const seconds = (last - t0) / 1000;
+  const refused = answers.filter((s) => s !== 202).length;
+  return {
+    endpoints: paths.length,
+    events,
+    events_per_request: batch,
+    requests_refused: refused,
+    send_ms: Math.round(sentMs),
+    deliveries_expected: expected,
+    deliveries_arrived: latencies.length,
+    deliveries_missing: expected - latencies.length,
+    drain_limit_s: drainS,
+    all_arrived_after_s: latencies.length === expected ? r1(seconds) : null,
+    deliveries_per_s: latencies.length ? r1(latencies.length / Math.max(seconds, 1e-3)) : null,
+    latency: summarize(latencies),
+  };
+}
+
+/** The fanout burst against HookRelay: its own owner and 10 endpoints, disabled afterwards. */
+export async function runHookrelayBurst(ctx) {
+  const p = ctx.profile;
+  const owner = "bench-burst";
+  const eventType = "bench.burst";
+  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/burst/${i}`);
+  const ids = await createEndpoints(ctx, { owner, eventType, paths });
+  const post = hookrelayPoster(ctx.client, { owner, eventType, batch: true });
+  const result = await fanoutBurst(ctx, { post, paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
+  await disableEndpoints(ctx, ids);
+  return { target: "hookrelay", producer: post.label, ...result };
+}
+
+/** The same burst against the bare pipeline. */
+export async function runBareBurst(ctx) {
+  const p = ctx.profile;
+  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/bare-burst/${i}`);
+  const client = bareClient(ctx);
+  const result = await fanoutBurst(ctx, { post: barePoster(client, paths.map((x) => ctx.receiver.url + x)), paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
+  client.close();
+  return { target: "bare", producer: "POST /events (bare)", ...result };
+}
+
+/** One endpoint at e2eEventsPerS against the bare pipeline, same shape as HookRelay's e2e_single. */
+export async function runBareSingle(ctx) {
+  const p = ctx.profile;
+  const paths = ["/bare-single/0"];
+  const client = bareClient(ctx);
+  const post = barePoster(client, [ctx.receiver.url + paths[0]]);
+  post.label = "POST /events (bare)";
+  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.e2eS, drainS: p.drainS, post });
+  client.close();
+  return { target: "bare", ...result };
+}
+
+function bareClient(ctx) {
+  if (!ctx.bare) throw new Error("bare pipeline not started");
+  return createClient(ctx.bare.url, { maxSockets: 128 });
+}
+
+/**
+ * Whether a fixed-rate run kept up: nearly nothing left undelivered when the load stopped (≤ 1 s of offered
+ * deliveries) and latency not climbing through the run (last quarter's p50 ≤ 1.5 × the first's + 200 ms).
+ */
+export function backlogGrowing(r) {
+  if (!r || r.skipped) return null;
+  const last = r.latency_last_quarter_p50_ms;
+  const first = r.latency_first_quarter_p50_ms;
+  const climbing = last === null || (first !== null && last > first * 1.5 + 200);
+  return r.backlog_at_load_end > r.offered_deliveries_per_s || climbing;
+}
+
+/** Side by side figures, HookRelay ÷ bare ratios and issue 14's targets (pass/fail; null when not measured). */
+export function compareWithBare(phases) {
+  const hb = phases.fanout_burst;
+  const bb = phases.bare_fanout_burst;
+  const hs = phases.e2e_single;
+  const bs = phases.bare_single;
+  const ok = (r) => r && !r.skipped;
+  const hbRate = ok(hb) ? hb.deliveries_per_s : null;
+  const bbRate = ok(bb) ? bb.deliveries_per_s : null;
+  const lat = (r, k) => (ok(r) ? r.latency[k] : null);
+  // A percentile that fell on deliveries still missing at the drain limit is null: that is a failed target.
+  const censored = (r, k) => ok(r) && r.latency[k] === null && r.latency.unfinished > 0;
+  const fanoutRatio = ratio(hbRate, bbRate, 3);
+  const p50Ratio = ratio(lat(hs, "p50_ms"), lat(bs, "p50_ms"), 2);
+  const p99Ratio = ratio(lat(hs, "p99_ms"), lat(bs, "p99_ms"), 2);
+  const hGrowing = backlogGrowing(hs);
+  const target = (cond, measured) => (measured ? cond : null);
+  return {
+    fanout: {
+      what: `${(ok(hb) ? hb : bb)?.endpoints ?? 10} endpoints, ${((ok(hb) ? hb : bb)?.events ?? 1000).toLocaleString("en-US")} events in POSTs of 100: deliveries/s`,
+      bare_deliveries_per_s: bbRate,
+      hookrelay_deliveries_per_s: hbRate,
+      ratio_hookrelay_to_bare: fanoutRatio,
+    },
+    single: {
+      what: ok(hs) ? `1 endpoint at ${hs.offered_events_per_s} events/s for ${hs.duration_s} s: arrival latency` : "1 endpoint at a fixed rate",
+      bare: ok(bs) ? { p50_ms: lat(bs, "p50_ms"), p99_ms: lat(bs, "p99_ms"), backlog_at_load_end: bs.backlog_at_load_end, backlog_growing: backlogGrowing(bs) } : null,
+      hookrelay: ok(hs) ? { p50_ms: lat(hs, "p50_ms"), p99_ms: lat(hs, "p99_ms"), backlog_at_load_end: hs.backlog_at_load_end, backlog_growing: hGrowing } : null,
+      ratio_p50_hookrelay_to_bare: p50Ratio,
+      ratio_p99_hookrelay_to_bare: p99Ratio,
+    },
+    targets: {
+      "fanout ≥ 70% of bare": target(fanoutRatio !== null && fanoutRatio >= 0.7, fanoutRatio !== null),
+      "single p50 ≤ 2× bare and ≤ 100 ms": censored(hs, "p50_ms") ? false : target(p50Ratio !== null && p50Ratio <= 2 && lat(hs, "p50_ms") <= 100, p50Ratio !== null),
+      "single p99 ≤ 2× bare": censored(hs, "p99_ms") ? false : target(p99Ratio !== null && p99Ratio <= 2, p99Ratio !== null),
+      "single: no backlog left growing": target(hGrowing === false, hGrowing !== null),
+    },
+  };
+}

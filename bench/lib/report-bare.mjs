@@ -1,0 +1,33 @@
+// The "beside the bare pipeline" section of the results markdown: HookRelay's fanout throughput and single-
+// endpoint latency next to the bare pipeline's from the same run, the ratios, and issue 14's targets.
+
+const fmt = (x, digits = 0) =>
+  x === null || x === undefined ? "n/a" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (x) => (x === null || x === undefined ? "n/a" : `${fmt(x)} ms`);
+const verdict = (v) => (v === null || v === undefined ? "not measured" : v ? "**pass**" : "**fail**");
+
+/** Lines of markdown (empty when the run has no comparison, e.g. older results). */
+export function renderBareComparison(res) {
+  const v = res.vs_bare;
+  if (!v) return [];
+  const f = v.fanout;
+  const s = v.single;
+  const p = res.phases;
+  const skippedWhy = (r) => (r?.skipped ? ` (skipped: ${r.reason})` : "");
+  const latency = (x, r) => (x ? `p50 ${ms(x.p50_ms)} / p99 ${ms(x.p99_ms)}${x.backlog_growing ? ", backlog left growing" : ""}` : `n/a${skippedWhy(r)}`);
+  const censored = (r) => (r && !r.skipped && r.latency?.unfinished ? ` (${fmt(r.latency.unfinished)} not arrived within ${r.drain_limit_s} s)` : "");
+  return [
+    "## Beside the bare pipeline (same run)",
+    "",
+    "The bare pipeline (`bench/bare`) is the runtime's own path for a webhook under the same `wrangler dev`: POST → `queue.sendBatch` → consumer (`max_batch_timeout = 0`) → one Durable Object per target (RPC, 4 fetches at once) → fetch to the same loopback receiver, with no storage and no bookkeeping.",
+    "",
+    "| same run | bare pipeline | HookRelay | HookRelay ÷ bare |",
+    "| --- | --- | --- | --- |",
+    `| ${f.what} | ${fmt(f.bare_deliveries_per_s)}${skippedWhy(p.bare_fanout_burst)} | ${fmt(f.hookrelay_deliveries_per_s)}${skippedWhy(p.fanout_burst)} | ${fmt(f.ratio_hookrelay_to_bare, 2)} |`,
+    `| ${s.what} | ${latency(s.bare, p.bare_single)}${censored(p.bare_single)} | ${latency(s.hookrelay, p.e2e_single)}${censored(p.e2e_single)} | p50 ${fmt(s.ratio_p50_hookrelay_to_bare, 2)} · p99 ${fmt(s.ratio_p99_hookrelay_to_bare, 2)} |`,
+    `| backlog left when the load stopped (deliveries) | ${fmt(s.bare?.backlog_at_load_end)} | ${fmt(s.hookrelay?.backlog_at_load_end)} | |`,
+    "",
+    `Targets (issue 14): ${Object.entries(v.targets).map(([k, ok]) => `${k}: ${verdict(ok)}`).join("; ")}.`,
+    "",
+  ];
+}

@@ -1,0 +1,80 @@
+// Reads an outbound response body with a hard bound: at most `limit` bytes are kept, reading stops soon
+// after, and the rest of the stream is cancelled (which closes the connection). Every response HookRelay
+// reads from a server it does not run (endpoints, Slack, SES, SNS certificates and SubscribeURLs) goes
+// through here, so no answer can make an isolate (128 MB on Workers) buffer more than its caller chose.
+
+export interface BoundedReadOptions {
+  /** Bytes kept. */
+  limit: number;
+  /**
+   * Keep reading (and discarding) until this many bytes have arrived, so that "the whole body arrived" can
+   * still be observed for bodies somewhat longer than what is kept. Defaults to `limit`: stop at once.
+   */
+  drainLimit?: number;
+  /** Aborting it cancels the read; the read then throws the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface BoundedBody {
+  /** The first `limit` bytes (fewer if the body was shorter). */
+  bytes: Uint8Array;
+  /** True when the body had more than `limit` bytes, or was cut off before its end. */
+  truncated: boolean;
+}
+
+/** Reads at most `limit` bytes of `res`'s body (an absent body is empty). */
+export async function readBounded(res: Response, opts: BoundedReadOptions): Promise<BoundedBody> {
+  const { limit, signal } = opts;
+  const drainLimit = Math.max(opts.drainLimit ?? limit, limit);
+  if (!res.body) return { bytes: new Uint8Array(0), truncated: false };
+  signal?.throwIfAborted();
+  if (declaredFits(res, limit)) {
+    // One read instead of a read per chunk plus one for the end: each read is a turn of the event loop,
+    // slow when the loop is busy. The runtime refuses a body longer than its declared length.
+    return { bytes: new Uint8Array(await res.arrayBuffer()), truncated: false };
+  }
+  const reader = res.body.getReader();
+  const cancel = () => void reader.cancel().catch(() => {});
+  signal?.addEventListener("abort", cancel, { once: true });
+  const kept = new Uint8Array(limit);
+  let keptLength = 0;
+  let total = 0;
+  let ended = false;
+  try {
+    // Bounded: each turn adds a non-empty chunk to `total` or ends; it stops past max(limit + 1, drainLimit).
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      if (keptLength < limit) {
+        const take = Math.min(value.byteLength, limit - keptLength);
+        kept.set(value.subarray(0, take), keptLength);
+        keptLength += take;
+      }
+      total += value.byteLength;
+      if (total > limit && total >= drainLimit) break;
+    }
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    // Releases the connection whether the body ended, was cut off, or the signal fired.
+    cancel();
+  }
+  // A cancel from the signal ends the read as if the body had ended: that is a failure, not a short body.
+  signal?.throwIfAborted();
+  return { bytes: kept.subarray(0, keptLength), truncated: !ended || total > limit };
+}
+
+/** readBounded, decoded as UTF-8 (a character cut at the bound becomes U+FFFD). */
+export async function readBoundedText(res: Response, opts: BoundedReadOptions): Promise<{ text: string; truncated: boolean }> {
+  const { bytes, truncated } = await readBounded(res, opts);
+  return { text: new TextDecoder().decode(bytes), truncated };
+}
+
+/** Whether the body is known to fit: its length is declared, within the limit, and is its real size (not compressed). */
+function declaredFits(res: Response, limit: number): boolean {
+  const declared = res.headers.get("content-length");
+  const encoding = res.headers.get("content-encoding");
+  return declared !== null && /^\d+$/.test(declared) && Number(declared) <= limit && (encoding === null || encoding === "identity");
+}

@@ -1,0 +1,75 @@
+// The bench's verdicts (bench/lib/phases/{soak,bare-compare}.mjs): memory plateau and slope from RSS samples,
+// issue 20's soak targets and issue 14's HookRelay-vs-bare targets, on hand-made results.
+import { describe, expect, it } from "vitest";
+import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
+import { backlogGrowing, compareWithBare } from "../../bench/lib/phases/bare-compare.mjs";
+
+/** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
+const series = (f: (min: number) => number) =>
+  Array.from({ length: 21 }, (_, i) => ({ at: i * 15_000, t_s: i * 15, hookrelay_workerd_mib: f((i * 15) / 60) }));
+
+describe("soak RSS summary", () => {
+  it("takes the plateau as the median of the last third and measures the slope there", () => {
+    const flat = rssSummary(series((m) => (m < 2 ? 200 + 300 * m : 800)), "hookrelay", 0, 300_000)!;
+    expect(flat.at_load_start_mib).toBe(200);
+    expect(flat.plateau_mib).toBe(800);
+    expect(flat.peak_mib).toBe(800);
+    expect(flat.slope_last_third_mib_per_min).toBe(0);
+    const climbing = rssSummary(series((m) => 200 + 100 * m), "hookrelay", 0, 300_000)!;
+    expect(climbing.slope_last_third_mib_per_min).toBeCloseTo(100, 5);
+    expect(climbing.plateau_mib).toBe(625); // samples at 210…300 s (the last third); median 255 s = 4.25 min → 625 MiB
+  });
+});
+
+describe("soak targets", () => {
+  const run = (plateau: number, share: number, allIn: boolean, accepted = 1000) => ({
+    rss_workerd: { plateau_mib: plateau },
+    last_load_minute_delivered_share: share,
+    all_delivered_within_drain: allIn,
+    drain_limit_s: 60,
+    ingest: { ok: accepted, planned: 1000 },
+    deliveries_arrived: accepted,
+    deliveries_expected: accepted,
+  });
+  it("passes at 1.3× the bare plateau, 98 % and everything delivered", () => {
+    const t = soakTargets(run(1300, 0.98, true), run(1000, 1, true));
+    expect(t.plateau_ratio_hookrelay_to_bare).toBe(1.3);
+    expect(Object.values(t.targets)).toEqual([true, true, true]);
+  });
+  it("fails each target on its own", () => {
+    expect(Object.values(soakTargets(run(1310, 0.97, false), run(1000, 1, true)).targets)).toEqual([false, false, false]);
+  });
+  it("does not judge memory when one side did not carry the load", () => {
+    const t = soakTargets(run(500, 0.02, false, 400), run(1000, 0.2, false));
+    expect(t.targets["HookRelay workerd plateau ≤ 1.3× the bare pipeline's"]).toBeNull();
+  });
+  it("says not measured when the bare soak was skipped", () => {
+    expect(soakTargets(run(1300, 1, true), { skipped: true, reason: "x" }).targets["HookRelay workerd plateau ≤ 1.3× the bare pipeline's"]).toBeNull();
+  });
+});
+
+describe("HookRelay beside the bare pipeline", () => {
+  const single = (p50: number | null, p99: number | null, backlog: number, first = 50, last: number | null = 60, unfinished = 0) => ({
+    latency: { p50_ms: p50, p99_ms: p99, unfinished },
+    backlog_at_load_end: backlog,
+    offered_deliveries_per_s: 200,
+    latency_first_quarter_p50_ms: first,
+    latency_last_quarter_p50_ms: last,
+  });
+  it("computes the ratios and passes the targets at their edges", () => {
+    const v = compareWithBare({
+      fanout_burst: { deliveries_per_s: 1400, endpoints: 10, events: 1000 },
+      bare_fanout_burst: { deliveries_per_s: 2000 },
+      e2e_single: single(100, 400, 20),
+      bare_single: single(50, 200, 10),
+    });
+    expect(v.fanout.ratio_hookrelay_to_bare).toBe(0.7);
+    expect(v.single.ratio_p50_hookrelay_to_bare).toBe(2);
+    expect(Object.values(v.targets)).toEqual([true, true, true, true]);
+  });
+  it("fails a growing backlog and a p50 past 100 ms, and censored percentiles", () => {
+    expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);
+    const v = compareWithBare({ fanout_burst: { deliveries_per_s: 300 }, bare_fanout_burst: { deliveries_per_s: 2300 }, e2e_single: single(null, null, 5000, 1000, null, 3000), bare_single: single(50, 200, 10) });
+    expect(Object.values(v.targets)).toEqual([false, false, false, false]);
+  });
+});
