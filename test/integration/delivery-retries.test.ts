@@ -1,9 +1,8 @@
-// Retries through the real retries queue and consumer, manual retry over the API, the stuck sweep.
+// Retries held by the EndpointDO until due, manual retry over the API, pauses, rate limits, held deliveries.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
-import { sweepStuckDeliveries } from "../../src/delivery/stuck-sweep";
-import { deliveries, endpoints } from "../../src/db/schema";
+import { endpoints } from "../../src/db/schema";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { call } from "./helpers";
@@ -95,21 +94,6 @@ describe("retries", () => {
     const row = await waitForStatus(work.delivery_id, "failed");
     expect(row.attempts).toBe(2);
     expect(row.attemptsInRun).toBe(1);
-  });
-
-  it("the stuck sweep hands a pending delivery nobody enqueued back to its object", async () => {
-    const key = uniqueKey("stuck");
-    const ep = await seedEndpoint({ url: receiverUrl(key) });
-    const work = await seedDelivery(ep);
-    const old = Date.now() - 3_600_000;
-    await db.update(deliveries).set({ updatedAt: old, createdAt: old }).where(eq(deliveries.id, work.delivery_id));
-    const fresh = await seedDelivery(ep); // not stuck yet: left alone
-    const result = await sweepStuckDeliveries(env, Date.now());
-    expect(result.swept).toBeGreaterThanOrEqual(1);
-    await waitForStatus(work.delivery_id, "succeeded");
-    expect((await received(key)).map((r) => r.headers["hookrelay-delivery-id"])).toEqual([work.delivery_id]);
-    const untouched = await db.select().from(deliveries).where(eq(deliveries.id, fresh.delivery_id)).get();
-    expect(untouched!.status).toBe("pending");
   });
 
   it("429 with Retry-After pauses the endpoint and the next attempt waits at least that long", async () => {

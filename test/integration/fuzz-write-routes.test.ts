@@ -5,9 +5,13 @@ import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertProperty, contentType, deepJsonText, fuzzSettings, headerValue, hostileJson, nastyString, oddString, rawBody } from "../fuzz/arbitraries";
+import type { Env } from "../../src/env";
+import { writeDeliveries } from "../../src/history/delivery-history";
+import { rememberOwners } from "../../src/history/event-history";
+import { logShard } from "../../src/history/shard-client";
 import { seedDelivery } from "./delivery-fixtures";
 import { ADMIN_KEY, call, createOwnerKey } from "./helpers";
-import { countRows, eventually } from "./fanout-helpers";
+import { countRows, eventually, storedEvent } from "./fanout-helpers";
 
 const fuzzEnv = env as unknown as { HOOKRELAY_FUZZ_SEED?: string; HOOKRELAY_FUZZ_RUNS?: string; TEST_RECEIVER_URL: string; DB: D1Database };
 const SETTINGS = fuzzSettings({ seed: fuzzEnv.HOOKRELAY_FUZZ_SEED, runs: fuzzEnv.HOOKRELAY_FUZZ_RUNS }, 1500);
@@ -18,7 +22,10 @@ const INGEST_OWNER = "fuzz-ingest";
 
 /** Every status the API documents; anything else (above all a 5xx) fails the property. */
 const DOCUMENTED = new Set([200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 415, 422, 429]);
-/** Tables only API requests write (consumers and DOs write events, deliveries and attempts in the background). */
+/**
+ * Tables only API requests write (consumers and DOs write history — events, deliveries, attempts — to log shards
+ * in the background, and with it the history_shards and owners directories).
+ */
 const MANAGEMENT_TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "jobs", "dead_letters", "config_versions", "portal_links"];
 
 interface Fixtures {
@@ -272,6 +279,15 @@ const requestArb = fc.constantFrom(...ROUTES).chain((route) =>
 
 type FuzzRequest = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
+/** Events in history, every owner's: each events shard the directory lists, read whole. */
+async function historyEventCount(): Promise<number> {
+  const { results } = await fuzzEnv.DB.prepare("SELECT key, day, part FROM history_shards WHERE kind = 'events'").all<{ key: string; day: string; part: number }>();
+  const counts = await Promise.all(
+    results.map(async (r) => (await logShard(fuzzEnv as unknown as Env, { kind: "events", key: r.key, day: r.day, part: r.part }).listEvents({ limit: 1_000_000 })).length),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
 async function tableCounts(): Promise<Record<string, number>> {
   const results = await fuzzEnv.DB.batch(MANAGEMENT_TABLES.map((t) => fuzzEnv.DB.prepare(`SELECT count(*) AS n FROM ${t}`)));
   return Object.fromEntries(MANAGEMENT_TABLES.map((t, i) => [t, (results[i]!.results[0] as { n: number }).n]));
@@ -356,8 +372,20 @@ beforeAll(async () => {
   const ch = await call("POST", "/v1/notification-channels", { body: { type: "slack", webhook_url: receiver("fuzz-slack"), owner_id: OWNER } });
   const link = await call("POST", "/v1/portal-links", { body: { owner_id: OWNER } });
   for (const r of [ep, other, sub, ws, sns, ch, link]) expect(r.status, r.text).toBe(201);
+  // A delivery that failed after one attempt, in the endpoint's history; its event in the owner's.
   const work = await seedDelivery({ id: ep.json.id, ownerId: OWNER }, { seeded: true }, "fixture.only");
-  await fuzzEnv.DB.prepare("UPDATE deliveries SET status = 'failed', attempts = 1 WHERE id = ?").bind(work.delivery_id).run();
+  await rememberOwners(fuzzEnv as unknown as Env, [OWNER]);
+  const now = Date.now();
+  await writeDeliveries(fuzzEnv as unknown as Env, [
+    {
+      id: work.delivery_id, event_id: work.event_id, endpoint_id: work.endpoint_id, owner_id: OWNER, event_type: work.event_type, status: "failed",
+      attempt_count: 1, attempts_in_run: 1, next_attempt_at: null, last_status_code: 500, last_error: null, last_duration_ms: 3,
+      event_accepted_at: work.accepted_at, created_at: work.accepted_at, updated_at: now, completed_at: now,
+      attempts: [{ id: `att_${work.delivery_id.slice(4, 30)}`, attempt: 1, started_at: now, duration_ms: 3, status_code: 500, error: null, response_body: "" }],
+      attempts_dropped: 0,
+    },
+  ]);
+  expect((await call("GET", `/v1/deliveries/${work.delivery_id}`)).json).toMatchObject({ status: "failed", attempt_count: 1 });
   fx = {
     ownerKey,
     endpointId: ep.json.id,
@@ -376,16 +404,19 @@ describe("fuzz: every write route", () => {
   it(
     `never answers 5xx, always documented problem+json, refused requests write nothing (seed ${SETTINGS.seed}, ${SETTINGS.numRuns} runs)`,
     async () => {
-      const eventsBefore = await countRows("SELECT count(*) AS n FROM events");
+      const eventsBefore = await historyEventCount();
       await assertProperty("write routes", fc.asyncProperty(requestArb, check), SETTINGS);
 
-      // Every route was exercised, and every event a 202 announced reached D1 (none lost); refused
-      // ingest requests added none (the count is exact).
+      // Every route was exercised, and every event a 202 announced reached history (none lost); refused
+      // ingest requests added none (the count over every owner's shards is exact).
       const missing = ROUTES.filter((r) => !stats.byRoute.has(r.name)).map((r) => r.name);
       expect(missing).toEqual([]);
       const expected = eventsBefore + stats.acceptedEventIds.size;
-      await eventually(async () => (await countRows("SELECT count(*) AS n FROM events")) >= expected, 30_000);
-      expect(await countRows("SELECT count(*) AS n FROM events")).toBe(expected);
+      await eventually(async () => (await historyEventCount()) >= expected, 30_000);
+      expect(await historyEventCount()).toBe(expected);
+      const lost: string[] = [];
+      for (const id of stats.acceptedEventIds) if (!(await storedEvent(id))) lost.push(id);
+      expect(lost).toEqual([]);
       console.log(
         JSON.stringify({
           fuzz: "write-routes",

@@ -4,7 +4,16 @@ import { describeDeliveryState } from "../../src/delivery/delivery-state";
 import type { EndpointInspection } from "../../src/delivery/endpoint.do";
 import { initialState, onThrottled } from "../../src/delivery/rate-limit";
 
-const base: EndpointInspection = { work: 3, outbox: 0, parked: 0, pauseUntil: null, nextAlarm: null, pending: 2, inFlight: 1, limiter: null };
+const base: EndpointInspection = {
+  work: 3,
+  unlogged: 0,
+  pauseUntil: null,
+  nextAlarm: null,
+  pending: 2,
+  inFlight: 1,
+  limiter: null,
+  health: { consecutiveFailures: 0, failingSince: null, failureEpisode: 0 },
+};
 
 describe("describeDeliveryState", () => {
   it("an unlimited endpoint never throttled: null rates, counts passed through", () => {
