@@ -30,7 +30,8 @@ describe("API-key cache", () => {
     expect(cache.get(hash("junk99999"))).toBeNull();
     expect(cache.get(hash("junk0"))).toBeUndefined();
     for (let i = 0; i < 100; i++) expect(cache.get(hash(`real${i}`))).toEqual(owner(i));
-  });
+    // A property of size, not speed: 100,000 lookups take seconds on a loaded 2-core machine, so no tight timeout.
+  }, 120_000);
 
   it("bounds keys found too, evicting the least recently used", () => {
     const cache = new KeyCache<P>({ maxFound: 3, maxUnknown: 2 });
