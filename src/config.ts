@@ -21,7 +21,6 @@ const ConfigSchema = z.object({
   FAILURE_DISABLE_AFTER: int(20, 1),
   FAILURE_DISABLE_MIN_SECONDS: int(600),
   RETENTION_DAYS: int(30, 1),
-  STUCK_DELIVERY_SECONDS: int(900, 1),
   INGEST_RATE_LIMIT_PER_MINUTE: int(0),
   DASHBOARD_URL: z.string().optional(),
   SES_REGION: z.string().optional(),
@@ -38,7 +37,6 @@ export interface Config {
   failureDisableAfter: number;
   failureDisableMinSeconds: number;
   retentionDays: number;
-  stuckDeliverySeconds: number;
   ingestRateLimitPerMinute: number;
   dashboardUrl?: string;
   sesRegion?: string;
@@ -62,7 +60,6 @@ export function loadConfig(env: Env): Config {
     failureDisableAfter: raw.FAILURE_DISABLE_AFTER,
     failureDisableMinSeconds: raw.FAILURE_DISABLE_MIN_SECONDS,
     retentionDays: raw.RETENTION_DAYS,
-    stuckDeliverySeconds: raw.STUCK_DELIVERY_SECONDS,
     ingestRateLimitPerMinute: raw.INGEST_RATE_LIMIT_PER_MINUTE,
     dashboardUrl: raw.DASHBOARD_URL || undefined,
     sesRegion: raw.SES_REGION || undefined,

@@ -1,5 +1,5 @@
-// The cron handler (every minute): failure notifications, batch-retry jobs left stale, the stuck-delivery
-// sweep and retention pruning. Each step is isolated: one failing is logged and never stops the others.
+// The cron handler (every minute): failure notifications, batch-retry jobs left stale, and retention (whole
+// history shards past RETENTION_DAYS). Each step is isolated: one failing is logged and never stops the others.
 import { loadConfig } from "../config";
 import { systemClock, type Clock } from "../domain/time";
 import type { Env } from "../env";
