@@ -265,11 +265,8 @@ describe("POST /v1/events/{id}/replay", () => {
     expectProblem(await call("POST", `/v1/events/${msg.id}/replay`, { key: foreignKey }), 404, "not_found");
   });
 
-  // KNOWN BUG (src, issue 14): a replay's new deliveries go out as `fanout` slices, and the consumer never adds
-  // their endpoints to the stored event's `endpoints` — yet the event detail and GET /v1/deliveries?event_id=
-  // list only those endpoints' deliveries, so the new delivery exists (it is delivered) but the event never shows
-  // it. `it.fails` keeps the suite green until that is fixed; then this fails and `.fails` should go.
-  it.fails("shows a delivery a replay created in the event's detail and in GET /v1/deliveries?event_id=", async () => {
+  // The event's views list the deliveries of the endpoints it was routed to: a replay adds the ones it reaches.
+  it("shows a delivery a replay created in the event's detail and in GET /v1/deliveries?event_id=", async () => {
     const owner = "replay-view";
     const first = await createEndpoint(owner);
     const later = await createEndpoint(owner);
