@@ -142,6 +142,30 @@ describe("/v1/deliveries", () => {
     expect(await received(k)).toHaveLength(1);
   });
 
+  it("retries a failed delivery from history: pending again at once, then attempted; its attempts continue the history's", async () => {
+    const k = uniqueKey("retry");
+    const ep = await seedEndpoint({ url: receiverUrl(k) });
+    const w = await seedDelivery(ep, { again: true });
+    await rememberOwners(env as unknown as Env, [w.owner_id]);
+    await finishInHistory(w, "failed");
+    expect((await call("GET", `/v1/deliveries/${w.delivery_id}`)).json).toMatchObject({ status: "failed", attempt_count: 1 });
+
+    const res = await call("POST", `/v1/deliveries/${w.delivery_id}/retry`);
+    expect(res.status, res.text).toBe(202);
+    expect(res.json).toMatchObject({ id: w.delivery_id, attempts_in_run: 0, attempt_count: 1 });
+    expect(["pending", "succeeded"]).toContain(res.json.status);
+    await waitForStatus(w.delivery_id, "succeeded");
+    const detail = await call("GET", `/v1/deliveries/${w.delivery_id}`);
+    expect(detail.json).toMatchObject({ status: "succeeded", attempt_count: 2, attempts_in_run: 1, last_status_code: 200 });
+    expect(detail.json.attempts.map((a: any) => [a.attempt, a.status_code])).toEqual([
+      [1, 500],
+      [2, 200],
+    ]);
+    const got = await received(k);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.body).toBe('{"again":true}');
+  });
+
   it("answers bad input with the documented problems", async () => {
     expectProblem(await call("GET", "/v1/deliveries?cursor=garbage!"), 400, "invalid_cursor");
     expectProblem(await call("GET", "/v1/deliveries?limit=0"), 422, "validation_failed");

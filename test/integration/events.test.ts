@@ -265,8 +265,7 @@ describe("POST /v1/events/{id}/replay", () => {
     expectProblem(await call("POST", `/v1/events/${msg.id}/replay`, { key: foreignKey }), 404, "not_found");
   });
 
-  // A replay's new deliveries go out as `fanout` slices; replay adds their endpoints to the stored event's
-  // routing first, so the event detail and GET /v1/deliveries?event_id= list them.
+  // The event's views list the deliveries of the endpoints it was routed to: a replay adds the ones it reaches.
   it("shows a delivery a replay created in the event's detail and in GET /v1/deliveries?event_id=", async () => {
     const owner = "replay-view";
     const first = await createEndpoint(owner);

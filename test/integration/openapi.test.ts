@@ -161,6 +161,28 @@ describe("/openapi.json", () => {
     expect(json.components.schemas.SourceCreate.properties.type.enum).toEqual(["sns", "websocket"]);
   });
 
+  it("documents the history API: lists that name their owner or endpoint (422), event detail, owners", async () => {
+    const { json } = await call("GET", "/openapi.json", { key: null });
+    const params = (path: string) => (json.paths[path].get.parameters as { name: string; in: string }[]).filter((p) => p.in === "query").map((p) => p.name);
+    for (const path of ["/v1/events", "/v1/deliveries", "/v1/owners"]) {
+      const op = json.paths[path]?.get;
+      expect(op, path).toBeDefined();
+      expect(op.responses["200"], path).toBeDefined();
+      // A list that names no owner (events) or endpoint/event/owner (deliveries) is a 422.
+      expect(op.responses["422"], `${path} documents 422`).toBeDefined();
+      expect(op.security, path).toEqual([{ bearerAuth: [] }]);
+      expect(params(path), path).toEqual(expect.arrayContaining(["limit", "cursor"]));
+    }
+    expect(params("/v1/events")).toEqual(expect.arrayContaining(["owner_id", "event_type", "after", "before"]));
+    expect(params("/v1/deliveries")).toEqual(expect.arrayContaining(["owner_id", "endpoint_id", "event_id", "status"]));
+    expect(json.paths["/v1/owners"].get.responses["403"]).toBeDefined();
+    expect(Object.keys(json.components.schemas.Owner.properties).sort()).toEqual(["created_at", "endpoints", "owner_id"]);
+    // EventDetail extends EventSummary (allOf): its own part carries the deliveries and filtered_out, both required.
+    const detail = (json.components.schemas.EventDetail.allOf as any[]).find((part) => part.properties);
+    expect(detail.properties.filtered_out).toMatchObject({ type: "integer" });
+    expect(detail.required).toEqual(expect.arrayContaining(["filtered_out", "deliveries"]));
+  });
+
   it("lists every /v1 and /ingest route the app mounts", async () => {
     const { json } = await call("GET", "/openapi.json", { key: null });
     const mounted = mountedApiRoutes();
