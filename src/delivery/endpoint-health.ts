@@ -23,9 +23,18 @@ export class EndpointHealth {
     return stored ? (JSON.parse(stored) as FailureCounters) : HEALTHY;
   }
 
-  /** D1's counters are taken when this object has none yet, or when the endpoint was re-enabled (reset there). */
-  adopt(fromD1: FailureCounters, reenabled: boolean): void {
-    if (reenabled || this.store.getMeta("counters") === null) this.store.setMeta("counters", JSON.stringify(fromD1));
+  /**
+   * D1's counters, as just read, are taken when this object has none yet, or when D1 says healthy while this
+   * object counts failures and owes D1 no write: only a re-enable (which resets D1's count) does that, since
+   * every episode start is written to D1.
+   */
+  adopt(fromD1: FailureCounters): void {
+    const stored = this.store.getMeta("counters");
+    const mine = stored ? (JSON.parse(stored) as FailureCounters) : null;
+    const resetInD1 = fromD1.consecutiveFailures === 0 && fromD1.failingSince === null && (mine?.consecutiveFailures ?? 0) > 0 && !this.pending();
+    if (mine === null || resetInD1) {
+      this.store.setMeta("counters", JSON.stringify({ ...fromD1, failureEpisode: Math.max(fromD1.failureEpisode, mine?.failureEpisode ?? 0) }));
+    }
   }
 
   /** Records one attempt's outcome; returns the reason when it disables the endpoint. Inside the caller's transaction. */

@@ -1,7 +1,7 @@
 // The EndpointDO's SQLite storage: the endpoint's in-flight work (pending, retrying, held until logged) and
 // small settings. Finished deliveries leave for history (src/history/); nothing here grows with the past.
 // Synchronous (DO SQLite); callers group writes with storage.transactionSync where they must be atomic.
-import type { AttemptRecord } from "../history/records";
+import { sqlChunks, type AttemptRecord } from "../history/records";
 import type { DeliveryWork } from "./contracts";
 
 export interface WorkFields {
@@ -126,8 +126,9 @@ export class EndpointStore {
   }
 
   works(ids: string[]): WorkRow[] {
-    if (ids.length === 0) return [];
-    return this.sql.exec<WorkRow>(`SELECT * FROM inflight WHERE delivery_id IN (${ids.map(() => "?").join(",")})`, ...ids).toArray();
+    return sqlChunks(ids).flatMap((chunk) =>
+      this.sql.exec<WorkRow>(`SELECT * FROM inflight WHERE delivery_id IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray(),
+    );
   }
 
   /** Removes a row once its final record is in history — unless it changed since (a manual retry restarted it). */

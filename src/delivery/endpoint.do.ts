@@ -181,7 +181,7 @@ export class EndpointDO extends DurableObject<Env> {
       } else if (state.snap.status === "disabled") {
         await this.finishAll("held", null);
       } else {
-        this.health.adopt(state.snap.counters, this.snapshot.reenabled());
+        if (this.snapshot.reloaded()) this.health.adopt(state.snap.counters);
         const endpoint = await this.snapshot.open(() => openSnapshot(this.env, state.snap));
         await this.drain(endpoint, started + RUN_BUDGET_MS);
         // The endpoint may have been disabled by this run (410, failure threshold): hold what is left.

@@ -11,8 +11,8 @@ export type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kin
 export class SnapshotKeeper {
   private opened: OpenedEndpoint | null = null;
   private ids: { endpointId: string | null; ownerId: string | null } | null = null;
-  /** Set by load() when the endpoint went from disabled to active (re-enabled): its counters start afresh. */
-  private wasReenabled = false;
+  /** Set by load() when it read the endpoint from D1 rather than storage. */
+  private wasReloaded = false;
 
   constructor(
     private readonly env: Env,
@@ -43,13 +43,14 @@ export class SnapshotKeeper {
     this.store.deleteMeta("snapshot");
   }
 
-  reenabled(): boolean {
-    return this.wasReenabled;
+  /** Whether the last load() read the endpoint from D1 (its counters are D1's as of now). */
+  reloaded(): boolean {
+    return this.wasReloaded;
   }
 
   /** The stored snapshot, or a fresh one from D1. null when D1 cannot be read and nothing is stored. */
   async load(): Promise<SnapshotState | null> {
-    this.wasReenabled = false;
+    this.wasReloaded = false;
     const stored = this.store.getMeta("snapshot");
     const ownerId = this.ownerId();
     let version: number | null = null;
@@ -74,7 +75,7 @@ export class SnapshotKeeper {
       return previous;
     }
     const state: SnapshotState = snap ? { kind: "endpoint", snap } : { kind: "deleted" };
-    this.wasReenabled = previous?.kind === "endpoint" && previous.snap.status === "disabled" && snap?.status === "active";
+    this.wasReloaded = true;
     this.store.setMeta("snapshot", JSON.stringify(state));
     // The version read before the row: a change after that read moves it again and reloads next run.
     if (version !== null) this.store.setMeta("config_version", String(version));

@@ -2,7 +2,7 @@
 // once at its final state (succeeded, failed, held) by the endpoint's EndpointDO, in batches. A later outcome
 // of the same delivery (a manual retry) replaces the row and appends its attempts. No secondary index: a status
 // or event filter scans one bounded shard by primary key (rows read are billed at 1/1000 of rows written).
-import { mergeAttempts, type AttemptRecord, type DeliveryRecord, type DeliveryStatus } from "./records";
+import { mergeAttempts, sqlChunks, type AttemptRecord, type DeliveryRecord, type DeliveryStatus } from "./records";
 
 export const DELIVERIES_SCHEMA = `
   CREATE TABLE IF NOT EXISTS deliveries (
@@ -43,11 +43,12 @@ export class DeliveryStore {
   }
 
   get(ids: string[]): DeliveryRecord[] {
-    if (ids.length === 0) return [];
-    return this.sql
-      .exec<{ record: string }>(`SELECT record FROM deliveries WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
-      .toArray()
-      .map((r) => JSON.parse(r.record) as DeliveryRecord);
+    return sqlChunks(ids).flatMap((chunk) =>
+      this.sql
+        .exec<{ record: string }>(`SELECT record FROM deliveries WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)
+        .toArray()
+        .map((r) => JSON.parse(r.record) as DeliveryRecord),
+    );
   }
 
   /** Newest first. */
@@ -79,19 +80,21 @@ export class DeliveryStore {
     return { where, args };
   }
 
-  /** Counts by status and every attempt's duration, for deliveries created in [from, until): endpoint stats. */
+  /**
+   * Endpoint stats over [from, until): deliveries created in it, by status, and every attempt started in it —
+   * also of a delivery created earlier (a retry), as far as the shards visited reach.
+   */
   stats(from: number, until: number): { counts: Record<string, number>; durations: number[]; attemptsOk: number; attemptsFailed: number } {
     const counts: Record<string, number> = {};
     const durations: number[] = [];
     let attemptsOk = 0;
     let attemptsFailed = 0;
-    const rows = this.sql.exec<{ status: string; record: string }>(
-      "SELECT status, record FROM deliveries WHERE created_at >= ? AND created_at < ?",
-      from,
+    const rows = this.sql.exec<{ status: string; created_at: number; record: string }>(
+      "SELECT status, created_at, record FROM deliveries WHERE created_at < ?",
       until,
     );
     for (const row of rows) {
-      counts[row.status] = (counts[row.status] ?? 0) + 1;
+      if (row.created_at >= from) counts[row.status] = (counts[row.status] ?? 0) + 1;
       for (const a of (JSON.parse(row.record) as DeliveryRecord).attempts as AttemptRecord[]) {
         if (a.started_at < from || a.started_at >= until) continue;
         durations.push(a.duration_ms);

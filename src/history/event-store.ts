@@ -1,7 +1,7 @@
 // Events in one log shard (owner × day): one row per event, written once by the fanout consumer (or first by
 // accept() for a payload too large for a queue message, then completed with its routing). No secondary index:
 // every index entry is a billed row per event, and a list scans one bounded shard by its primary key.
-import type { EventRecord, EventSummaryRecord } from "./records";
+import { sqlChunks, type EventRecord, type EventSummaryRecord } from "./records";
 
 export const EVENTS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -83,11 +83,12 @@ export class EventStore {
   }
 
   get(ids: string[]): EventRecord[] {
-    if (ids.length === 0) return [];
-    return this.sql
-      .exec<EventRow & Record<string, SqlStorageValue>>(`SELECT * FROM events WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids)
-      .toArray()
-      .map(toRecord);
+    return sqlChunks(ids).flatMap((chunk) =>
+      this.sql
+        .exec<EventRow & Record<string, SqlStorageValue>>(`SELECT * FROM events WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)
+        .toArray()
+        .map(toRecord),
+    );
   }
 
   /** Newest first, payloads left out. */

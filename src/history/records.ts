@@ -69,3 +69,12 @@ export function mergeAttempts(
   const over = Math.max(0, all.length - MAX_ATTEMPTS_KEPT);
   return { attempts: all.slice(over), attempts_dropped: dropped + over };
 }
+
+/** A Durable Object's SQLite binds at most 100 parameters per statement: id lists go in chunks of this many. */
+export const SQL_IDS_PER_STATEMENT = 90;
+
+export function sqlChunks<T>(ids: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < ids.length; i += SQL_IDS_PER_STATEMENT) out.push(ids.slice(i, i + SQL_IDS_PER_STATEMENT));
+  return out;
+}

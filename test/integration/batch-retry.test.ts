@@ -271,12 +271,7 @@ describe("the job walk", () => {
     expect((await call("GET", `/v1/jobs/${doomed.id}`)).json.error).toContain("D1 overloaded");
   });
 
-  // KNOWN BUG (src, issue 14): a log shard's DeliveryStore.put() reads the existing rows with one
-  // `WHERE id IN (…)` over the whole batch, and EndpointDO flushes up to FLUSH_BATCH = 200 outcomes at once;
-  // a Durable Object's SQL takes at most 100 bound parameters, so every flush of more than 100 outcomes to one
-  // shard fails ("too many SQL variables") and is retried forever: the outcomes never reach history. Here 150
-  // released deliveries of a disabled endpoint are held again and must be logged. Drop `.fails` once fixed.
-  it.fails("logs the outcomes of a batch retry of more than 100 of one endpoint's deliveries to history", async () => {
+  it("logs the outcomes of a batch retry of more than 100 of one endpoint's deliveries to history", async () => {
     const ep = await seedEndpoint("br-many");
     const now = Date.now();
     const ids = await seedDeliveries(ep, "failed", Array.from({ length: 150 }, (_, i) => now - HOUR - i * 1000));

@@ -364,12 +364,7 @@ describe("enable, disable and rotate-secret", () => {
     expect(await dbRow(ep.id)).toMatchObject({ consecutive_failures: 0, failing_since: null, status: "active" });
   });
 
-  // KNOWN BUG (src, issue 14): enable resets D1's counters, but the EndpointDO keeps its own and only adopts D1's
-  // when SnapshotKeeper.load() sees the stored snapshot go disabled → active; configChanged() (called by the
-  // enable route) deletes the stored snapshot first (SnapshotKeeper.invalidate), so `previous` is null,
-  // reenabled() is false and EndpointHealth.adopt() keeps the stale count: the next failure is the 4th of the
-  // old episode (no new warning, re-disabled early) while the API shows 0. Drop `.fails` once fixed.
-  it.fails("a re-enabled endpoint's EndpointDO starts its failure count afresh too: the next failure begins a new episode", async () => {
+  it("a re-enabled endpoint's EndpointDO starts its failure count afresh too: the next failure begins a new episode", async () => {
     const key = uniqueKey("ep-reenable");
     await script(key, [{ status: 500 }]);
     const ep = await createEndpoint("ep-reenable", { url: receiverUrl(key), retry: { strategy: "constant", max_attempts: 1 } });
