@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createOwnerKey, expectProblem } from "./helpers";
-import { countRows, eventMessage, eventually, runQueue } from "./fanout-helpers";
+import { countRows, eventMessage, eventually, runQueue, storedEvent } from "./fanout-helpers";
 
 const runDeadLetters = (bodies: unknown[]) => runQueue("hookrelay-dead-letters", bodies);
 
@@ -37,12 +37,12 @@ describe("dead letters", () => {
     await runDeadLetters([event]);
     const list = await call("GET", "/v1/dead-letters?queue=hookrelay-events&limit=500");
     const dead = list.json.data.find((d: { body: { id?: string } }) => d.body?.id === event.id);
-    expect(await countRows("SELECT count(*) AS n FROM events WHERE id = ?", event.id)).toBe(0);
+    expect(await storedEvent(event.id, "dlq-redrive")).toBeUndefined();
 
     const res = await call("POST", `/v1/dead-letters/${dead.id}/redrive`);
     expect(res.status).toBe(202);
     expect(res.json.redriven_at).toEqual(expect.any(String));
-    await eventually(() => env.DB.prepare("SELECT id FROM events WHERE id = ?").bind(event.id).first());
+    await eventually(() => storedEvent(event.id, "dlq-redrive"));
     const after = await call("GET", "/v1/dead-letters?queue=hookrelay-events&limit=500");
     expect(after.json.data.find((d: { id: string }) => d.id === dead.id).redriven_at).toBe(res.json.redriven_at);
   });

@@ -10,7 +10,7 @@ import { eventually } from "./fanout-helpers";
 
 const raw = env as unknown as { HOOKRELAY_FUZZ_SEED?: string; HOOKRELAY_FUZZ_RUNS?: string; ENCRYPTION_KEY: string; DB: D1Database };
 const SETTINGS = fuzzSettings({ seed: raw.HOOKRELAY_FUZZ_SEED, runs: raw.HOOKRELAY_FUZZ_RUNS ? String(Math.ceil(Number(raw.HOOKRELAY_FUZZ_RUNS) / 40)) : undefined }, 10);
-const TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "events", "deliveries", "attempts", "jobs"];
+const TABLES = ["api_keys", "endpoints", "subscriptions", "sources", "notification_channels", "notifications", "jobs", "history_shards", "owners", "portal_links"];
 
 /** High-entropy secrets long enough that finding one by chance elsewhere is impossible. */
 const token = (min: number) => fc.string({ unit: fc.constantFrom(..."abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"), minLength: min, maxLength: min + 20 });

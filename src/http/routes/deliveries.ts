@@ -145,7 +145,7 @@ deliveriesRoutes.openapi(
       rows = await listDeliveriesOf(c.env, owned.map((e) => e.id), filters);
     } else {
       throw new AppError("validation_failed", "Name what to list: delivery history is kept per endpoint.", [
-        { path: "endpoint_id", message: "One of endpoint_id, event_id or owner_id is required with the admin key" },
+        { path: "endpoint_id", message: "endpoint_id, event_id or owner_id is required with the admin key" },
       ]);
     }
     return c.json(page(rows, limit, present), 200);

@@ -132,7 +132,7 @@ export function requiredOwner(principal: Principal, requested: string | undefine
   const ownerId = scopedOwner(principal, requested);
   if (ownerId === undefined) {
     throw new AppError("validation_failed", "owner_id is required with the admin key: event history is kept per owner.", [
-      { path: "owner_id", message: "Required with the admin key" },
+      { path: "owner_id", message: "owner_id is required with the admin key" },
     ]);
   }
   return ownerId;

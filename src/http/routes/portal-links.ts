@@ -132,7 +132,7 @@ portalLinkRoutes.openapi(
     const body = c.req.valid("json");
     const ownerId = scopedOwner(c.get("principal"), body.owner_id);
     if (!ownerId) {
-      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "Required with the admin key" }]);
+      throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "owner_id is required with the admin key" }]);
     }
     const now = Date.now();
     const token = randomToken(PORTAL_TOKEN_PREFIX, 32);
