@@ -49,7 +49,11 @@ export function documentIngestRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: { description: "Verified and handled", content: { "application/json": { schema: SnsResult } } },
       400: problem("The body is not JSON"),
-      403: problem("Signature, certificate URL or pinned TopicArn refused; nothing was ingested"),
+      403: problem(
+        "invalid_signature: signature, certificate URL or pinned TopicArn refused; forbidden: a message other than a " +
+          "SubscriptionConfirmation for a source neither confirmed nor given a topic_arn, or a Timestamp over 1 h old " +
+          "(or over 5 min ahead), refused before any fetch. Nothing was ingested",
+      ),
       404: problem("No SNS source with this id"),
       409: problem("The source was re-pinned while a confirmation ran"),
       413: problem("Body too large"),
