@@ -349,6 +349,8 @@ describe("dashboard in Chromium", () => {
     const phone = await openPage(browser, PHONE);
     try {
       await phone.page.goto(`${worker.url}/`);
+      await expect.poll(() => phone.page.getByTestId("key-hint").isVisible(), SLOW).toBe(true);
+      await screenshot(phone.page, SHOTS, "sign-in-390");
       await phone.page.getByLabel("API key").fill(worker.adminKey);
       await phone.page.getByRole("button", { name: "Sign in" }).click();
       await phone.page.goto(`${worker.url}/#/events/${story.eventId}`);
@@ -388,6 +390,8 @@ describe("dashboard in Chromium", () => {
     const phone = await openPage(browser, PHONE);
     try {
       await phone.page.goto(`${worker.url}/`);
+      await expect.poll(() => phone.page.getByTestId("key-hint").isVisible(), SLOW).toBe(true);
+      await screenshot(phone.page, SHOTS, "sign-in-390");
       await phone.page.getByLabel("API key").fill(worker.adminKey);
       await phone.page.getByRole("button", { name: "Sign in" }).click();
       await expect.poll(() => phone.page.getByTestId("stat-total").isVisible(), { timeout: 15_000 }).toBe(true);
@@ -568,11 +572,15 @@ describe("dashboard in Chromium", () => {
     const phone = await openPage(browser, PHONE);
     try {
       await phone.page.goto(`${worker.url}/`);
+      await expect.poll(() => phone.page.getByTestId("key-hint").isVisible(), SLOW).toBe(true);
+      await screenshot(phone.page, SHOTS, "sign-in-390");
       await phone.page.getByLabel("API key").fill(worker.adminKey);
       await phone.page.getByRole("button", { name: "Sign in" }).click();
       await expect.poll(() => phone.page.getByTestId("signed-in-as").count(), SLOW).toBe(1);
       const pages: [string, string][] = [
+        ["#/", "overview"],
         ["#/endpoints", "endpoints"],
+        ["#/endpoints/new", "endpoint-new"],
         [`#/endpoints/${story.failingEndpointId}`, "endpoint-detail"],
         ["#/events", "events"],
         ["#/sources", "sources"],
