@@ -107,7 +107,7 @@ export function parseFrame(message: string | ArrayBuffer | ArrayBufferView, ctx:
     return {
       kind: "nack",
       reply: nack(null, "validation_failed", "A frame is one JSON object: an event, or {\"events\": [...]}.", [
-        { path: "(root)", message: "expected an object" },
+        { path: "(root)", message: "the frame must be a JSON object" },
       ]),
     };
   }
@@ -116,7 +116,7 @@ export function parseFrame(message: string | ArrayBuffer | ArrayBufferView, ctx:
     return {
       kind: "nack",
       reply: nack(null, "validation_failed", "The frame does not match the schema.", [
-        { path: "ref", message: `a string of at most ${MAX_REF_LENGTH} characters, or a number` },
+        { path: "ref", message: `ref must be a string of at most ${MAX_REF_LENGTH} characters, or a number` },
       ]),
     };
   }
@@ -126,20 +126,20 @@ export function parseFrame(message: string | ArrayBuffer | ArrayBufferView, ctx:
     if (extra.length > 0) {
       return {
         kind: "nack",
-        reply: nack(ref.ref, "validation_failed", "The frame does not match the schema.", extra.map((k) => ({ path: k, message: "unknown field" }))),
+        reply: nack(ref.ref, "validation_failed", "The frame does not match the schema.", extra.map((k) => ({ path: k, message: `${k} is not a field a batch frame accepts (only ref and events)` }))),
       };
     }
     if (!Array.isArray(rest.events)) {
       return {
         kind: "nack",
-        reply: nack(ref.ref, "validation_failed", "The frame does not match the schema.", [{ path: "events", message: "expected an array" }]),
+        reply: nack(ref.ref, "validation_failed", "The frame does not match the schema.", [{ path: "events", message: "events must be a JSON array of events" }]),
       };
     }
     if (rest.events.length < 1 || rest.events.length > MAX_BATCH_EVENTS) {
       return {
         kind: "nack",
         reply: nack(ref.ref, "validation_failed", "The frame does not match the schema.", [
-          { path: "events", message: `between 1 and ${MAX_BATCH_EVENTS} events` },
+          { path: "events", message: `events must hold between 1 and ${MAX_BATCH_EVENTS} events` },
         ]),
       };
     }

@@ -12,11 +12,11 @@ export function ProblemView({ error, onRetry }: { error: ApiError; onRetry?: () 
       </p>
       {p.detail && <p className="problem-detail">{p.detail}</p>}
       {notBuilt && <p className="muted">This server does not offer this route yet.</p>}
-      {p.errors && p.errors.length > 0 && (
+      {p.errors && p.errors.length > 0 && !detailSaysItAll(p.detail, p.errors) && (
         <ul className="problem-errors">
           {p.errors.map((e, i) => (
             <li key={i}>
-              <code>{e.path}</code>: {e.message}
+              <FieldMessage path={e.path} message={e.message} />
             </li>
           ))}
         </ul>
@@ -32,5 +32,27 @@ export function ProblemView({ error, onRetry }: { error: ApiError; onRetry?: () 
         </p>
       )}
     </div>
+  );
+}
+
+/** The server's detail already repeats a lone field error ("owner_id is required: a string."): list nothing more. */
+function detailSaysItAll(detail: string | undefined, errors: { message: string }[]): boolean {
+  return errors.length === 1 && detail?.replace(/\.$/, "") === errors[0]!.message;
+}
+
+/** Messages name their field ("timeout_ms must be at least 1000"): set the name as code rather than repeat it. */
+function FieldMessage({ path, message }: { path: string; message: string }) {
+  if (message.startsWith(`${path} `)) {
+    return (
+      <>
+        <code>{path}</code>
+        {message.slice(path.length)}
+      </>
+    );
+  }
+  return (
+    <>
+      <code>{path}</code>: {message}
+    </>
   );
 }
