@@ -65,7 +65,7 @@ describe("portal theme text colour", () => {
     expect(textOn("#0a7d4f")).toBe("#fff");
     expect(textOn("#2455c3")).toBe("#fff");
     expect(textOn("#000000")).toBe("#fff");
-    // Orange: black reads better (contrast 7.5 vs 2.8), though it is not a light colour.
+    // Orange: black reads better (contrast about 7 : 1 against 3 : 1), though it is not a light colour.
     expect(textOn("#e07b00")).toBe("#000");
   });
 });
