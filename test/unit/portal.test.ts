@@ -1,5 +1,6 @@
 // Pure rules of the customer portal: which /v1 routes a portal token may reach, and the frame-ancestors list.
 import { describe, expect, it } from "vitest";
+import { textOn } from "../../dashboard/src/portal/contrast";
 import { frameAncestorsSource } from "../../src/domain/frame-ancestors";
 import { portalMayUse } from "../../src/http/middleware/portal-auth";
 
@@ -54,5 +55,17 @@ describe("frameAncestorsSource", () => {
       "https://a.test http://localhost:3000 https://*.b.test 'self'",
     );
     expect(frameAncestorsSource("https://a.test/app * data: https://x.test;script-src 'none' javascript:")).toBe("'none'");
+  });
+});
+
+describe("portal theme text colour", () => {
+  it("puts dark text on light accents and light text on dark ones", () => {
+    expect(textOn("#ffffff")).toBe("#000");
+    expect(textOn("#ffd60a")).toBe("#000");
+    expect(textOn("#0a7d4f")).toBe("#fff");
+    expect(textOn("#2455c3")).toBe("#fff");
+    expect(textOn("#000000")).toBe("#fff");
+    // Orange: black reads better (contrast about 7 : 1 against 3 : 1), though it is not a light colour.
+    expect(textOn("#e07b00")).toBe("#000");
   });
 });
