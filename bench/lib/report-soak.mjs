@@ -25,7 +25,7 @@ export function renderSoakMarkdown(res) {
     `| workerd RSS at load start → plateau (median of the load's last third) → peak, MiB | ${col(b, (r) => `${fmt(m(r).at_load_start_mib)} → ${fmt(m(r).plateau_mib)} → ${fmt(m(r).peak_mib)}`)} | ${col(h, (r) => `${fmt(m(r).at_load_start_mib)} → ${fmt(m(r).plateau_mib)} → ${fmt(m(r).peak_mib)}`)} |`,
     `| workerd RSS slope over the load's last third, MiB/min | ${col(b, (r) => fmt(m(r).slope_last_third_mib_per_min, 1))} | ${col(h, (r) => fmt(m(r).slope_last_third_mib_per_min, 1))} |`,
     `| events accepted / planned (sends skipped at the in-flight cap) | ${col(b, (r) => `${fmt(r.ingest.ok)} / ${fmt(r.ingest.planned)} (${fmt(r.ingest.missed)})`)} | ${col(h, (r) => `${fmt(r.ingest.ok)} / ${fmt(r.ingest.planned)} (${fmt(r.ingest.missed)})`)} |`,
-    `| delivered ÷ offered in the last minute of load | ${col(b, (r) => fmt(r.last_load_minute_delivered_share * 100, 1) + "%")} | ${col(h, (r) => fmt(r.last_load_minute_delivered_share * 100, 1) + "%")} |`,
+    `| delivered ÷ planned (100 %: 60 × the offered rate) in the last minute of load | ${col(b, (r) => fmt(r.last_load_minute_delivered_share * 100, 1) + "%")} | ${col(h, (r) => fmt(r.last_load_minute_delivered_share * 100, 1) + "%")} |`,
     `| backlog when the load stopped (deliveries) | ${col(b, (r) => fmt(r.backlog_at_load_end))} | ${col(h, (r) => fmt(r.backlog_at_load_end))} |`,
     `| arrived / accepted; all within ${res.profile.soakDrainS} s after the load | ${col(b, (r) => `${fmt(r.deliveries_arrived)} / ${fmt(r.deliveries_expected)}; ${r.all_delivered_within_drain ? `yes (${r.drained_within_s} s)` : "no"}`)} | ${col(h, (r) => `${fmt(r.deliveries_arrived)} / ${fmt(r.deliveries_expected)}; ${r.all_delivered_within_drain ? `yes (${r.drained_within_s} s)` : "no"}`)} |`,
     `| latency p50 / p99 (n/a: fell on deliveries not arrived by the end) | ${col(b, (r) => `${fmt(r.latency.p50_ms)} / ${fmt(r.latency.p99_ms)} ms`)} | ${col(h, (r) => `${fmt(r.latency.p50_ms)} / ${fmt(r.latency.p99_ms)} ms`)} |`,
@@ -38,8 +38,8 @@ export function renderSoakMarkdown(res) {
   ];
   for (const [name, r] of [["HookRelay", h], ["bare pipeline", b]]) {
     if (!ok(r)) continue;
-    lines.push(`### ${name}: per minute`, "", "| minute | offered | arrived | arrived ÷ offered | backlog at its end |", "| --- | --- | --- | --- | --- |");
-    for (const p of r.per_minute) lines.push(`| ${p.from_s / 60 + 1} | ${fmt(p.deliveries_offered)} | ${fmt(p.deliveries_arrived)} | ${p.delivered_share === null ? "—" : fmt(p.delivered_share * 100, 1) + "%"} | ${fmt(p.backlog_at_end)} |`);
+    lines.push(`### ${name}: per minute`, "", "| minute | planned | accepted | arrived | arrived ÷ planned | backlog (accepted − arrived) at its end |", "| --- | --- | --- | --- | --- | --- |");
+    for (const p of r.per_minute) lines.push(`| ${p.from_s / 60 + 1} | ${fmt(p.deliveries_planned)} | ${fmt(p.deliveries_offered)} | ${fmt(p.deliveries_arrived)} | ${p.delivered_share === null || !p.deliveries_planned ? "—" : fmt(p.delivered_share * 100, 1) + "%"} | ${fmt(p.backlog_at_end)} |`);
     lines.push("");
   }
   const series = soak.rss_series ?? [];

@@ -89,7 +89,9 @@ export async function runSoak(ctx, { target, seconds, eventsPerS, drainS, sample
   const perMinute = load.timeline.map((b) => {
     offered += b.deliveries_offered;
     arrived += b.deliveries_arrived;
-    return { ...b, delivered_share: ratio(b.deliveries_arrived, b.deliveries_offered, 3), backlog_at_end: offered - arrived };
+    // Planned: what the load generator meant to send in this minute (accepted can be less when ingest lags).
+    const planned = b.to_s <= seconds ? eventsPerS * 60 : 0;
+    return { ...b, deliveries_planned: planned, delivered_share: ratio(b.deliveries_arrived, planned || b.deliveries_offered, 3), backlog_at_end: offered - arrived };
   });
   // seconds is a whole number of minutes (run.mjs rounds it up), so the load's last minute is one bin.
   const lastLoadMinute = perMinute[Math.max(0, Math.round(seconds / 60) - 1)];
