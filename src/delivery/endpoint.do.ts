@@ -73,7 +73,7 @@ export class EndpointDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrumentEnv(env));
     const tx = (fn: () => void) => ctx.storage.transactionSync(fn);
-    this.store = new EndpointStore(instrumentSql(ctx.storage.sql), tx);
+    this.store = new EndpointStore(instrumentSql(ctx.storage.sql, "EndpointDO"), tx);
     this.due = new DueIndex((after, limit) => this.store.duePage(after, limit));
     this.finished = new FinishedLog(this.env, this.store, tx);
     this.snapshot = new SnapshotKeeper(this.env, this.store);

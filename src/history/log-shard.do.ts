@@ -19,7 +19,7 @@ export class LogShard extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = instrumentSql(ctx.storage.sql);
+    this.sql = instrumentSql(ctx.storage.sql, "LogShard");
   }
 
   private get events(): EventStore {
