@@ -29,6 +29,10 @@ export class EndpointLimiter {
     return v ? Number(v) : 0;
   }
 
+  get sendTimesKept(): number {
+    return this.sendTimes.length;
+  }
+
   noteStart(at: number): void {
     this.sendTimes.push(at);
     if (this.sendTimes.length > SEND_TIMES_KEPT) this.sendTimes.shift();

@@ -55,6 +55,8 @@ export interface EndpointInspection {
   limiter: LimiterState | null;
   /** The endpoint's failure counters as this object keeps them (D1's copy is written on transitions). */
   health: FailureCounters;
+  /** Sizes of what this object keeps in memory: each must stay bounded however many deliveries went through. */
+  memory: { dueKeys: number; unlogged: number; busy: number; sendTimes: number };
 }
 
 export class EndpointDO extends DurableObject<Env> {
@@ -148,6 +150,7 @@ export class EndpointDO extends DurableObject<Env> {
       inFlight: this.busy.size,
       limiter: this.limiter.state(),
       health: this.health.current(),
+      memory: { dueKeys: this.due.size, unlogged: this.finished.size, busy: this.busy.size, sendTimes: this.limiter.sendTimesKept },
     };
   }
 

@@ -13,6 +13,7 @@ const base: EndpointInspection = {
   inFlight: 1,
   limiter: null,
   health: { consecutiveFailures: 0, failingSince: null, failureEpisode: 0 },
+  memory: { dueKeys: 0, unlogged: 0, busy: 0, sendTimes: 0 },
 };
 
 describe("describeDeliveryState", () => {
