@@ -52,7 +52,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Signature, certificate URL or pinned TopicArn refused; nothing was ingested */
+                /** @description invalid_signature: signature, certificate URL or pinned TopicArn refused; forbidden: a message other than a SubscriptionConfirmation for a source neither confirmed nor given a topic_arn, or a Timestamp over 1 h old (or over 5 min ahead), refused before any fetch. Nothing was ingested */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3446,6 +3446,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owners known from endpoints, keys, sources and ingest (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of owners in id order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Owner"][];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/portal-links": {
         parameters: {
             query?: never;
@@ -5225,6 +5321,8 @@ export interface components {
         };
         EventDetail: components["schemas"]["EventSummary"] & {
             deliveries: components["schemas"]["EventDelivery"][];
+            /** @description Subscriptions that matched the event's type but not their filter */
+            filtered_out: number;
             payload?: unknown;
         };
         EventInput: {
@@ -5383,6 +5481,15 @@ export interface components {
             type: "slack";
             /** Format: uri */
             webhook_url: string;
+        };
+        Owner: {
+            /**
+             * Format: date-time
+             * @example 2026-11-29T21:00:00.000Z
+             */
+            created_at: string;
+            endpoints: number;
+            owner_id: string;
         };
         PortalLink: {
             /**
