@@ -23,7 +23,7 @@ import {
 import { afterFailure, afterSuccess, type FailureCounters } from "./failure-tracker";
 import { EndpointStore, type OutboxRow, type WorkRow } from "./endpoint-store";
 import { outboxStatements, type OutboxOp } from "./outbox";
-import { initialState, markWaiting, observedRate, onThrottled, takeToken, tokenReadyAt, type LimiterState, type RateLimitConfig } from "./rate-limit";
+import { initialState, markWaiting, observedRate, onSent, onThrottled, takeToken, tokenReadyAt, type LimiterState, type RateLimitConfig } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
@@ -239,7 +239,7 @@ export class EndpointDO extends DurableObject<Env> {
         await this.ctx.storage.setAlarm(watchdogAt);
       }
       this.inFlightNow++;
-      const p: Promise<void> = this.attemptOne(endpoint, next)
+      const p: Promise<void> = this.attemptOne(endpoint, next, now)
         .then(
           () => {
             claimed.delete(next.delivery_id);
@@ -256,7 +256,7 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow): Promise<void> {
+  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number): Promise<void> {
     const attempt = row.attempts + 1;
     const startedAt = Date.now();
     this.sendTimes.push(startedAt);
@@ -277,6 +277,7 @@ export class EndpointDO extends DurableObject<Env> {
         endpoint.auth,
         startedAt,
       );
+      this.limiterSent(endpoint.rateLimit, decidedAt, Date.now());
       result = await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
     } catch (err) {
       // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.
@@ -593,6 +594,12 @@ export class EndpointDO extends DurableObject<Env> {
     const r = takeToken(stored ?? initialState(limit, now), limit, now);
     this.saveLimiter(r.state);
     return r.ok ? { ok: true } : { ok: false, waitMs: r.waitMs };
+  }
+
+  /** The limit holds for sends, not decisions: a start counts from when the request goes out (rate-limit.ts onSent). */
+  private limiterSent(limit: RateLimitConfig | null, decidedAt: number, sentAt: number): void {
+    const stored = this.limiterState();
+    if (stored && sentAt > decidedAt) this.saveLimiter(onSent(stored, limit, decidedAt, sentAt));
   }
 
   private markLimiterWaiting(limit: RateLimitConfig | null, now: number): void {

@@ -154,6 +154,28 @@ export function onThrottled(
   return { ...current, backoff: { rate, at: nowMs, ceiling } };
 }
 
+/**
+ * The start decided at `decidedAtMs` actually went out at `sentAtMs` (the object signed it, re-armed an
+ * alarm, … in between): it counts from then. Moving a start later only ever makes the log more
+ * conservative, and it keeps the guarantee about sends, not just decisions.
+ */
+export function onSent(state: LimiterState, limit: RateLimitConfig | null, decidedAtMs: number, sentAtMs: number): LimiterState {
+  const current = normalize(state, limit, sentAtMs);
+  const decided = Math.ceil(decidedAtMs);
+  const sent = Math.ceil(sentAtMs);
+  if (sent <= decided || current.log.length === 0) return current;
+  const entries: [number, number][] = current.log.map(([o, n]) => [current.base + o, n]);
+  const at = entries.findIndex(([t]) => t === decided);
+  // Not found (merged into a neighbour, or already out of the window): counted once more — over, never under.
+  if (at >= 0 && --entries[at]![1] === 0) entries.splice(at, 1);
+  const i = entries.findIndex(([t]) => t >= sent);
+  if (i >= 0 && entries[i]![0] === sent) entries[i]![1]++;
+  else entries.splice(i < 0 ? entries.length : i, 0, [sent, 1]);
+  while (entries.length > LOG_CAP) mergeCheapest(entries);
+  const base = entries[0]![0];
+  return { ...current, base, log: entries.map(([t, n]) => [t - base, n]) };
+}
+
 /** Requests per second over the recent sends (start times, epoch ms); at least 1 s is assumed to have passed. */
 export function observedRate(sendTimes: number[], nowMs: number): number {
   const recent = sendTimes.filter((t) => t > nowMs - OBSERVE_WINDOW_MS && t <= nowMs);

@@ -10,6 +10,7 @@ import {
   markWaiting,
   MIN_RATE_PER_SECOND,
   observedRate,
+  onSent,
   onThrottled,
   recoversAt,
   takeToken,
@@ -131,6 +132,40 @@ describe("the window property, by construction", () => {
         if (first >= 0) expect(maxInWindow(times, guarded(after), first)).toBeLessThanOrEqual(after.requests);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("with sends later than decisions (onSent), the window holds for sends — random limits, schedules and send delays", () => {
+    fc.assert(
+      fc.property(limitArb, stepsArb, fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 50 }), (limit, steps, sendDelays) => {
+        // Delays stay under half the window: the object sends within milliseconds of deciding.
+        const delayOf = (i: number) => sendDelays[i % sendDelays.length]! % Math.floor(windowMs(limit) / 2);
+        let state = initialState(limit, 0);
+        let now = 0;
+        let lastWait = 0;
+        const pending: { decided: number; sent: number }[] = [];
+        const sends: number[] = [];
+        for (let i = 0; i < steps.length; i++) {
+          // The object's clock: every send due by now has happened (and been restamped) before it decides again.
+          pending.sort((a, b) => a.sent - b.sent);
+          while (pending.length > 0 && pending[0]!.sent <= now) {
+            const p = pending.shift()!;
+            state = onSent(roundTrip(state), limit, p.decided, p.sent);
+            sends.push(p.sent);
+          }
+          const r = takeToken(roundTrip(state), limit, now);
+          state = r.state;
+          if (r.ok) pending.push({ decided: now, sent: now + delayOf(i) });
+          lastWait = r.ok ? 0 : r.waitMs;
+          const step = steps[i]!;
+          now += step === -1 ? lastWait : step;
+        }
+        sends.push(...pending.map((p) => p.sent));
+        sends.sort((a, b) => a - b);
+        expect(maxInWindow(sends, guarded(limit))).toBeLessThanOrEqual(limit.requests);
+        expect(state.log.length).toBeLessThanOrEqual(LOG_CAP);
+      }),
+      { numRuns: 300 },
     );
   });
 
