@@ -71,7 +71,6 @@ describe("rate limits (wrangler dev)", () => {
     const restartMs = restartGaps.reduce((a, [g]) => a + g, 0);
     const sustained = (times.length - N) / ((times.at(-1)! - times[N - 1]! - restartMs) / 1000);
     const w = await checkWindows(worker, r.received, limit);
-    (await import("node:fs")).writeFileSync("/tmp/rl-debug.json", JSON.stringify({ starts: w.starts, arrivals: r.received.map((q) => [q.headers["hookrelay-delivery-id"], q.at]) }));
     console.log(
       `rate limit ${N}/s, 300-event backlog: ${describeWindows(w, limit)}; ` +
         `sustained ${sustained.toFixed(3)}/s = ${((sustained / N) * 100).toFixed(1)}% over ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`,
