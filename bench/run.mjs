@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), measures
+// `npm run bench [-- --quick] [-- --out DIR] [-- --only PHASE,…]`: starts the Worker as `npm start` does (own port and state), measures
 // the runtime ceiling, ingest, end-to-end delivery, rate limits, cost and memory, then writes <date>.json + .md.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -40,8 +40,10 @@ const PROFILES = {
 };
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" } },
+  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, only: { type: "string" } },
 });
+// `--only rate_limits,cost`: run just these phases (comma-separated names as in the results); the rest are skipped.
+const onlyPhases = args.only ? new Set(args.only.split(",").map((s) => s.trim().replace(/-/g, "_"))) : null;
 const mode = args.quick ? "quick" : "full";
 const profile = PROFILES[mode];
 const outDir = resolve(args.out ?? join(ROOT, "bench", "results"));
@@ -107,6 +109,10 @@ async function quiesce(maxS = profile.quiesceMaxS) {
 
 /** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
 async function phase(name, minS, fn, reserveS = 0) {
+  if (onlyPhases && !onlyPhases.has(name)) {
+    results.phases[name] = { skipped: true, reason: "not selected (--only)" };
+    return results.phases[name];
+  }
   const left = (deadline - Date.now()) / 1000 - reserveS;
   if (left < minS) {
     results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
