@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --out DIR]`: starts the Worker as `npm start` does (own port and state), and the bare
+// `npm run bench [-- --quick] [-- --out DIR] [-- --only PHASE,…]`: starts the Worker as `npm start` does (own port and state), and the bare
 // pipeline (bench/bare) beside it, measures the runtime ceiling, ingest, end-to-end delivery against the bare
 // pipeline, rate limits, cost and memory, then writes <date>.json + .md.
 // `npm run bench -- --soak [seconds]`: only the soak (issue 20) against both, → <date>-soak.json + .md.
@@ -62,6 +62,8 @@ const { values: args, positionals } = parseArgs({
   // --only NAME: the delivery probe and that one phase, nothing else (to measure one change without a full run).
   options: { quick: { type: "boolean", default: false }, out: { type: "string" }, soak: { type: "boolean", default: false }, only: { type: "string" } },
 });
+// `--only rate_limits,cost`: run just these phases (comma-separated names as in the results) after the delivery probe.
+const onlyPhases = args.only ? new Set(args.only.split(",").map((s) => s.trim().replace(/-/g, "_"))) : null;
 const mode = args.soak ? "soak" : args.quick ? "quick" : "full";
 const profile = { ...PROFILES[mode === "quick" ? "quick" : "full"] };
 if (mode === "soak") {
@@ -147,7 +149,10 @@ async function quiesce(maxS = profile.quiesceMaxS) {
 
 /** Runs one phase within the time budget; errors and missing features become { skipped, reason }. */
 async function phase(name, minS, fn, reserveS = 0) {
-  if (args.only && name !== args.only && name !== "delivery_probe") return undefined;
+  if (onlyPhases && !onlyPhases.has(name) && name !== "delivery_probe") {
+    results.phases[name] = { skipped: true, reason: "not selected (--only)" };
+    return undefined;
+  }
   const left = (deadline - Date.now()) / 1000 - reserveS;
   if (left < minS) {
     results.phases[name] = { skipped: true, reason: `time budget: ${Math.round(left)} s left, needs ~${minS} s` };
@@ -243,7 +248,7 @@ async function main() {
   await delivery("fanout_burst", 10, () => runHookrelayBurst(ctx));
   await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   // Quick runs (the smoke test) leave it out unless asked for by name: it adds ~15 s to a ~100 s budget.
-  if (mode === "full" || args.only === "fanout_filters") {
+  if (mode === "full" || onlyPhases?.has("fanout_filters")) {
     await delivery("fanout_filters", 2 * profile.filterRounds * (profile.filterEvents / 200 + 5), () => runFanoutFilters(ctx));
   } else results.phases.fanout_filters = { skipped: true, reason: "quick mode: run `npm run bench -- --quick --only fanout_filters`" };
   // The fixed loads may have left a backlog: let it drain (bounded) before measuring ingest.

@@ -106,7 +106,9 @@ export function renderMarkdown(res) {
         `Rate limit ${l.configured_per_s}/s`,
         l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)`,
         "—",
-        l.observed_per_s === null ? l.reason ?? "too few arrivals in the window" : `${l.arrivals_in_window} arrivals spaced over the ${rl.window_s} s after the first ${l.initial_burst_arrivals} (the bucket's burst); most in any 1 s: ${l.max_in_any_1s_after_burst}${l.window_complete ? "" : "; window incomplete"}`,
+        l.observed_per_s === null
+          ? l.reason ?? "too few arrivals"
+          : `a backlog of ${l.events_sent} drained in ${l.drain_s} s; rate = arrivals after the first ${l.configured_per_s} over the time from the ${l.configured_per_s}th to the last; most in any 1 s window (the first included, as the receiver saw them): ${l.max_in_any_1s}${l.complete ? "" : `; only ${l.arrivals} arrived in time`}`,
       );
     }
   for (const [key, shape] of [

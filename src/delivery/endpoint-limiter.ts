@@ -3,7 +3,7 @@
 import type { Classification, AttemptResult } from "./classify";
 import type { OpenedEndpoint } from "./endpoint-config";
 import type { EndpointStore } from "./endpoint-store";
-import { initialState, markWaiting, observedRate, onThrottled, takeToken, tokenReadyAt, type LimiterState, type RateLimitConfig } from "./rate-limit";
+import { initialState, markWaiting, observedRate, onSent, onThrottled, takeToken, tokenReadyAt, type LimiterState, type RateLimitConfig } from "./rate-limit";
 
 /** Start times of this many recent attempts are kept in memory: an unlimited endpoint's observed rate. */
 const SEND_TIMES_KEPT = 50;
@@ -46,6 +46,12 @@ export class EndpointLimiter {
     const r = takeToken(stored ?? initialState(limit, now), limit, now);
     this.save(r.state);
     return r.ok ? { ok: true } : { ok: false, waitMs: r.waitMs };
+  }
+
+  /** The limit holds for sends, not decisions: a start counts from when the request goes out (rate-limit.ts onSent). */
+  sent(limit: RateLimitConfig | null, decidedAt: number, sentAt: number): void {
+    const stored = this.state();
+    if (stored && sentAt > decidedAt) this.save(onSent(stored, limit, decidedAt, sentAt));
   }
 
   readyAt(limit: RateLimitConfig | null, now: number): number {

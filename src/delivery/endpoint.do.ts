@@ -258,7 +258,7 @@ export class EndpointDO extends DurableObject<Env> {
         watchdogAt = now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS;
         await this.armAlarm(watchdogAt);
       }
-      const p: Promise<void> = this.attemptOne(endpoint, row)
+      const p: Promise<void> = this.attemptOne(endpoint, row, now)
         .catch((err) => {
           // The row is still queued; the next run (after a reload of the due order) picks it up.
           console.error(JSON.stringify({ level: "error", msg: "attempt outcome not stored", error: String(err) }));
@@ -272,7 +272,7 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow): Promise<void> {
+  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number): Promise<void> {
     const attempt = row.attempts + 1;
     const startedAt = Date.now();
     this.limiter.noteStart(startedAt);
@@ -281,6 +281,7 @@ export class EndpointDO extends DurableObject<Env> {
     try {
       const message = { eventId: row.event_id, eventType: row.event_type, ownerId: row.owner_id, deliveryId: row.delivery_id, attempt, payload: row.payload };
       const headers = await buildHeaders(message, signingSecrets(endpoint, startedAt), endpoint.auth, startedAt);
+      this.limiter.sent(endpoint.rateLimit, decidedAt, Date.now());
       result = await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
     } catch (err) {
       // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.

@@ -53,12 +53,17 @@ describe("delivery retries (wrangler dev)", () => {
     expect(r.received.map((q) => q.headers["hookrelay-attempt"])).toEqual(["1", "2", "3"]);
     for (const q of r.received) expect(new Webhook(ep.secret).verify(q.body, q.headers)).toEqual({ n: 1 });
     const gaps = [r.received[1]!.at - r.received[0]!.at, r.received[2]!.at - r.received[1]!.at];
-    console.log(`e2e retry gaps, constant 1 s policy (ms): ${gaps.join(", ")}`);
-    // Spaced per the policy: never early, and not a queue batch wait (1 s) late on top of the 1 s either.
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(950);
-    expect((gaps[0]! + gaps[1]!) / 2).toBeLessThan(1800);
     const detail = await worker.api("GET", `/v1/deliveries/${done.id}`);
     expect(detail.json.attempts.map((a: any) => a.status_code)).toEqual([503, 503, 200]);
+    // The policy is judged on the object's own record of its attempts (one clock, ms precision): from the end
+    // of one attempt to the start of the next. Arrival gaps at the receiver also carry the loopback's jitter
+    // (up to ~100 ms measured on a loaded 2-core machine), so they are reported, not judged.
+    const atts = detail.json.attempts as { started_at: string; duration_ms: number }[];
+    const waits = [1, 2].map((k) => Date.parse(atts[k]!.started_at) - (Date.parse(atts[k - 1]!.started_at) + atts[k - 1]!.duration_ms));
+    console.log(`e2e retry, constant 1 s policy: waits from an attempt's end to the next start ${waits.join(", ")} ms; arrival gaps ${gaps.join(", ")} ms`);
+    // Never early; and not a queue batch wait (1 s) late on top of the 1 s — with half of that as room for a busy machine.
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(1000);
+    expect((waits[0]! + waits[1]!) / 2).toBeLessThan(1800);
   });
 
   it("exhausted retries end failed; POST /v1/deliveries/{id}/retry delivers it", async () => {

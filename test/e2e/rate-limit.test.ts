@@ -1,8 +1,9 @@
 // Rate limits end to end through a real `wrangler dev` (ingest → queue → fanout → EndpointDO) against real
-// receivers on 127.0.0.1 that record arrival times: the token bucket's exactness and sustained rate, a
-// Retry-After pause, and isolation of a limited endpoint from an unlimited one.
+// receivers on 127.0.0.1 that record arrival times: the limit held in every window at the receiver (the first
+// included) and the sustained rate, a Retry-After pause, and isolation of a limited endpoint from an unlimited one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { receiverPool, type Receiver } from "./support/receiver";
+import { checkWindows, describeWindows } from "./support/window-check";
 import { startWorker, waitFor, type RunningWorker } from "./support/worker";
 
 let worker: RunningWorker;
@@ -36,21 +37,12 @@ async function sendEvents(owner: string, eventType: string, count: number): Prom
   }
 }
 
-/** The most arrivals in any half-open window [t, t + windowMs) that starts at an arrival, counting only those that pass `counted`. */
-function maxInWindow(times: number[], windowMs: number, counted: (index: number) => boolean = () => true): number {
-  let best = 0;
-  for (let i = 0; i < times.length; i++) {
-    let n = 0;
-    for (let j = i; j < times.length && times[j]! < times[i]! + windowMs; j++) if (counted(j)) n++;
-    best = Math.max(best, n);
-  }
-  return best;
-}
-
 describe("rate limits (wrangler dev)", () => {
-  it("5 requests/second over a 300-event backlog: no 1-second window over 5 beyond the initial burst, ≥95% sustained", async () => {
+  it("5 requests/second over a 300-event backlog: no 1-second window over 5 (the first included), at the object and at the receiver less measured jitter", async () => {
+    const N = 5;
+    const limit = { requests: N, per_seconds: 1 };
     const r = await receiver();
-    const ep = await endpoint("rl-exact", r, { rate_limit: { requests: 5, per_seconds: 1 } }, ["rl.exact"]);
+    const ep = await endpoint("rl-exact", r, { rate_limit: limit }, ["rl.exact"]);
     // `wrangler dev` restarts the runtime when a source file changes (other work in a shared checkout): the
     // object is killed mid-drain and its watchdog brings it back ~15 s later. Such restarts are noted so
     // that a stall they caused is not counted against the limiter's sustained rate (and is reported).
@@ -62,45 +54,47 @@ describe("rate limits (wrangler dev)", () => {
     }, 100);
     await sendEvents("rl-exact", "rl.exact", 300);
 
-    // Midway, the endpoint shows the limit it is held to and the backlog waiting for tokens.
+    // Midway, the endpoint shows the limit it is held to and the backlog waiting its turn.
     await waitFor(async () => r.received.length >= 50, 60_000);
     const mid = await worker.api("GET", `/v1/endpoints/${ep.id}`);
     expect(mid.status).toBe(200);
-    expect(mid.json.delivery_state).toMatchObject({ effective_rate_per_second: 5, configured_rate_per_second: 5, paused_until: null });
+    expect(mid.json.delivery_state).toMatchObject({ effective_rate_per_second: N, configured_rate_per_second: N, paused_until: null });
     expect(mid.json.delivery_state.pending).toBeGreaterThan(100);
 
     await waitFor(async () => r.received.length >= 300, 120_000).finally(() => clearInterval(watcher));
     const times = r.received.map((q) => q.at).sort((a, b) => a - b);
-    const burst = 5;
-    // Every window that starts after the burst, and the paced arrivals of every window at all.
-    const maxAfterBurst = maxInWindow(times.slice(burst), 1000);
-    const maxPaced = maxInWindow(times, 1000, (j) => j >= burst);
-    const maxAny = maxInWindow(times, 1000);
-    const paced = times.slice(burst);
-    const gaps = paced.slice(1).map((t, i) => t - paced[i]!);
-    // A gap during which the runtime restarted is left out of the sustained rate (never out of the window checks).
-    const restartGaps = gaps.filter((g, i) => reloads.some((t) => t >= paced[i]! - 1000 && t <= paced[i + 1]!));
-    const restartMs = restartGaps.reduce((a, b) => a + b, 0);
-    const sustained = (paced.length - 1 - restartGaps.length) / ((paced.at(-1)! - paced[0]! - restartMs) / 1000);
-    // Six paced arrivals closer than 1000 ms would be a window over 5: the tightest six show the headroom.
-    const tightestSix = Math.min(...paced.slice(5).map((t, i) => t - paced[i]!));
+    // Sustained: arrivals after the first window over the time from the end of the initial burst to the
+    // last arrival — a sliding log sends in groups, so a fixed window would count a group in or out whole.
+    // A gap during which the runtime restarted is left out.
+    const gaps = times.slice(1).map((t, i) => [t - times[i]!, i] as const);
+    const restartGaps = gaps.filter(([, i]) => i >= N - 1 && reloads.some((t) => t >= times[i]! - 1000 && t <= times[i + 1]!));
+    const restartMs = restartGaps.reduce((a, [g]) => a + g, 0);
+    const sustained = (times.length - N) / ((times.at(-1)! - times[N - 1]! - restartMs) / 1000);
+    const w = await checkWindows(worker, r.received, limit);
     console.log(
-      `rate limit 5/s, 300-event backlog: burst of ${burst} within ${times[burst - 1]! - times[0]!} ms; ` +
-        `max arrivals in a 1 s window after the burst ${maxAfterBurst} (any window incl. the burst: ${maxAny}); ` +
-        `sustained ${sustained.toFixed(3)}/s = ${((sustained / 5) * 100).toFixed(1)}% of the limit over ${((paced.at(-1)! - paced[0]!) / 1000).toFixed(1)} s; ` +
-        `gap min ${Math.min(...gaps)} ms, max ${Math.max(...gaps)} ms; tightest 6 consecutive paced arrivals span ${tightestSix} ms`,
+      `rate limit ${N}/s, 300-event backlog: ${describeWindows(w, limit)}; ` +
+        `sustained ${sustained.toFixed(3)}/s = ${((sustained / N) * 100).toFixed(1)}% over ${((times.at(-1)! - times[0]!) / 1000).toFixed(1)} s`,
     );
-    const stalls = gaps.map((g, i) => [g, paced[i]! - times[0]!] as const).filter(([g]) => g > 400);
-    if (stalls.length > 0) console.log(`gaps over 400 ms (gap ms @ offset ms): ${stalls.map(([g, at]) => `${g}@${at}`).join(", ")}`);
     if (reloads.length > 0) {
       console.log(`wrangler dev restarted ${reloads.length}× during the run (a source file changed); left out of the sustained rate: ${restartGaps.length} gap(s), ${restartMs} ms`);
     }
-    expect(maxAfterBurst).toBeLessThanOrEqual(5);
-    expect(maxPaced).toBeLessThanOrEqual(5);
-    expect(sustained).toBeGreaterThanOrEqual(0.95 * 5);
-    expect(sustained).toBeLessThanOrEqual(5);
+    // The property, over every window including the first (the burst). The object's own record of its
+    // attempt starts: the limiter keeps N + 1 decisions 1020 ms apart, and those 20 ms cover the object's
+    // own delay between deciding and sending. At the receiver: every window of 1 s less the jitter the
+    // loopback was measured to add in this run (on a loaded 2-core machine, tens of ms and more).
+    expect(w.attemptsRead).toBe(300);
+    expect(w.maxStarts).toBeLessThanOrEqual(N);
+    expect(w.maxArrivals).toBeLessThanOrEqual(N);
+    // The allowance stays far below what a burst-plus-refill limiter needs to pass (9 in the first second
+    // at 5/s fit only in windows shorter than 200 ms).
+    expect(w.jitterMs).toBeLessThan(500);
+    // The limiter's own ceiling is 98% (its 2% margin); timers on a loaded machine fire late and each group
+    // of N waits on the last one's actual start, which costs about another 1% there. 95% still fails a
+    // limiter that loses one request per window (80% at 5/s) or paces by the wrong window.
+    expect(sustained).toBeGreaterThanOrEqual(0.95 * N);
+    expect(sustained).toBeLessThanOrEqual(N);
 
-    // Waiting for tokens never counts as a failed attempt: 300 deliveries, 300 attempts, all succeeded.
+    // Waiting its turn never counts as a failed attempt: 300 deliveries, 300 attempts, all succeeded.
     expect(r.received).toHaveLength(300);
     expect(new Set(r.received.map((q) => q.headers["hookrelay-delivery-id"])).size).toBe(300);
     const stats = await waitFor(async () => {
@@ -175,20 +169,30 @@ describe("rate limits (wrangler dev)", () => {
     await waitFor(async () => limitedR.received.length >= 8, 30_000);
     const limited = limitedR.received.map((q) => q.at).sort((a, b) => a - b);
     const free = freeR.received.map((q) => q.at).sort((a, b) => a - b);
-    const limitedRate = (limited.length - 1) / ((limited.at(-1)! - limited[0]!) / 1000);
-    const freeRate = (free.length - 1) / Math.max(0.001, (free.at(-1)! - free[0]!) / 1000);
+    const sharedAtFree = freeR.received.filter((q) => q.headers["hookrelay-event-type"] === "two.shared").map((q) => q.at);
+    const w = await checkWindows(worker, limitedR.received, { requests: 1, per_seconds: 1 });
+    // From the object's recorded starts: over 7 gaps, one late arrival would move an arrival-based rate by 3%.
+    const limitedRate = (w.starts.length - 1) / ((w.starts.at(-1)! - w.starts[0]!) / 1000);
     console.log(
-      `two endpoints: limited 1/s got 8 at ${limitedRate.toFixed(3)}/s (max ${maxInWindow(limited, 1000)} in any 1 s window); ` +
-        `unlimited got 108 at ${freeRate.toFixed(1)}/s, all within ${freeDone - sentAt} ms of the first POST ` +
-        `(alone: ${aloneMs} ms; the limited one had ${limited.filter((t) => t <= freeDone).length} by then)`,
+      `two endpoints: limited 1/s got 8 at ${limitedRate.toFixed(3)}/s (${describeWindows(w, { requests: 1, per_seconds: 1 })}); ` +
+        `unlimited got 108, all within ${freeDone - sentAt} ms of the first POST (alone: ${aloneMs} ms), ` +
+        `its 8 shared events by ${Math.max(...sharedAtFree) - limited[0]!} ms after the limited one's first; ` +
+        `the limited one had ${limited.filter((t) => t <= freeDone).length} by then`,
     );
-    expect(maxInWindow(limited, 1000)).toBe(1);
+    // The limit, over every window (as in the first test: at the object, and at the receiver less measured jitter).
+    expect(w.attemptsRead).toBe(8);
+    expect(w.maxStarts).toBe(1);
+    expect(w.maxArrivals).toBe(1);
+    expect(w.jitterMs).toBeLessThan(500);
     expect(limitedRate).toBeGreaterThanOrEqual(0.95);
     expect(limitedRate).toBeLessThanOrEqual(1);
-    // The unlimited endpoint finished before the limited one was allowed its third request, and no later
-    // than it did alone (plus scheduling noise).
-    expect(freeDone).toBeLessThan(limited[2]!);
-    expect(freeDone - sentAt).toBeLessThan(aloneMs * 2 + 1000);
-    expect(freeRate).toBeGreaterThan(20);
+    // Isolation. Had the limited endpoint held the unlimited one up, the unlimited one's copies of the shared
+    // events would trail at 1/s like the limited one's (7 s and more for 8), and its 108 with them. Judged
+    // against the limited endpoint's own pace, not against a time on the clock: on a loaded machine both
+    // slow down together, and the limited one's 8 take at least 7 × 1.02 s whatever the load.
+    expect(sharedAtFree).toHaveLength(8);
+    expect(Math.max(...sharedAtFree)).toBeLessThan(limited[3]!);
+    expect(freeDone).toBeLessThan(limited[7]!);
+    expect(free.length).toBe(108);
   });
 });
