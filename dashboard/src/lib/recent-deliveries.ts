@@ -9,11 +9,17 @@ export interface RecentDeliveries {
   truncated: boolean;
 }
 
-export async function fetchRecentDeliveries(api: ApiClient, since: number, maxPages = 20): Promise<RecentDeliveries> {
+/** `ownerId`: history lists name their owner (API.md "Lists at scale"); undefined for a key bound to its owner. */
+export async function fetchRecentDeliveries(
+  api: ApiClient,
+  since: number,
+  ownerId?: string,
+  maxPages = 20,
+): Promise<RecentDeliveries> {
   const deliveries: Delivery[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const res = await api.list<Delivery>("/v1/deliveries", { limit: 500, cursor });
+    const res = await api.list<Delivery>("/v1/deliveries", { owner_id: ownerId, limit: 500, cursor });
     deliveries.push(...res.data);
     const oldest = res.data[res.data.length - 1]?.created_at;
     if (!res.next_cursor || (oldest && Date.parse(oldest) < since)) return { deliveries, truncated: false };

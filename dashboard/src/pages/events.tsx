@@ -1,28 +1,40 @@
 // Events: search by owner, type and time window; each row opens the event's detail.
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import type { EventSummary } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { Field } from "../components/field";
 import { LoadMore } from "../components/load-more";
-import { OwnerFilter } from "../components/owner-filter";
+import { OwnerScope } from "../components/owner-scope";
 import { PageHeader } from "../components/page-header";
 import { ProblemView } from "../components/problem-view";
-import { useApp } from "../lib/app-context";
+import { useApp, useBoundOwner } from "../lib/app-context";
 import { formatTime, localInputToIso } from "../lib/format";
 import { href } from "../lib/router";
 import { usePagedList } from "../lib/use-paged-list";
 
 interface Filters {
-  owner_id: string;
   event_type: string;
   after: string;
   before: string;
 }
 
 export function EventsPage({ query }: { query: URLSearchParams }) {
+  // Events are listed per owner (API.md "Lists at scale"): admin sessions pick one first.
+  return (
+    <>
+      <PageHeader title="Events" subtitle="Everything accepted, newest first." />
+      <OwnerScope initial={query.get("owner_id")}>
+        {(owner, picker) => <EventSearch owner={owner} picker={picker} query={query} />}
+      </OwnerScope>
+    </>
+  );
+}
+
+function EventSearch({ owner, picker, query }: { owner: string; picker: ReactNode; query: URLSearchParams }) {
   const { api } = useApp();
+  // A key bound to its owner implies it: no filter sent.
+  const ownerId = useBoundOwner() ? undefined : owner;
   const initial: Filters = {
-    owner_id: query.get("owner_id") ?? "",
     event_type: query.get("event_type") ?? "",
     after: "",
     before: "",
@@ -33,13 +45,13 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
   const list = usePagedList(
     (cursor) =>
       api.list<EventSummary>("/v1/events", {
-        owner_id: applied.owner_id,
+        owner_id: ownerId,
         event_type: applied.event_type,
         after: localInputToIso(applied.after),
         before: localInputToIso(applied.before),
         cursor,
       }),
-    [api, applied],
+    [api, ownerId, applied],
   );
 
   function search(e: FormEvent) {
@@ -50,9 +62,8 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
 
   return (
     <>
-      <PageHeader title="Events" subtitle="Everything accepted, newest first." />
       <form className="filters" onSubmit={search} aria-label="Search events">
-        <OwnerFilter value={draft.owner_id} onChange={set("owner_id")} />
+        {picker}
         <Field label="Event type">
           {(id) => <input id={id} value={draft.event_type} placeholder="order.created" onChange={(e) => set("event_type")(e.target.value)} />}
         </Field>

@@ -3,11 +3,12 @@ import { useMemo, useState } from "react";
 import type { Delivery, Endpoint, JobStarted } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { DeliveryChart } from "../components/delivery-chart";
+import { OwnerScope } from "../components/owner-scope";
 import { PageHeader } from "../components/page-header";
 import { JobProgress } from "../components/job-progress";
 import { ProblemView } from "../components/problem-view";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
-import { useApp } from "../lib/app-context";
+import { useApp, useBoundOwner } from "../lib/app-context";
 import { Writable } from "../portal/permissions";
 import { buildDeliverySeries } from "../lib/delivery-series";
 import { formatRate, formatRelative, plural } from "../lib/format";
@@ -21,22 +22,36 @@ export function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" subtitle="Deliveries over the last 24 hours." />
-      <DeliveryActivity />
-      <div className="two-columns">
-        <EndpointsNeedingAttention />
-        <RecentFailures />
-      </div>
+      {/* Delivery history is listed per owner (API.md "Lists at scale"): admin sessions pick one. */}
+      <OwnerScope>
+        {(owner, picker) => (
+          <>
+            {picker && <div className="filters">{picker}</div>}
+            <DeliveryActivity owner={owner} />
+            <div className="two-columns">
+              <EndpointsNeedingAttention />
+              <RecentFailures owner={owner} />
+            </div>
+          </>
+        )}
+      </OwnerScope>
     </>
   );
 }
 
-function DeliveryActivity() {
+/** The owner filter a history call sends: none for a key bound to its owner (it implies its own). */
+function useOwnerQuery(owner: string): string | undefined {
+  return useBoundOwner() ? undefined : owner;
+}
+
+function DeliveryActivity({ owner }: { owner: string }) {
   const { api } = useApp();
+  const ownerId = useOwnerQuery(owner);
   const { resource, reload } = useResource(async () => {
     const now = Date.now();
-    const recent = await fetchRecentDeliveries(api, now - DAY);
+    const recent = await fetchRecentDeliveries(api, now - DAY, ownerId);
     return { ...recent, series: buildDeliverySeries(recent.deliveries, now) };
-  }, [api]);
+  }, [api, ownerId]);
 
   return (
     <section className="card" aria-labelledby="activity-title">
@@ -117,9 +132,13 @@ function EndpointsNeedingAttention() {
   );
 }
 
-function RecentFailures() {
+function RecentFailures({ owner }: { owner: string }) {
   const { api } = useApp();
-  const { resource, reload } = useResource(() => api.list<Delivery>("/v1/deliveries", { status: "failed", limit: 10 }), [api]);
+  const ownerId = useOwnerQuery(owner);
+  const { resource, reload } = useResource(
+    () => api.list<Delivery>("/v1/deliveries", { owner_id: ownerId, status: "failed", limit: 10 }),
+    [api, ownerId],
+  );
   const hasFailures = (resource.data?.data.length ?? 0) > 0;
   // Held here, not in the button: the list may empty out (and the button go) while the job runs.
   const [job, setJob] = useState<JobStarted | null>(null);
