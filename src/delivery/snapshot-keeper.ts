@@ -10,6 +10,8 @@ export type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kin
 
 export class SnapshotKeeper {
   private opened: OpenedEndpoint | null = null;
+  /** The stored snapshot, parsed once: the drain asks for it before every attempt. undefined = not read yet. */
+  private cached: SnapshotState | null | undefined = undefined;
   private ids: { endpointId: string | null; ownerId: string | null } | null = null;
   /** Set by load() when it read the endpoint from D1 rather than storage. */
   private wasReloaded = false;
@@ -41,6 +43,20 @@ export class SnapshotKeeper {
   invalidate(): void {
     this.opened = null;
     this.store.deleteMeta("snapshot");
+    this.cached = null;
+  }
+
+  private save(state: SnapshotState): void {
+    this.store.setMeta("snapshot", JSON.stringify(state));
+    this.cached = state;
+  }
+
+  private stored(): SnapshotState | null {
+    if (this.cached === undefined) {
+      const text = this.store.getMeta("snapshot");
+      this.cached = text ? (JSON.parse(text) as SnapshotState) : null;
+    }
+    return this.cached;
   }
 
   /** Whether the last load() read the endpoint from D1 (its counters are D1's as of now). */
@@ -51,7 +67,7 @@ export class SnapshotKeeper {
   /** The stored snapshot, or a fresh one from D1. null when D1 cannot be read and nothing is stored. */
   async load(): Promise<SnapshotState | null> {
     this.wasReloaded = false;
-    const stored = this.store.getMeta("snapshot");
+    const previous = this.stored();
     const ownerId = this.ownerId();
     let version: number | null = null;
     if (ownerId) {
@@ -63,7 +79,6 @@ export class SnapshotKeeper {
         version = null; // D1 unreachable: keep using the stored snapshot if there is one.
       }
     }
-    const previous = stored ? (JSON.parse(stored) as SnapshotState) : null;
     if (previous && (previous.kind === "deleted" || version === null || String(version) === this.store.getMeta("config_version"))) return previous;
     const endpointId = this.endpointId();
     if (!endpointId) return { kind: "deleted" };
@@ -76,7 +91,7 @@ export class SnapshotKeeper {
     }
     const state: SnapshotState = snap ? { kind: "endpoint", snap } : { kind: "deleted" };
     this.wasReloaded = true;
-    this.store.setMeta("snapshot", JSON.stringify(state));
+    this.save(state);
     // The version read before the row: a change after that read moves it again and reloads next run.
     if (version !== null) this.store.setMeta("config_version", String(version));
     this.opened = null;
@@ -84,10 +99,8 @@ export class SnapshotKeeper {
   }
 
   current(): EndpointSnapshot | null {
-    const stored = this.store.getMeta("snapshot");
-    if (!stored) return null;
-    const state = JSON.parse(stored) as SnapshotState;
-    return state.kind === "endpoint" ? state.snap : null;
+    const state = this.stored();
+    return state?.kind === "endpoint" ? state.snap : null;
   }
 
   async open(opener: () => Promise<OpenedEndpoint>): Promise<OpenedEndpoint> {
@@ -99,8 +112,7 @@ export class SnapshotKeeper {
   markDisabled(): void {
     const snap = this.current();
     if (!snap) return;
-    snap.status = "disabled";
-    this.store.setMeta("snapshot", JSON.stringify({ kind: "endpoint", snap } satisfies SnapshotState));
+    this.save({ kind: "endpoint", snap: { ...snap, status: "disabled" } });
     if (this.opened) this.opened.status = "disabled";
   }
 }
