@@ -1,5 +1,5 @@
 // The Dead letters page in real Chromium against a real `wrangler dev`, with real dead letters: a trigger in
-// the local D1 refuses one owner's events, so the events consumer's batch write throws on every try, the
+// the local D1 refuses one owner's history shard (history_shards), so the events consumer's write throws on every try, the
 // messages use up the queue's retries (wrangler.toml: max_retries 10, retry_delay 5 s, about a minute) and
 // the platform moves them to hookrelay-dead-letters, whose consumer records them. Dropping the trigger and
 // redriving one from the page must deliver that event. Screenshots go to test-artifacts/dashboard-dead-letters/.
@@ -116,7 +116,10 @@ describe("Dead letters page in Chromium", () => {
     const ep = await worker.api("POST", "/v1/endpoints", { url: `${receiver.url}/hook`, owner_id: OWNER });
     expect(ep.status).toBe(201);
     expect((await worker.api("POST", "/v1/subscriptions", { endpoint_id: ep.json.id, event_types: ["order.*"] })).status).toBe(201);
-    worker.sql(`CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON events WHEN NEW.owner_id = '${OWNER}' BEGIN SELECT RAISE(ABORT, 'refused by the dead-letter e2e test'); END`);
+    // History lives in LogShard Durable Objects now; each one enters itself in D1's history_shards (key = the
+    // owner for event shards) before its first write. Refusing that row for OWNER makes every try of the
+    // events consumer throw for this owner's events, so the queue gives up on them.
+    worker.sql(`CREATE TRIGGER ${TRIGGER} BEFORE INSERT ON history_shards WHEN NEW.key = '${OWNER}' BEGIN SELECT RAISE(ABORT, 'refused by the dead-letter e2e test'); END`);
 
     story.sentAt = Date.now();
     const bulk = await worker.api("POST", "/v1/events/batch", {

@@ -366,7 +366,8 @@ describe("dashboard in Chromium", () => {
   it("finds the event by owner and type on the Events page", async (ctx) => {
     if (!story.eventId) ctx.skip("no event was sent");
     await goto("#/events");
-    await page.getByLabel("Owner", { exact: true }).fill(OWNER);
+    // History is listed per owner: an admin session picks the owner first (a select fed by GET /v1/owners).
+    await page.getByLabel("Owner", { exact: true }).selectOption(OWNER);
     await page.getByLabel("Event type").fill("order.created");
     await page.getByRole("button", { name: "Search" }).click();
     await expect.poll(() => page.getByTestId("events-table").textContent(), SLOW).toContain(story.eventId);
@@ -380,6 +381,7 @@ describe("dashboard in Chromium", () => {
   it("charts the last 24 hours on the Overview", async (ctx) => {
     if (!routes.deliveries) ctx.skip("deliveries route not built yet");
     await goto("#/");
+    await page.getByLabel("Owner", { exact: true }).selectOption(OWNER);
     await expect.poll(() => page.getByTestId("stat-total").textContent(), { timeout: 15_000 }).toBe(story.eventId ? "2" : "0");
     if (story.eventId) {
       expect(await page.getByTestId("stat-success-rate").textContent()).toBe("100 %");
@@ -481,6 +483,7 @@ describe("dashboard in Chromium", () => {
 
     failingReceiver.respondWith(ok200);
     await goto("#/");
+    await page.getByLabel("Owner", { exact: true }).selectOption(OWNER);
     const failures = page.getByRole("region", { name: "Recent failures" });
     await expect.poll(() => failures.textContent(), SLOW).toContain("HTTP 503");
     await failures.getByRole("button", { name: "Retry all failed" }).click();
