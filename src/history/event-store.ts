@@ -10,18 +10,8 @@ export const EVENTS_SCHEMA = `
     owner_id TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-interface EventRow {
-  id: string;
-  event_type: string;
-  payload: string;
-  payload_size: number;
-  source_id: string | null;
-  idempotency_key: string | null;
-  accepted_at: number;
-  endpoints: string | null;
-  filtered_out: number;
-  owner_id: string;
-}
+/** A stored row: the record with its routing as JSON text. */
+type EventRow = Omit<EventRecord, "endpoints"> & { endpoints: string | null };
 
 function toRecord(row: EventRow): EventRecord {
   return { ...row, endpoints: row.endpoints === null ? null : (JSON.parse(row.endpoints) as string[]) };
