@@ -149,6 +149,7 @@ function RecentFailures({ owner }: { owner: string }) {
         {hasFailures && (
           <Writable>
             <RetryAllFailed
+              ownerId={ownerId}
               onStarted={(started) => {
                 setJob(started);
                 reload();
@@ -186,14 +187,18 @@ function RecentFailures({ owner }: { owner: string }) {
   );
 }
 
-/** Bulk retry of every failed delivery the key can see (POST /v1/deliveries/retry), run as a job. */
-function RetryAllFailed({ onStarted }: { onStarted: (job: JobStarted) => void }) {
+/**
+ * Bulk retry of every failed delivery the key can see (POST /v1/deliveries/retry), run as a job. For the admin
+ * key it is limited to the selected owner, so it retries what the list beside it shows.
+ */
+function RetryAllFailed({ ownerId, onStarted }: { ownerId?: string; onStarted: (job: JobStarted) => void }) {
   const { api } = useApp();
   const action = useAction();
 
   async function start() {
-    if (!window.confirm("Retry every failed delivery? Each gets a fresh run of its endpoint's retry policy.")) return;
-    const started = await action.run(() => api.post<JobStarted>("/v1/deliveries/retry", { status: "failed" }));
+    const whose = ownerId ? ` of ${ownerId}` : "";
+    if (!window.confirm(`Retry every failed delivery${whose}? Each gets a fresh run of its endpoint's retry policy.`)) return;
+    const started = await action.run(() => api.post<JobStarted>("/v1/deliveries/retry", ownerId ? { status: "failed", owner_id: ownerId } : { status: "failed" }));
     if (started) onStarted(started);
   }
 
