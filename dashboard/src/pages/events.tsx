@@ -4,6 +4,7 @@ import type { EventSummary } from "../api/types";
 import { AsyncView } from "../components/async-view";
 import { Field } from "../components/field";
 import { LoadMore } from "../components/load-more";
+import { OwnerFilter } from "../components/owner-filter";
 import { OwnerScope } from "../components/owner-scope";
 import { PageHeader } from "../components/page-header";
 import { ProblemView } from "../components/problem-view";
@@ -33,7 +34,8 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
 function EventSearch({ owner, picker, query }: { owner: string; picker: ReactNode; query: URLSearchParams }) {
   const { api } = useApp();
   // A key bound to its owner implies it: no filter sent.
-  const ownerId = useBoundOwner() ? undefined : owner;
+  const bound = useBoundOwner();
+  const ownerId = bound ? undefined : owner;
   const initial: Filters = {
     event_type: query.get("event_type") ?? "",
     after: "",
@@ -63,7 +65,8 @@ function EventSearch({ owner, picker, query }: { owner: string; picker: ReactNod
   return (
     <>
       <form className="filters" onSubmit={search} aria-label="Search events">
-        {picker}
+        {/* A bound session shows its owner read-only, as before; the admin gets the owner select. */}
+        {picker ?? <OwnerFilter value={owner} onChange={() => undefined} />}
         <Field label="Event type">
           {(id) => <input id={id} value={draft.event_type} placeholder="order.created" onChange={(e) => set("event_type")(e.target.value)} />}
         </Field>
