@@ -76,7 +76,7 @@ describe("POST /v1/portal-links", () => {
     expect(await paths({ owner_id: "x", theme: { logo_url: "http://cdn.acme.test/logo.png" } })).toEqual(["theme.logo_url"]);
     expect(await paths({ owner_id: "x", theme: { logo_url: "javascript:alert(1)" } })).toEqual(["theme.logo_url"]);
     expect(await paths({ owner_id: "x", theme: { font: "Comic Sans" } })).toEqual(["theme.font"]);
-    expect(await paths({ owner_id: "x", url: "https://evil.test" })).toEqual(["(root)"]);
+    expect(await paths({ owner_id: "x", url: "https://evil.test" })).toEqual(["url"]);
     expect(await paths({ owner_id: "bad owner!" })).toEqual(["owner_id"]);
     // The admin key must say which owner.
     expect(await paths({})).toEqual(["owner_id"]);
