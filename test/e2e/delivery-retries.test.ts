@@ -1,4 +1,4 @@
-// End to end through a real `wrangler dev`: retries through the real retries queue, manual retry over the
+// End to end through a real `wrangler dev`: retries held in the EndpointDO until due, manual retry over the
 // API, and isolation of a hanging endpoint — with real receivers on 127.0.0.1.
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
