@@ -1,6 +1,6 @@
 // Events in history: written by the fanout consumer (and by accept() for large payloads), read by the API.
 // An event's shard is its owner × the day in its id; the owner of a bare id comes from the tag the id carries.
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { owners } from "../db/schema";
 import { eventOwnerTag, ownerTag } from "../domain/ids";
@@ -109,10 +109,4 @@ export async function listEvents(env: Env, q: EventPageQuery): Promise<EventSumm
       limit: want,
     }),
   );
-}
-
-/** Owners of the given ids' tags, for the API's `GET /v1/owners` and lookups. */
-export async function ownersByIds(env: Env, ownerIds: string[]) {
-  if (ownerIds.length === 0) return [];
-  return getDb(env.DB).select().from(owners).where(inArray(owners.ownerId, ownerIds)).all();
 }
