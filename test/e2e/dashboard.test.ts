@@ -280,8 +280,16 @@ describe("dashboard in Chromium", () => {
   it("edits an endpoint and disables/enables it from its page", async (ctx) => {
     if (!story.failingEndpointId) ctx.skip("no endpoint was created");
     await goto(`#/endpoints/${story.failingEndpointId}`);
-    await page.getByRole("button", { name: "Edit settings" }).click();
-    await page.getByLabel(/Limit the request rate/).check();
+    // The page may still be loading (and re-render the settings panel closed) when the first click lands on a
+    // loaded machine: open the form until its fields are there, instead of racing one click against the load.
+    const rateToggle = page.getByLabel(/Limit the request rate/);
+    await expect
+      .poll(async () => {
+        if (!(await rateToggle.isVisible())) await page.getByRole("button", { name: "Edit settings" }).click({ timeout: 2_000 }).catch(() => undefined);
+        return rateToggle.isVisible();
+      }, SLOW)
+      .toBe(true);
+    await rateToggle.check();
     await page.getByLabel("Requests").fill("5");
     await page.getByLabel("Per seconds").fill("2");
     await page.getByRole("button", { name: "Save changes" }).click();
