@@ -2,7 +2,7 @@
 // (attempts_in_run = 0; the attempt number keeps counting) and goes back to its EndpointDO, its payload read
 // from the event's history shard.
 import type { Env } from "../env";
-import { findOwnerEvents } from "../history/event-history";
+import { findEventsOfOwners } from "../history/event-history";
 import type { DeliveryWork } from "./contracts";
 import { findDeliveryViews } from "./delivery-views";
 import { enqueueWork } from "./endpoint-client";
@@ -21,14 +21,7 @@ export interface RetryOutcome {
 export async function retryDeliveries(env: Env, deliveryIds: string[]): Promise<RetryOutcome> {
   const ids = [...new Set(deliveryIds)];
   const views = await findDeliveryViews(env, ids);
-  const byOwner = new Map<string, string[]>();
-  for (const d of views.values()) byOwner.set(d.owner_id, [...(byOwner.get(d.owner_id) ?? []), d.event_id]);
-  const events = new Map<string, { payload: string }>();
-  await Promise.all(
-    [...byOwner].map(async ([ownerId, eventIds]) => {
-      for (const [id, e] of await findOwnerEvents(env, ownerId, [...new Set(eventIds)])) events.set(id, e);
-    }),
-  );
+  const events = await findEventsOfOwners(env, [...views.values()].map((d) => ({ ownerId: d.owner_id, id: d.event_id })));
 
   const byEndpoint = new Map<string, DeliveryWork[]>();
   const retried: string[] = [];

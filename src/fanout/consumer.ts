@@ -9,7 +9,7 @@ import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
 import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
 import { sharedCache } from "../cache/cache";
-import { findOwnerEvents, rememberOwners, writeEvents } from "../history/event-history";
+import { findEventsOfOwners, rememberOwners, writeEvents } from "../history/event-history";
 import type { EventRecord } from "../history/records";
 import { packSendBatches, messageBytes } from "../ingest/queue-messages";
 import { handOver } from "./handoff";
@@ -48,19 +48,6 @@ function log(msg: string, fields: Record<string, unknown>) {
   console.error(JSON.stringify({ level: "error", msg, ...fields }));
 }
 
-/** Stored events of several owners by id: payloads that travelled by reference, and slices of stored events. */
-async function loadStored(env: Env, wanted: { ownerId: string; id: string }[]): Promise<Map<string, EventRecord>> {
-  const byOwner = new Map<string, string[]>();
-  for (const w of wanted) byOwner.set(w.ownerId, [...(byOwner.get(w.ownerId) ?? []), w.id]);
-  const out = new Map<string, EventRecord>();
-  await Promise.all(
-    [...byOwner].map(async ([ownerId, ids]) => {
-      for (const [id, record] of await findOwnerEvents(env, ownerId, ids)) out.set(id, record);
-    }),
-  );
-  return out;
-}
-
 /**
  * Test events (POST /v1/endpoints/{id}/test) skip subscriptions and filters: their one target is the named
  * endpoint, only while it exists and belongs to the event's owner. One D1 read, and only when a batch has any.
@@ -80,7 +67,7 @@ async function testEventTargets(env: Env, bodies: EventMessage[]): Promise<Map<s
 /** Events from `kind: "event"` messages, routed through the subscription cache (and their filters). */
 async function routeNewEvents(env: Env, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
   const byReference = messages.filter((m) => m.body.payload === null).map((m) => ({ ownerId: m.body.owner_id, id: m.body.id }));
-  const stored = byReference.length ? await loadStored(env, byReference) : new Map<string, EventRecord>();
+  const stored = byReference.length ? await findEventsOfOwners(env, byReference) : new Map<string, EventRecord>();
   const routing = await routingFor(getDb(env.DB), messages.map((m) => m.body.owner_id), sharedCache(env));
   const testTargets = await testEventTargets(env, messages.map((m) => m.body));
   const out: FanoutEvent[] = [];
@@ -121,7 +108,7 @@ async function routeNewEvents(env: Env, messages: { index: number; body: EventMe
 /** Events from `kind: "fanout"` slices (split-off large fanouts, replays): stored events, explicit endpoints. */
 async function routeSlices(env: Env, messages: { index: number; body: SliceMessage }[]): Promise<FanoutEvent[]> {
   if (messages.length === 0) return [];
-  const stored = await loadStored(env, messages.map((m) => ({ ownerId: m.body.owner_id, id: m.body.event_id })));
+  const stored = await findEventsOfOwners(env, messages.map((m) => ({ ownerId: m.body.owner_id, id: m.body.event_id })));
   const endpoints = await loadEndpointStatuses(getDb(env.DB), [...new Set(messages.flatMap((m) => m.body.endpoint_ids))]);
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {

@@ -71,6 +71,19 @@ export async function findOwnerEvents(env: Env, ownerId: string, ids: string[]):
   return out;
 }
 
+/** Events of several owners by id (ids may repeat), one directory read per owner-day. */
+export async function findEventsOfOwners(env: Env, wanted: { ownerId: string; id: string }[]): Promise<Map<string, EventRecord>> {
+  const byOwner = new Map<string, Set<string>>();
+  for (const w of wanted) byOwner.set(w.ownerId, (byOwner.get(w.ownerId) ?? new Set()).add(w.id));
+  const out = new Map<string, EventRecord>();
+  await Promise.all(
+    [...byOwner].map(async ([ownerId, ids]) => {
+      for (const [id, record] of await findOwnerEvents(env, ownerId, [...ids])) out.set(id, record);
+    }),
+  );
+  return out;
+}
+
 /** The owners an event id may belong to (its tag; collisions are possible, so each is checked). */
 async function ownersTagged(env: Env, eventId: string): Promise<string[]> {
   const rows = await getDb(env.DB).select({ ownerId: owners.ownerId }).from(owners).where(eq(owners.tag, eventOwnerTag(eventId))).all();
