@@ -76,13 +76,27 @@ export class EndpointStore {
     transactionSync(() => createOrUpgrade(sql));
   }
 
+  /** The next arrival-order number (fresh work kept in memory shares the order with rows). */
+  takeSeq(): number {
+    return this.nextSeq++;
+  }
+
   /** INSERT OR IGNORE: the new row's due key, or null when the delivery is already here. */
-  insertWork(w: DeliveryWork, state: "queued" | "held", attempts: number, attemptsInRun: number, dueAt: number, now: number): DueKey | null {
+  insertWork(
+    w: Omit<DeliveryWork, "endpoint_id">,
+    state: "queued" | "held",
+    attempts: number,
+    attemptsInRun: number,
+    dueAt: number,
+    now: number,
+    attemptLog: AttemptRecord[] = [],
+  ): DueKey | null {
     const seq = this.nextSeq++;
     const cursor = this.sql.exec(
       `INSERT OR IGNORE INTO inflight (delivery_id, seq, event_id, owner_id, event_type, payload, accepted_at, due_at, attempts, attempts_in_run, state, created_at, attempt_log)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       w.delivery_id, seq, w.event_id, w.owner_id, w.event_type, w.payload, w.accepted_at, dueAt, attempts, attemptsInRun, state, now,
+      JSON.stringify(attemptLog),
     );
     return cursor.rowsWritten > 0 ? { id: w.delivery_id, due: dueAt, seq } : null;
   }

@@ -1,5 +1,6 @@
-// EndpointDO: the only place that talks to an endpoint. One object per endpoint holds its in-flight work in
-// SQLite (one row per delivery, in and out), drains due work from a single alarm (bounded concurrency, rate
+// EndpointDO: the only place that talks to an endpoint. One object per endpoint holds its in-flight work —
+// new deliveries in memory (their events in history make them durable: fresh-work.ts, recovery.ts), retries,
+// held and overflow work in SQLite rows — drains due work from a single alarm (bounded concurrency, rate
 // limit, pause on Retry-After), keeps retries until they are due, and hands finished deliveries to history.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
@@ -16,8 +17,10 @@ import { DueIndex } from "./due-index";
 import { openSnapshot, signingSecrets, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
 import type { FailureCounters } from "./failure-tracker";
-import { EndpointStore, type WorkRow } from "./endpoint-store";
+import { EndpointStore, type DueKey, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
+import { FreshWork } from "./fresh-work";
+import { RecoveryMark } from "./recovery";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
 import type { LimiterState } from "./rate-limit";
@@ -56,7 +59,7 @@ export interface EndpointInspection {
   /** The endpoint's failure counters as this object keeps them (D1's copy is written on transitions). */
   health: FailureCounters;
   /** Sizes of what this object keeps in memory: each must stay bounded however many deliveries went through. */
-  memory: { dueKeys: number; unlogged: number; busy: number; sendTimes: number };
+  memory: { dueKeys: number; unlogged: number; busy: number; sendTimes: number; fresh: number; freshBytes: number; recovered: number };
 }
 
 export class EndpointDO extends DurableObject<Env> {
@@ -66,8 +69,15 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly snapshot: SnapshotKeeper;
   private readonly health: EndpointHealth;
   private readonly limiter: EndpointLimiter;
+  private readonly fresh = new FreshWork();
+  private readonly mark: RecoveryMark;
+  /** Deliveries the recovery scan stored as rows: a late handoff of the same delivery must not be kept fresh too. */
+  private readonly recovered = new Set<string>();
   private readonly busy = new Set<string>();
   private draining = false;
+  private lastActivity = Date.now();
+  /** When the recovery mark is to be looked at again (cleared after an idle spell), or null. */
+  private markCheckAt: number | null = null;
   private ioFailedAt = 0;
   /** Held rows may be waiting to be logged (true at start: rows from before a restart are checked once). */
   private heldWaiting = true;
@@ -77,7 +87,8 @@ export class EndpointDO extends DurableObject<Env> {
     const tx = (fn: () => void) => ctx.storage.transactionSync(fn);
     this.store = new EndpointStore(instrumentSql(ctx.storage.sql, "EndpointDO"), tx);
     this.due = new DueIndex((after, limit) => this.store.duePage(after, limit));
-    this.finished = new FinishedLog(this.env, this.store, tx);
+    this.finished = new FinishedLog(this.env, this.store, tx, (id) => this.fresh.settle(id));
+    this.mark = new RecoveryMark(this.store, Date.now());
     this.snapshot = new SnapshotKeeper(this.env, this.store);
     this.health = new EndpointHealth(this.env, this.store);
     this.limiter = new EndpointLimiter(this.store);
@@ -94,10 +105,15 @@ export class EndpointDO extends DurableObject<Env> {
     count("do_requests");
     const now = Date.now();
     const known = await this.alreadyFinished(items);
+    this.lastActivity = now;
     let queued = 0;
     this.ctx.storage.transactionSync(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
+        if (w.manual && this.fresh.isQueued(w.delivery_id)) {
+          queued++; // not attempted yet: it will be, from the start of a run
+          continue;
+        }
         if (w.manual) {
           const row = this.store.work(w.delivery_id);
           const key = row
@@ -109,7 +125,14 @@ export class EndpointDO extends DurableObject<Env> {
           queued++;
           continue;
         }
-        if (known.has(w.delivery_id)) continue;
+        // Already here (kept fresh, or a row): a repeated handoff changes nothing.
+        if (known.has(w.delivery_id) || this.fresh.has(w.delivery_id)) continue;
+        if (!this.mark.scanPending && !this.recovered.has(w.delivery_id) && this.fresh.accepts(w, now)) {
+          // Its event is in history, listing this endpoint: memory is enough until the outcome is stored.
+          this.mark.cover(w.accepted_at);
+          if (this.fresh.add(w, this.store.takeSeq(), now)) queued++;
+          continue;
+        }
         const key = this.store.insertWork(w, w.held ? "held" : "queued", w.attempts, w.attempts_in_run, Math.max(now, w.due_at ?? now), now);
         if (key && !w.held) this.due.add(key);
         if (key && w.held) this.heldWaiting = true;
@@ -124,7 +147,7 @@ export class EndpointDO extends DurableObject<Env> {
   private async alreadyFinished(items: DeliveryWork[]): Promise<Set<string>> {
     const candidates = items.filter((w) => w.maybe_seen && !w.manual).map((w) => w.delivery_id);
     if (candidates.length === 0) return new Set();
-    const here = new Set(this.store.works(candidates).map((r) => r.delivery_id));
+    const here = new Set([...this.store.works(candidates), ...this.fresh.rows(candidates)].map((r) => r.delivery_id));
     const lookup = candidates.filter((id) => !here.has(id));
     return new Set(lookup.length ? (await findDeliveries(this.env, lookup)).keys() : []);
   }
@@ -142,15 +165,18 @@ export class EndpointDO extends DurableObject<Env> {
     count("do_requests");
     const counts = this.store.counts();
     return {
-      work: counts.total,
+      work: counts.total + this.fresh.size,
       unlogged: this.finished.size,
       pauseUntil: this.limiter.pausedUntil() || null,
       nextAlarm: await this.ctx.storage.getAlarm(),
-      pending: counts.queued,
+      pending: counts.queued + this.fresh.queuedCount,
       inFlight: this.busy.size,
       limiter: this.limiter.state(),
       health: this.health.current(),
-      memory: { dueKeys: this.due.size, unlogged: this.finished.size, busy: this.busy.size, sendTimes: this.limiter.sendTimesKept },
+      memory: {
+        dueKeys: this.due.size, unlogged: this.finished.size, busy: this.busy.size, sendTimes: this.limiter.sendTimesKept,
+        fresh: this.fresh.size, freshBytes: this.fresh.payloadBytes, recovered: this.recovered.size,
+      },
     };
   }
 
@@ -158,13 +184,21 @@ export class EndpointDO extends DurableObject<Env> {
   async listInFlight(beforeId: string | undefined, limit: number): Promise<DeliveryRecord[]> {
     count("do_requests");
     const endpointId = this.snapshot.endpointId() ?? "";
-    return this.store.list(beforeId, limit).map((row) => inFlightRecord(row, endpointId));
+    const fresh = this.fresh.rows().filter((r) => beforeId === undefined || r.delivery_id < beforeId);
+    return [...this.store.list(beforeId, limit), ...fresh]
+      .sort((a, b) => (a.delivery_id < b.delivery_id ? 1 : -1))
+      .slice(0, limit)
+      .map((row) => inFlightRecord(row, endpointId));
   }
 
   /** In-flight deliveries by id (absent: not here). */
   async getInFlight(ids: string[]): Promise<DeliveryRecord[]> {
     count("do_requests");
-    return this.store.works(ids).map((row) => inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""));
+    const rows = this.store.works(ids);
+    const stored = new Set(rows.map((r) => r.delivery_id));
+    return [...rows, ...this.fresh.rows(ids).filter((r) => !stored.has(r.delivery_id))].map((row) =>
+      inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""),
+    );
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -176,6 +210,7 @@ export class EndpointDO extends DurableObject<Env> {
     const started = Date.now();
     try {
       await this.armAlarm(started + WATCHDOG_INITIAL_MS);
+      if (!(await this.recoverLost())) return this.ioFailed();
       if (!(await this.flushAll())) return;
       const state = await this.snapshot.load();
       if (state === null) return this.ioFailed(); // D1 unreachable and no snapshot yet
@@ -192,6 +227,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       await this.logHeld();
       await this.flushAll();
+      this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
     } catch (err) {
       // E.g. secrets that cannot be decrypted (ENCRYPTION_KEY missing or rotated away): the work stays
       // queued, and the next run waits RETRY_IO_MS instead of spinning.
@@ -229,7 +265,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       const now = Date.now();
       const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active";
-      const next = stop ? undefined : this.due.peek(isBusy);
+      const next = stop ? undefined : this.nextDue(isBusy);
       const dueNow = next !== undefined && next.due <= now;
       if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
         // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens meanwhile.
@@ -249,8 +285,8 @@ export class EndpointDO extends DurableObject<Env> {
         await this.limiter.sleepUntil(now + token.waitMs, inFlight);
         continue;
       }
-      this.due.take();
-      const row = this.store.work(next.id);
+      const fresh = next.fresh;
+      const row = fresh ? this.fresh.take(next.id) : (this.due.take(), this.store.work(next.id));
       if (!row || row.state !== "queued") continue;
       this.busy.add(row.delivery_id);
       if (now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS > watchdogAt) {
@@ -258,10 +294,11 @@ export class EndpointDO extends DurableObject<Env> {
         watchdogAt = now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS;
         await this.armAlarm(watchdogAt);
       }
-      const p: Promise<void> = this.attemptOne(endpoint, row, now)
+      const p: Promise<void> = this.attemptOne(endpoint, row, now, fresh)
         .catch((err) => {
-          // The row is still queued; the next run (after a reload of the due order) picks it up.
+          // The row is still queued (fresh work goes back in line); the next run picks it up.
           console.error(JSON.stringify({ level: "error", msg: "attempt outcome not stored", error: String(err) }));
+          if (fresh) this.fresh.putBack(row.delivery_id);
           this.due.reset();
         })
         .finally(() => {
@@ -270,9 +307,44 @@ export class EndpointDO extends DurableObject<Env> {
         });
       inFlight.add(p);
     }
+    this.lastActivity = Date.now();
   }
 
-  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number): Promise<void> {
+  /** The earliest due delivery: the head of the stored due order or of the fresh work, whichever comes first. */
+  private nextDue(isBusy: (id: string) => boolean): (DueKey & { fresh: boolean }) | undefined {
+    const stored = this.due.peek(isBusy);
+    const head = this.fresh.peek();
+    const fresh = head && { id: head.delivery_id, due: head.due_at, seq: head.seq };
+    if (fresh && (!stored || fresh.due < stored.due || (fresh.due === stored.due && fresh.seq < stored.seq))) return { ...fresh, fresh: true };
+    return stored && { ...stored, fresh: false };
+  }
+
+  /** After a restart with the recovery mark set: stores as rows the fresh deliveries an earlier instance lost. */
+  private async recoverLost(): Promise<boolean> {
+    const endpointId = this.snapshot.endpointId();
+    const ownerId = this.snapshot.ownerId();
+    if (!this.mark.scanPending) return true;
+    // Never handed any work (no ids remembered), so there is nothing to look for.
+    if (endpointId === null || ownerId === null) return this.mark.skipScan(), true;
+    try {
+      const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.fresh.has(id) || this.store.work(id) !== undefined;
+      const lost = await this.mark.scanStep(this.env, { endpointId, ownerId }, isHere);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        for (const w of lost) {
+          const key = this.store.insertWork(w, "queued", 0, 0, now, now);
+          if (key) this.due.add(key), this.recovered.add(w.delivery_id);
+        }
+      });
+      if (lost.length > 0) console.log(JSON.stringify({ level: "info", msg: "recovered fresh deliveries", endpoint_id: endpointId, count: lost.length }));
+      return true;
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "recovery scan failed; retried in the next run", error: String(err) }));
+      return false;
+    }
+  }
+
+  private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number, fresh: boolean): Promise<void> {
     const attempt = row.attempts + 1;
     const startedAt = Date.now();
     this.limiter.noteStart(startedAt);
@@ -287,14 +359,15 @@ export class EndpointDO extends DurableObject<Env> {
       // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.
       result = { startedAt, durationMs: Date.now() - startedAt, statusCode: null, error: `network: ${String(err)}`, responseBody: null, retryAfter: null };
     }
-    this.recordOutcome(endpoint, row, attemptRecord(attemptId, attempt, result), result);
+    this.recordOutcome(endpoint, row, attemptRecord(attemptId, attempt, result), result, fresh);
   }
 
   /**
    * One attempt's consequences, in one storage transaction: the endpoint's health, pause and back-off, and
-   * the delivery's next step — finished (waits in memory for history; no row written) or a retry (one row).
+   * the delivery's next step — finished (waits in memory for history; no row written) or a retry (one row:
+   * updated, or inserted for fresh work, which then counts as settled).
    */
-  private recordOutcome(endpoint: OpenedEndpoint, row: WorkRow, attempt: ReturnType<typeof attemptRecord>, result: AttemptResult): void {
+  private recordOutcome(endpoint: OpenedEndpoint, row: WorkRow, attempt: ReturnType<typeof attemptRecord>, result: AttemptResult, fresh: boolean): void {
     const now = Date.now();
     const retryAfterS = parseRetryAfter(result.retryAfter, now);
     const cls = classifyAttempt(result, retryAfterS);
@@ -310,10 +383,16 @@ export class EndpointDO extends DurableObject<Env> {
           ? null
           : nextRetryDelaySeconds({ policy: endpoint.retry, attemptsInRun, random: Math.random, retryAfterSeconds: retryAfterS });
       if (cls.success || delay === null) {
-        this.finished.add(finalRecord(row, endpoint.id, cls.success ? "succeeded" : "failed", now, { attempt }), row.attempts, row.seq);
+        this.finished.add(finalRecord(row, endpoint.id, cls.success ? "succeeded" : "failed", now, { attempt }), row.attempts, row.seq, !fresh);
+        if (fresh) this.fresh.attempted(row.delivery_id);
         return;
       }
-      const key = this.store.scheduleRetry(row.delivery_id, attempt.attempt, attemptsInRun, now + Math.round(delay * 1000), [...attemptLogOf(row), attempt]);
+      const dueAt = now + Math.round(delay * 1000);
+      const log = [...attemptLogOf(row), attempt];
+      const key = fresh
+        ? this.store.insertWork(row, "queued", attempt.attempt, attemptsInRun, dueAt, now, log)!
+        : this.store.scheduleRetry(row.delivery_id, attempt.attempt, attemptsInRun, dueAt, log);
+      if (fresh) this.fresh.settle(row.delivery_id);
       this.due.add(key);
     });
   }
@@ -323,11 +402,17 @@ export class EndpointDO extends DurableObject<Env> {
     const endpointId = this.snapshot.endpointId() ?? "";
     for (let guard = 0; guard < 1_000; guard++) {
       const rows = this.store.rows(FLUSH_BATCH * 2).filter((r) => !this.finished.has(r.delivery_id) && !this.busy.has(r.delivery_id));
-      if (rows.length === 0) return;
+      const fresh = this.fresh.drainQueued(FLUSH_BATCH * 2);
+      if (rows.length === 0 && fresh.length === 0) return;
       const now = Date.now();
+      const outcome = (row: WorkRow) => finalRecord(row, endpointId, status, now, status === "failed" ? { error } : {});
       for (const row of rows) {
         this.due.remove(row.delivery_id);
-        this.finished.add(finalRecord(row, endpointId, status, now, status === "failed" ? { error } : {}), row.attempts, row.seq);
+        this.finished.add(outcome(row), row.attempts, row.seq);
+      }
+      for (const row of fresh) {
+        this.finished.add(outcome(row), 0, row.seq, false);
+        this.fresh.attempted(row.delivery_id);
       }
       if (!(await this.finished.flush())) return this.ioFailed();
     }
@@ -364,9 +449,10 @@ export class EndpointDO extends DurableObject<Env> {
   private async scheduleNext(): Promise<void> {
     const now = Date.now();
     const candidates: number[] = [];
-    const next = this.due.peek((id) => this.busy.has(id) || this.finished.has(id));
+    const next = this.nextDue((id) => this.busy.has(id) || this.finished.has(id));
     if (next) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
-    if (this.finished.size > 0 || this.heldWaiting || this.health.pending()) candidates.push(now);
+    if (this.finished.size > 0 || this.heldWaiting || this.health.pending() || this.mark.scanPending) candidates.push(now);
+    if (this.markCheckAt !== null) candidates.push(this.markCheckAt);
     const ioRetryAt = now - this.ioFailedAt < RETRY_IO_MS ? this.ioFailedAt + RETRY_IO_MS : now;
     if (candidates.length === 0) {
       await this.ctx.storage.deleteAlarm();

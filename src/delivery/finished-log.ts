@@ -1,7 +1,8 @@
 // Finished deliveries on their way from an EndpointDO to history. An outcome waits here, in memory, until a
-// flush has written it to the endpoint's log shard; only then does its in-flight row go. If the object dies
-// first, the row is still there and the delivery is attempted again: at least once, never lost, and no row
-// is written per delivery to remember the outcome in between.
+// flush has written it to the endpoint's log shard; only then does its in-flight row go (or, for fresh work
+// kept in memory, the delivery counts as settled). If the object dies first, the row — or the event record
+// the recovery scan reads — is still there and the delivery is attempted again: at least once, never lost,
+// and no row is written per delivery to remember the outcome in between.
 import type { Env } from "../env";
 import { writeDeliveries } from "../history/delivery-history";
 import type { DeliveryRecord } from "../history/records";
@@ -12,6 +13,8 @@ interface Finished {
   /** The in-flight row's attempts and seq when it finished: a row restarted since is not deleted. */
   attempts: number;
   seq: number;
+  /** False for fresh work kept in memory: there is no row to delete. */
+  hasRow: boolean;
 }
 
 /** Records per history write; larger batches are split. */
@@ -24,10 +27,12 @@ export class FinishedLog {
     private readonly env: Env,
     private readonly store: EndpointStore,
     private readonly transactionSync: (fn: () => void) => void,
+    /** Called (inside the flush's transaction) for each delivery whose outcome is now in history. */
+    private readonly settled: (deliveryId: string) => void,
   ) {}
 
-  add(record: DeliveryRecord, attempts: number, seq: number): void {
-    this.waiting.set(record.id, { record, attempts, seq });
+  add(record: DeliveryRecord, attempts: number, seq: number, hasRow = true): void {
+    this.waiting.set(record.id, { record, attempts, seq, hasRow });
   }
 
   /** Whether an outcome for this delivery is waiting to be written (its row must not be attempted again). */
@@ -38,7 +43,7 @@ export class FinishedLog {
   /** A manual retry restarted this delivery: its waiting outcome is still written, but its row stays. */
   restarted(deliveryId: string, seq: number): void {
     const f = this.waiting.get(deliveryId);
-    if (f) f.seq = seq;
+    if (f) (f.seq = seq), (f.hasRow = true);
   }
 
   get size(): number {
@@ -59,8 +64,9 @@ export class FinishedLog {
         for (const f of batch) {
           // A newer outcome may have replaced this one while the write was in flight: it waits for the next flush.
           if (this.waiting.get(f.record.id) !== f) continue;
-          this.store.deleteLogged(f.record.id, f.attempts, f.seq);
+          if (f.hasRow) this.store.deleteLogged(f.record.id, f.attempts, f.seq);
           this.waiting.delete(f.record.id);
+          this.settled(f.record.id);
         }
       });
     }
