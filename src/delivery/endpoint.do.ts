@@ -16,14 +16,15 @@ import { buildHeaders, sendAttempt } from "./dispatch";
 import { DueIndex } from "./due-index";
 import { openSnapshot, signingSecrets, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
-import type { FailureCounters } from "./failure-tracker";
-import { EndpointStore, type DueKey, type WorkRow } from "./endpoint-store";
+import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { FreshWork } from "./fresh-work";
+import type { EndpointInspection } from "./inspection";
+import { InFlightWork } from "./inflight-work";
+import { Unattempted } from "./unattempted";
 import { RecoveryMark } from "./recovery";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
-import type { LimiterState } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
@@ -42,25 +43,10 @@ const FLUSH_BATCH = 100;
 const MAX_WAITING_OUTCOMES = 2_000;
 /** Back-off after a history, D1 or config failure: the work stays in storage and is retried. */
 const RETRY_IO_MS = 5_000;
+/** Ids of recovered deliveries kept to recognise their late handoffs. */
+const MAX_RECOVERED_IDS = 10_000;
+export type { EndpointInspection } from "./inspection";
 export const DELETED_ENDPOINT_ERROR = "endpoint deleted: its pending deliveries cannot be attempted";
-
-/** What inspect() reports: counts and limiter state only, never payloads or secrets. */
-export interface EndpointInspection {
-  /** In-flight rows: pending, retrying, held until logged. */
-  work: number;
-  /** Outcomes waiting to be written to history. */
-  unlogged: number;
-  pauseUntil: number | null;
-  nextAlarm: number | null;
-  /** Work waiting here for its turn or its retry. */
-  pending: number;
-  inFlight: number;
-  limiter: LimiterState | null;
-  /** The endpoint's failure counters as this object keeps them (D1's copy is written on transitions). */
-  health: FailureCounters;
-  /** Sizes of what this object keeps in memory: each must stay bounded however many deliveries went through. */
-  memory: { dueKeys: number; unlogged: number; busy: number; sendTimes: number; fresh: number; freshBytes: number; recovered: number };
-}
 
 export class EndpointDO extends DurableObject<Env> {
   private readonly store: EndpointStore;
@@ -70,6 +56,8 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly health: EndpointHealth;
   private readonly limiter: EndpointLimiter;
   private readonly fresh = new FreshWork();
+  private readonly work: InFlightWork;
+  private readonly unattempted: Unattempted;
   private readonly mark: RecoveryMark;
   /** Deliveries the recovery scan stored as rows: a late handoff of the same delivery must not be kept fresh too. */
   private readonly recovered = new Set<string>();
@@ -89,6 +77,8 @@ export class EndpointDO extends DurableObject<Env> {
     this.due = new DueIndex((after, limit) => this.store.duePage(after, limit));
     this.finished = new FinishedLog(this.env, this.store, tx, (id) => this.fresh.settle(id));
     this.mark = new RecoveryMark(this.store, Date.now());
+    this.work = new InFlightWork(this.store, this.due, this.fresh);
+    this.unattempted = new Unattempted(this.store, this.due, this.fresh, this.finished, this.busy);
     this.snapshot = new SnapshotKeeper(this.env, this.store);
     this.health = new EndpointHealth(this.env, this.store);
     this.limiter = new EndpointLimiter(this.store);
@@ -147,7 +137,7 @@ export class EndpointDO extends DurableObject<Env> {
   private async alreadyFinished(items: DeliveryWork[]): Promise<Set<string>> {
     const candidates = items.filter((w) => w.maybe_seen && !w.manual).map((w) => w.delivery_id);
     if (candidates.length === 0) return new Set();
-    const here = new Set([...this.store.works(candidates), ...this.fresh.rows(candidates)].map((r) => r.delivery_id));
+    const here = new Set(this.work.rows(candidates).map((r) => r.delivery_id));
     const lookup = candidates.filter((id) => !here.has(id));
     return new Set(lookup.length ? (await findDeliveries(this.env, lookup)).keys() : []);
   }
@@ -163,13 +153,13 @@ export class EndpointDO extends DurableObject<Env> {
 
   async inspect(): Promise<EndpointInspection> {
     count("do_requests");
-    const counts = this.store.counts();
+    const counts = this.work.counts();
     return {
-      work: counts.total + this.fresh.size,
+      work: counts.total,
       unlogged: this.finished.size,
       pauseUntil: this.limiter.pausedUntil() || null,
       nextAlarm: await this.ctx.storage.getAlarm(),
-      pending: counts.queued + this.fresh.queuedCount,
+      pending: counts.queued,
       inFlight: this.busy.size,
       limiter: this.limiter.state(),
       health: this.health.current(),
@@ -184,21 +174,13 @@ export class EndpointDO extends DurableObject<Env> {
   async listInFlight(beforeId: string | undefined, limit: number): Promise<DeliveryRecord[]> {
     count("do_requests");
     const endpointId = this.snapshot.endpointId() ?? "";
-    const fresh = this.fresh.rows().filter((r) => beforeId === undefined || r.delivery_id < beforeId);
-    return [...this.store.list(beforeId, limit), ...fresh]
-      .sort((a, b) => (a.delivery_id < b.delivery_id ? 1 : -1))
-      .slice(0, limit)
-      .map((row) => inFlightRecord(row, endpointId));
+    return this.work.list(beforeId, limit).map((row) => inFlightRecord(row, endpointId));
   }
 
   /** In-flight deliveries by id (absent: not here). */
   async getInFlight(ids: string[]): Promise<DeliveryRecord[]> {
     count("do_requests");
-    const rows = this.store.works(ids);
-    const stored = new Set(rows.map((r) => r.delivery_id));
-    return [...rows, ...this.fresh.rows(ids).filter((r) => !stored.has(r.delivery_id))].map((row) =>
-      inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""),
-    );
+    return this.work.rows(ids).map((row) => inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""));
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -265,7 +247,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       const now = Date.now();
       const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active";
-      const next = stop ? undefined : this.nextDue(isBusy);
+      const next = stop ? undefined : this.work.next(isBusy);
       const dueNow = next !== undefined && next.due <= now;
       if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
         // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens meanwhile.
@@ -286,7 +268,7 @@ export class EndpointDO extends DurableObject<Env> {
         continue;
       }
       const fresh = next.fresh;
-      const row = fresh ? this.fresh.take(next.id) : (this.due.take(), this.store.work(next.id));
+      const row = this.work.take(next);
       if (!row || row.state !== "queued") continue;
       this.busy.add(row.delivery_id);
       if (now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS > watchdogAt) {
@@ -310,15 +292,6 @@ export class EndpointDO extends DurableObject<Env> {
     this.lastActivity = Date.now();
   }
 
-  /** The earliest due delivery: the head of the stored due order or of the fresh work, whichever comes first. */
-  private nextDue(isBusy: (id: string) => boolean): (DueKey & { fresh: boolean }) | undefined {
-    const stored = this.due.peek(isBusy);
-    const head = this.fresh.peek();
-    const fresh = head && { id: head.delivery_id, due: head.due_at, seq: head.seq };
-    if (fresh && (!stored || fresh.due < stored.due || (fresh.due === stored.due && fresh.seq < stored.seq))) return { ...fresh, fresh: true };
-    return stored && { ...stored, fresh: false };
-  }
-
   /** After a restart with the recovery mark set: stores as rows the fresh deliveries an earlier instance lost. */
   private async recoverLost(): Promise<boolean> {
     const endpointId = this.snapshot.endpointId();
@@ -327,13 +300,15 @@ export class EndpointDO extends DurableObject<Env> {
     // Never handed any work (no ids remembered), so there is nothing to look for.
     if (endpointId === null || ownerId === null) return this.mark.skipScan(), true;
     try {
-      const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.fresh.has(id) || this.store.work(id) !== undefined;
+      const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.work.has(id);
       const lost = await this.mark.scanStep(this.env, { endpointId, ownerId }, isHere);
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
         for (const w of lost) {
           const key = this.store.insertWork(w, "queued", 0, 0, now, now);
           if (key) this.due.add(key), this.recovered.add(w.delivery_id);
+          // Bounded: a handoff arriving after this many recoveries may be attempted twice (at least once holds).
+          if (this.recovered.size > MAX_RECOVERED_IDS) this.recovered.clear();
         }
       });
       if (lost.length > 0) console.log(JSON.stringify({ level: "info", msg: "recovered fresh deliveries", endpoint_id: endpointId, count: lost.length }));
@@ -399,38 +374,14 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** Ends every piece of work without attempting it: `held` (endpoint disabled) or `failed` (endpoint deleted). */
   private async finishAll(status: "held" | "failed", error: string | null): Promise<void> {
-    const endpointId = this.snapshot.endpointId() ?? "";
-    for (let guard = 0; guard < 1_000; guard++) {
-      const rows = this.store.rows(FLUSH_BATCH * 2).filter((r) => !this.finished.has(r.delivery_id) && !this.busy.has(r.delivery_id));
-      const fresh = this.fresh.drainQueued(FLUSH_BATCH * 2);
-      if (rows.length === 0 && fresh.length === 0) return;
-      const now = Date.now();
-      const outcome = (row: WorkRow) => finalRecord(row, endpointId, status, now, status === "failed" ? { error } : {});
-      for (const row of rows) {
-        this.due.remove(row.delivery_id);
-        this.finished.add(outcome(row), row.attempts, row.seq);
-      }
-      for (const row of fresh) {
-        this.finished.add(outcome(row), 0, row.seq, false);
-        this.fresh.attempted(row.delivery_id);
-      }
-      if (!(await this.finished.flush())) return this.ioFailed();
-    }
+    if (!(await this.unattempted.finishAll(this.snapshot.endpointId() ?? "", status, error))) this.ioFailed();
   }
 
   /** Deliveries handed over as `held` (their endpoint was disabled when routed): logged without an attempt. */
   private async logHeld(): Promise<void> {
-    const endpointId = this.snapshot.endpointId() ?? "";
-    for (let guard = 0; guard < 1_000; guard++) {
-      const rows = this.store.rows(FLUSH_BATCH * 2, "held").filter((r) => !this.finished.has(r.delivery_id));
-      if (rows.length === 0) {
-        this.heldWaiting = false;
-        return;
-      }
-      const now = Date.now();
-      for (const row of rows) this.finished.add(finalRecord(row, endpointId, "held", now), row.attempts, row.seq);
-      if (!(await this.finished.flush())) return this.ioFailed();
-    }
+    const { done, ok } = await this.unattempted.logHeld(this.snapshot.endpointId() ?? "");
+    if (done) this.heldWaiting = false;
+    if (!ok) this.ioFailed();
   }
 
   // --- Alarm scheduling --------------------------------------------------------------------------------
@@ -449,7 +400,7 @@ export class EndpointDO extends DurableObject<Env> {
   private async scheduleNext(): Promise<void> {
     const now = Date.now();
     const candidates: number[] = [];
-    const next = this.nextDue((id) => this.busy.has(id) || this.finished.has(id));
+    const next = this.work.next((id) => this.busy.has(id) || this.finished.has(id));
     if (next) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
     if (this.finished.size > 0 || this.heldWaiting || this.health.pending() || this.mark.scanPending) candidates.push(now);
     if (this.markCheckAt !== null) candidates.push(this.markCheckAt);
