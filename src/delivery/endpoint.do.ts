@@ -163,6 +163,7 @@ export class EndpointDO extends DurableObject<Env> {
       inFlight: this.busy.size,
       limiter: this.limiter.state(),
       health: this.health.current(),
+      recovering: this.mark.scanPending,
       memory: {
         dueKeys: this.due.size, unlogged: this.finished.size, busy: this.busy.size, sendTimes: this.limiter.sendTimesKept,
         fresh: this.fresh.size, freshBytes: this.fresh.payloadBytes, recovered: this.recovered.size,

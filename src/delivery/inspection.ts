@@ -16,6 +16,8 @@ export interface EndpointInspection {
   limiter: LimiterState | null;
   /** The endpoint's failure counters as this object keeps them (D1's copy is written on transitions). */
   health: FailureCounters;
+  /** A recovery scan is due or under way (the object restarted with fresh work possibly lost). */
+  recovering: boolean;
   /** Sizes of what this object keeps in memory: each must stay bounded however many deliveries went through. */
   memory: { dueKeys: number; unlogged: number; busy: number; sendTimes: number; fresh: number; freshBytes: number; recovered: number };
 }

@@ -13,6 +13,7 @@ const base: EndpointInspection = {
   inFlight: 1,
   limiter: null,
   health: { consecutiveFailures: 0, failingSince: null, failureEpisode: 0 },
+  recovering: false,
   memory: { dueKeys: 0, unlogged: 0, busy: 0, sendTimes: 0, fresh: 0, freshBytes: 0, recovered: 0 },
 };
 

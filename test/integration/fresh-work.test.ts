@@ -1,0 +1,127 @@
+// New deliveries kept in an EndpointDO's memory instead of SQLite rows (src/delivery/fresh-work.ts), and the
+// recovery scan (src/delivery/recovery.ts) that finds them again in history when the object lost its memory.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { endpointStub } from "../../src/delivery/endpoint-client";
+import { attemptRows, received, receiverUrl, script, seedDeliveries, seedEndpoint, uniqueKey, waitFor, waitForStatus } from "./delivery-fixtures";
+
+type Stub = ReturnType<typeof endpointStub>;
+
+async function storedRows(stub: Stub): Promise<number> {
+  return runInDurableObject(stub, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM inflight").one().n);
+}
+
+async function recoveryMark(stub: Stub): Promise<string | null> {
+  return runInDurableObject(stub, (_instance, state) => {
+    const rows = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'unsettled_since'").toArray();
+    return rows[0]?.value ?? null;
+  });
+}
+
+function perDelivery(reqs: { headers: Record<string, string> }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of reqs) out.set(r.headers["hookrelay-delivery-id"]!, (out.get(r.headers["hookrelay-delivery-id"]!) ?? 0) + 1);
+  return out;
+}
+
+describe("fresh work", () => {
+  it("new deliveries wait in memory, not as rows, and each is delivered once", async () => {
+    const key = uniqueKey("fresh");
+    await script(key, [{ status: 200, delay_ms: 150 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
+    const works = await seedDeliveries(ep, 6);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue(works);
+
+    // While they wait: counted as in flight, none of them stored as a row, the recovery mark set.
+    const inspection = await stub.inspect();
+    expect(inspection.work).toBe(6);
+    expect(inspection.memory.fresh).toBe(6);
+    expect(await storedRows(stub)).toBe(0);
+    expect(Number(await recoveryMark(stub))).toBeLessThanOrEqual(Math.min(...works.map((w) => w.accepted_at)));
+    // Lists see them beside history.
+    const listed = await stub.listInFlight(undefined, 50);
+    expect(new Set(listed.map((d) => d.id))).toEqual(new Set(works.map((w) => w.delivery_id)));
+
+    for (const w of works) await waitForStatus(w.delivery_id, "succeeded", 20_000);
+    expect([...perDelivery(await received(key)).values()]).toEqual(works.map(() => 1));
+    expect(await storedRows(stub)).toBe(0);
+    const after = await stub.inspect();
+    expect(after.memory.fresh).toBe(0);
+    expect(after.memory.freshBytes).toBe(0);
+  });
+
+  it("a repeated handoff of a delivery kept in memory adds nothing", async () => {
+    const key = uniqueKey("fresh-dup");
+    await script(key, [{ status: 200, delay_ms: 300 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
+    const works = await seedDeliveries(ep, 3);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue(works);
+    // The same deliveries again, plainly and as a redelivered message would carry them.
+    expect((await stub.enqueue(works)).queued).toBe(0);
+    expect((await stub.enqueue(works.map((w) => ({ ...w, maybe_seen: true })))).queued).toBe(0);
+    for (const w of works) await waitForStatus(w.delivery_id, "succeeded", 20_000);
+    expect([...perDelivery(await received(key)).values()]).toEqual(works.map(() => 1));
+    expect(await storedRows(stub)).toBe(0);
+  });
+
+  it("a fresh delivery that needs a retry is stored as a row then, and its attempts stay together", async () => {
+    const key = uniqueKey("fresh-retry");
+    await script(key, [{ status: 500 }, { status: 200 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), retry: { strategy: "constant", max_attempts: 3, delay_s: 1, max_delay_s: 1, jitter: false } });
+    const [work] = await seedDeliveries(ep, 1);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue([work!]);
+    await waitFor(async () => (await storedRows(stub)) === 1);
+    const done = await waitForStatus(work!.delivery_id, "succeeded", 20_000);
+    expect(done.attempts).toBe(2);
+    expect((await attemptRows(work!.delivery_id)).map((a) => a.statusCode)).toEqual([500, 200]);
+    expect(await storedRows(stub)).toBe(0);
+  });
+
+  it("after the object loses its memory, the recovery scan finds every fresh delivery in history: each delivered, none lost", async () => {
+    const key = uniqueKey("fresh-lost");
+    // Slow answers: most of the work is still waiting in memory when the object is reset.
+    await script(key, [{ status: 200, delay_ms: 400 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, timeoutMs: 5000 });
+    const works = await seedDeliveries(ep, 8);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue(works);
+    await waitFor(async () => (await received(key)).length >= 1);
+    await runInDurableObject(stub, (_instance, state) => state.abort("reset by the fresh-work test")).catch(() => undefined);
+
+    // The watchdog alarm brings the object back; its scan stores the lost deliveries as rows and drains them.
+    for (const w of works) await waitForStatus(w.delivery_id, "succeeded", 40_000);
+    const counts = perDelivery(await received(key));
+    expect(counts.size).toBe(works.length);
+    // At least once: only what was in flight or finished-but-unwritten at the reset may have gone out twice.
+    expect([...counts.values()].reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(works.length + 2);
+    for (const w of works) {
+      const attempts = await attemptRows(w.delivery_id);
+      expect(new Set(attempts.map((a) => a.attempt)).size).toBe(attempts.length);
+    }
+    // A stub that saw the reset stays broken: talk to the new instance through a new one.
+    expect((await endpointStub(env, ep.id).inspect()).memory.recovered).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("a restart with nothing lost reads history and attempts nothing again", async () => {
+    const key = uniqueKey("fresh-nothing-lost");
+    await script(key, [{ status: 200 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const works = await seedDeliveries(ep, 4);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue(works);
+    for (const w of works) await waitForStatus(w.delivery_id, "succeeded", 20_000);
+    // Reset right away: the mark is still set (it clears only after an idle spell), so the new instance scans.
+    expect(await recoveryMark(stub)).not.toBeNull();
+    await runInDurableObject(stub, (_instance, state) => state.abort("reset after the work was done")).catch(() => undefined);
+    // Any call brings it back; its next run scans (an alarm is armed for it) and finds everything in history.
+    const fresh = endpointStub(env, ep.id);
+    await fresh.configChanged();
+    await waitFor(async () => !(await fresh.inspect()).recovering, 20_000);
+    expect((await fresh.inspect()).memory.recovered).toBe(0);
+    expect([...perDelivery(await received(key)).values()]).toEqual(works.map(() => 1));
+  }, 60_000);
+});
