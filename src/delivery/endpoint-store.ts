@@ -1,6 +1,6 @@
 // The EndpointDO's SQLite storage: the endpoint's in-flight work (pending, retrying, held until logged) and
 // small settings. Finished deliveries leave for history (src/history/); nothing here grows with the past.
-// Synchronous (DO SQLite); callers group writes with storage.transactionSync where they must be atomic.
+// Synchronous (DO SQLite); callers group writes with transaction() where they must be atomic.
 import { sqlChunks, type AttemptRecord } from "../history/records";
 import type { DeliveryWork } from "./contracts";
 
@@ -68,12 +68,27 @@ function createOrUpgrade(sql: SqlStorage): void {
 export class EndpointStore {
   /** Orders work with equal due times by arrival; starts past any seq an earlier instance of this object used. */
   private nextSeq = Date.now() * 1000;
+  /**
+   * Settings as stored, kept in memory: this object is their only writer, and the drain reads some of them
+   * (limiter, pause, health) several times per attempt. Forgotten when a transaction fails (it rolled back).
+   */
+  private readonly metaCache = new Map<string, string | null>();
 
   constructor(
     private readonly sql: SqlStorage,
-    transactionSync: (fn: () => void) => void,
+    private readonly transactionSync: (fn: () => void) => void,
   ) {
     transactionSync(() => createOrUpgrade(sql));
+  }
+
+  /** Runs `fn` in one storage transaction; on failure (rolled back) the settings cache is dropped too. */
+  transaction(fn: () => void): void {
+    try {
+      this.transactionSync(fn);
+    } catch (err) {
+      this.metaCache.clear();
+      throw err;
+    }
   }
 
   /** The next arrival-order number (fresh work kept in memory shares the order with rows). */
@@ -182,15 +197,23 @@ export class EndpointStore {
   // --- Meta ----------------------------------------------------------------------------------------
 
   getMeta(key: string): string | null {
+    const cached = this.metaCache.get(key);
+    if (cached !== undefined) return cached;
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? row.value : null;
+    const value = row ? row.value : null;
+    this.metaCache.set(key, value);
+    return value;
   }
 
   setMeta(key: string, value: string): void {
+    this.metaCache.delete(key);
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.metaCache.set(key, value);
   }
 
   deleteMeta(key: string): void {
+    this.metaCache.delete(key);
     this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+    this.metaCache.set(key, null);
   }
 }

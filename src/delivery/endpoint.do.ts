@@ -75,7 +75,7 @@ export class EndpointDO extends DurableObject<Env> {
     const tx = (fn: () => void) => ctx.storage.transactionSync(fn);
     this.store = new EndpointStore(instrumentSql(ctx.storage.sql, "EndpointDO"), tx);
     this.due = new DueIndex((after, limit) => this.store.duePage(after, limit));
-    this.finished = new FinishedLog(this.env, this.store, tx, (id) => this.fresh.settle(id));
+    this.finished = new FinishedLog(this.env, this.store, (fn) => this.store.transaction(fn), (id) => this.fresh.settle(id));
     this.mark = new RecoveryMark(this.store, Date.now());
     this.work = new InFlightWork(this.store, this.due, this.fresh);
     this.unattempted = new Unattempted(this.store, this.due, this.fresh, this.finished, this.busy);
@@ -97,7 +97,7 @@ export class EndpointDO extends DurableObject<Env> {
     const known = await this.alreadyFinished(items);
     this.lastActivity = now;
     let queued = 0;
-    this.ctx.storage.transactionSync(() => {
+    this.store.transaction(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
         if (w.manual && this.fresh.isQueued(w.delivery_id)) {
@@ -304,7 +304,7 @@ export class EndpointDO extends DurableObject<Env> {
       const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.work.has(id);
       const lost = await this.mark.scanStep(this.env, { endpointId, ownerId }, isHere);
       const now = Date.now();
-      this.ctx.storage.transactionSync(() => {
+      this.store.transaction(() => {
         for (const w of lost) {
           const key = this.store.insertWork(w, "queued", 0, 0, now, now);
           if (key) this.due.add(key), this.recovered.add(w.delivery_id);
@@ -347,7 +347,7 @@ export class EndpointDO extends DurableObject<Env> {
     const now = Date.now();
     const retryAfterS = parseRetryAfter(result.retryAfter, now);
     const cls = classifyAttempt(result, retryAfterS);
-    this.ctx.storage.transactionSync(() => {
+    this.store.transaction(() => {
       const cfg = loadConfig(this.env);
       const disable = this.health.record(cls.success, cls.disableEndpoint, result, now, cfg);
       if (disable) this.snapshot.markDisabled();
