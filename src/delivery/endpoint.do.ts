@@ -18,6 +18,7 @@ import { openSnapshot, signingSecrets, type OpenedEndpoint } from "./endpoint-co
 import { EndpointHealth } from "./endpoint-health";
 import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
+import { AlarmKeeper } from "./alarm-keeper";
 import { FreshWork } from "./fresh-work";
 import type { EndpointInspection } from "./inspection";
 import { InFlightWork } from "./inflight-work";
@@ -34,6 +35,7 @@ const RUN_BUDGET_MS = 15_000;
  * must have ended. If the object dies mid-drain, that alarm brings it back soon (its rows are still there).
  */
 const WATCHDOG_MARGIN_MS = 5_000;
+/** A busy drain re-arms the watchdog about this often (each setAlarm() is a billed write). */
 const WATCHDOG_HEADROOM_MS = 5_000;
 const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
 /** Finished outcomes go to history at least this often within a run, or as soon as this many wait. */
@@ -56,6 +58,7 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly health: EndpointHealth;
   private readonly limiter: EndpointLimiter;
   private readonly fresh = new FreshWork();
+  private readonly alarms: AlarmKeeper;
   private readonly work: InFlightWork;
   private readonly unattempted: Unattempted;
   private readonly mark: RecoveryMark;
@@ -77,6 +80,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.due = new DueIndex((after, limit) => this.store.duePage(after, limit));
     this.finished = new FinishedLog(this.env, this.store, (fn) => this.store.transaction(fn), (id) => this.fresh.settle(id));
     this.mark = new RecoveryMark(this.store, Date.now());
+    this.alarms = new AlarmKeeper(ctx.storage);
     this.work = new InFlightWork(this.store, this.due, this.fresh);
     this.unattempted = new Unattempted(this.store, this.due, this.fresh, this.finished, this.busy);
     this.snapshot = new SnapshotKeeper(this.env, this.store);
@@ -129,7 +133,7 @@ export class EndpointDO extends DurableObject<Env> {
         if (key) queued++;
       }
     });
-    if (!this.draining) await this.scheduleNext();
+    if (!this.draining) await this.scheduleNext({ startNow: true });
     return { queued };
   }
 
@@ -188,11 +192,23 @@ export class EndpointDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     count("do_alarms");
+    this.alarms.fired();
+    // The watchdog came due while this object is alive and draining: it only needs to be armed again.
+    if (this.draining) return this.alarms.arm(Date.now() + WATCHDOG_INITIAL_MS);
+    await this.run();
+  }
+
+  /**
+   * One run: recover lost fresh work, write waiting outcomes, drain what is due, log held work. Started by
+   * the alarm, or straight from enqueue() when the object is idle and new work is due now (no alarm write
+   * per delivery: the watchdog armed by an earlier run usually still covers this one).
+   */
+  private async run(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     const started = Date.now();
     try {
-      await this.armAlarm(started + WATCHDOG_INITIAL_MS);
+      await this.alarms.ensureWatchdog(started, 0, WATCHDOG_INITIAL_MS);
       if (!(await this.recoverLost())) return this.ioFailed();
       if (!(await this.flushAll())) return;
       const state = await this.snapshot.load();
@@ -208,6 +224,7 @@ export class EndpointDO extends DurableObject<Env> {
         // The endpoint may have been disabled by this run (410, failure threshold): hold what is left.
         if (this.snapshot.current()?.status === "disabled") await this.finishAll("held", null);
       }
+      this.storeStaleFresh();
       await this.logHeld();
       await this.flushAll();
       this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
@@ -238,7 +255,6 @@ export class EndpointDO extends DurableObject<Env> {
   private async drain(endpoint: OpenedEndpoint, deadline: number): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     let lastFlush = Date.now();
-    let watchdogAt = 0;
     const isBusy = (id: string) => this.busy.has(id) || this.finished.has(id);
     for (;;) {
       if (this.finished.size >= FLUSH_BATCH || (this.finished.size > 0 && Date.now() - lastFlush >= FLUSH_INTERVAL_MS)) {
@@ -272,11 +288,8 @@ export class EndpointDO extends DurableObject<Env> {
       const row = this.work.take(next);
       if (!row || row.state !== "queued") continue;
       this.busy.add(row.delivery_id);
-      if (now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS > watchdogAt) {
-        // Re-armed with headroom so a busy drain writes the alarm every few seconds, not per attempt.
-        watchdogAt = now + endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS;
-        await this.armAlarm(watchdogAt);
-      }
+      // Must not fire before this attempt has ended; re-armed with headroom, so not once per attempt.
+      await this.alarms.ensureWatchdog(now, endpoint.timeoutMs + WATCHDOG_MARGIN_MS, endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS);
       const p: Promise<void> = this.attemptOne(endpoint, row, now, fresh)
         .catch((err) => {
           // The row is still queued (fresh work goes back in line); the next run picks it up.
@@ -295,29 +308,30 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** After a restart with the recovery mark set: stores as rows the fresh deliveries an earlier instance lost. */
   private async recoverLost(): Promise<boolean> {
-    const endpointId = this.snapshot.endpointId();
-    const ownerId = this.snapshot.ownerId();
-    if (!this.mark.scanPending) return true;
-    // Never handed any work (no ids remembered), so there is nothing to look for.
-    if (endpointId === null || ownerId === null) return this.mark.skipScan(), true;
-    try {
-      const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.work.has(id);
-      const lost = await this.mark.scanStep(this.env, { endpointId, ownerId }, isHere);
-      const now = Date.now();
-      this.store.transaction(() => {
-        for (const w of lost) {
-          const key = this.store.insertWork(w, "queued", 0, 0, now, now);
-          if (key) this.due.add(key), this.recovered.add(w.delivery_id);
-          // Bounded: a handoff arriving after this many recoveries may be attempted twice (at least once holds).
-          if (this.recovered.size > MAX_RECOVERED_IDS) this.recovered.clear();
-        }
-      });
-      if (lost.length > 0) console.log(JSON.stringify({ level: "info", msg: "recovered fresh deliveries", endpoint_id: endpointId, count: lost.length }));
-      return true;
-    } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "recovery scan failed; retried in the next run", error: String(err) }));
-      return false;
-    }
+    const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.work.has(id);
+    return this.mark.recover(this.env, { endpointId: this.snapshot.endpointId(), ownerId: this.snapshot.ownerId() }, isHere, (lost) => {
+      this.storeAsRows(lost);
+      for (const w of lost) this.recovered.add(w.delivery_id);
+      // Bounded: a handoff arriving after this many recoveries may be attempted twice (at least once holds).
+      if (this.recovered.size > MAX_RECOVERED_IDS) this.recovered.clear();
+    });
+  }
+
+  /** Fresh work that has waited too long becomes rows (one each), so the recovery mark can move on. */
+  private storeStaleFresh(): void {
+    this.storeAsRows(this.fresh.takeStale(Date.now()));
+  }
+
+  /** New work stored as queued rows in one transaction, due when it was (or now). */
+  private storeAsRows(works: Omit<DeliveryWork, "endpoint_id">[]): void {
+    if (works.length === 0) return;
+    const now = Date.now();
+    this.store.transaction(() => {
+      for (const w of works) {
+        const key = this.store.insertWork(w, "queued", 0, 0, Math.max(now, w.due_at ?? now), now);
+        if (key) this.due.add(key);
+      }
+    });
   }
 
   private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number, fresh: boolean): Promise<void> {
@@ -387,30 +401,32 @@ export class EndpointDO extends DurableObject<Env> {
 
   // --- Alarm scheduling --------------------------------------------------------------------------------
 
-  /** Each setAlarm() is billed as a row written: counted like one. */
-  private async armAlarm(at: number): Promise<void> {
-    count("do_sql_rows_written");
-    await this.ctx.storage.setAlarm(at);
-  }
-
   /**
    * Arms the single alarm for the earliest thing to do: due work (not before a pause ends or the limit allows),
    * held rows or outcomes to log, a health write. Deletes it when there is nothing. Reads memory only (and the
    * due order's storage page when it runs dry): it runs on every enqueue.
    */
-  private async scheduleNext(): Promise<void> {
+  private async scheduleNext(opts: { startNow?: boolean } = {}): Promise<void> {
     const now = Date.now();
     const candidates: number[] = [];
     const next = this.work.next((id) => this.busy.has(id) || this.finished.has(id));
     if (next) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
     if (this.finished.size > 0 || this.heldWaiting || this.health.pending() || this.mark.scanPending) candidates.push(now);
-    if (this.markCheckAt !== null) candidates.push(this.markCheckAt);
+    if (this.markCheckAt !== null && (await this.alarms.current()) === null) candidates.push(this.markCheckAt);
+    const staleAt = this.fresh.nextStaleAt();
+    if (staleAt !== null) candidates.push(staleAt);
     const ioRetryAt = now - this.ioFailedAt < RETRY_IO_MS ? this.ioFailedAt + RETRY_IO_MS : now;
     if (candidates.length === 0) {
-      await this.ctx.storage.deleteAlarm();
+      // Nothing to do: an armed watchdog is left to fire once and find nothing (cheaper than deleting it and
+      // arming it again for the next delivery), unless it is the only wake-up the recovery mark has.
+      if ((await this.alarms.current()) === null && this.markCheckAt !== null) await this.alarms.arm(this.markCheckAt);
       return;
     }
     const at = Math.max(ioRetryAt, Math.min(...candidates));
-    if ((await this.ctx.storage.getAlarm()) !== at) await this.armAlarm(at);
+    if (opts.startNow && at <= now) {
+      void this.run();
+      return;
+    }
+    await this.alarms.armAt(at);
   }
 }

@@ -89,6 +89,24 @@ export class FreshWork {
     this.taken.delete(id);
   }
 
+  /**
+   * Removes queued deliveries whose event is older than MAX_FRESH_AGE_MS (they have waited long: a rate limit,
+   * a pause, a relay endpoint nobody listens to), for the caller to store as rows. Keeps the recovery scan short.
+   */
+  takeStale(now: number): WorkRow[] {
+    const out: WorkRow[] = [];
+    for (const row of this.queued.values()) if (row.accepted_at < now - MAX_FRESH_AGE_MS) out.push(row);
+    for (const row of out) this.settle(row.delivery_id);
+    return out;
+  }
+
+  /** When the oldest queued delivery becomes stale (null when none waits). */
+  nextStaleAt(): number | null {
+    let oldest: number | null = null;
+    for (const row of this.queued.values()) if (oldest === null || row.accepted_at < oldest) oldest = row.accepted_at;
+    return oldest === null ? null : oldest + MAX_FRESH_AGE_MS;
+  }
+
   /** Removes every queued delivery (the endpoint is disabled or deleted), for the caller to settle otherwise. */
   drainQueued(limit: number): WorkRow[] {
     const out: WorkRow[] = [];

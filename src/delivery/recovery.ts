@@ -42,10 +42,6 @@ export class RecoveryMark {
     return this.scan !== null;
   }
 
-  skipScan(): void {
-    this.scan = null;
-  }
-
   /** Before a fresh delivery is kept in memory: the mark must be at or before its event. Call inside the enqueue transaction. */
   cover(acceptedAt: number): void {
     if (this.mark === null || this.mark > acceptedAt) this.write(acceptedAt - MARK_SLACK_MS);
@@ -70,10 +66,35 @@ export class RecoveryMark {
   }
 
   /**
+   * One step of recovery, if one is due: the lost deliveries found go to `store` (as rows). False when
+   * history could not be read (the scan is retried in the next run).
+   */
+  async recover(
+    env: Env,
+    ids: { endpointId: string | null; ownerId: string | null },
+    isHere: (deliveryId: string) => boolean,
+    store: (lost: DeliveryWork[]) => void,
+  ): Promise<boolean> {
+    if (!this.scan) return true;
+    const { endpointId, ownerId } = ids;
+    // Never handed any work (no ids remembered), so there is nothing to look for.
+    if (endpointId === null || ownerId === null) return (this.scan = null), true;
+    try {
+      const lost = await this.scanStep(env, { endpointId, ownerId }, isHere);
+      store(lost);
+      if (lost.length > 0) console.log(JSON.stringify({ level: "info", msg: "recovered fresh deliveries", endpoint_id: endpointId, count: lost.length }));
+      return true;
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", msg: "recovery scan failed; retried in the next run", error: String(err) }));
+      return false;
+    }
+  }
+
+  /**
    * Reads one stretch of the scan and returns the deliveries to this endpoint that are neither here nor in
    * history (to be stored as in-flight rows). Marks the scan done when it reached the mark.
    */
-  async scanStep(env: Env, target: { endpointId: string; ownerId: string }, isHere: (deliveryId: string) => boolean): Promise<DeliveryWork[]> {
+  private async scanStep(env: Env, target: { endpointId: string; ownerId: string }, isHere: (deliveryId: string) => boolean): Promise<DeliveryWork[]> {
     const scan = this.scan;
     if (!scan) return [];
     const lost: DeliveryWork[] = [];
