@@ -20,6 +20,7 @@ import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
+import { RelayChannel } from "./relay-channel";
 import type { LimiterState } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
@@ -66,6 +67,8 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly snapshot: SnapshotKeeper;
   private readonly health: EndpointHealth;
   private readonly limiter: EndpointLimiter;
+  /** relay: `hookrelay listen` sockets and their pending replies (relay-channel.ts). */
+  private readonly relay: RelayChannel;
   private readonly busy = new Set<string>();
   private draining = false;
   private ioFailedAt = 0;
@@ -81,6 +84,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.snapshot = new SnapshotKeeper(this.env, this.store);
     this.health = new EndpointHealth(this.env, this.store);
     this.limiter = new EndpointLimiter(this.store);
+    this.relay = new RelayChannel(ctx);
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -158,13 +162,37 @@ export class EndpointDO extends DurableObject<Env> {
   async listInFlight(beforeId: string | undefined, limit: number): Promise<DeliveryRecord[]> {
     count("do_requests");
     const endpointId = this.snapshot.endpointId() ?? "";
-    return this.store.list(beforeId, limit).map((row) => inFlightRecord(row, endpointId));
+    return this.store.list(beforeId, limit).map((row) => this.relay.shown(inFlightRecord(row, endpointId), this.snapshot.current()));
   }
 
   /** In-flight deliveries by id (absent: not here). */
   async getInFlight(ids: string[]): Promise<DeliveryRecord[]> {
     count("do_requests");
-    return this.store.works(ids).map((row) => inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""));
+    return this.store.works(ids).map((row) => this.relay.shown(inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""), this.snapshot.current()));
+  }
+
+  // --- Relay listeners (`hookrelay listen`, relay-channel.ts) --------------------------------------------
+
+  /** GET /v1/endpoints/{id}/listen, handed over by the Worker after it checked the key, owner and kind. */
+  override async fetch(request: Request): Promise<Response> {
+    count("do_requests");
+    const { response, endpointId, ownerId } = this.relay.accept(request);
+    if (endpointId && ownerId) this.snapshot.remember(endpointId, ownerId);
+    // Work held while nobody listened is due now.
+    if (!this.draining) await this.scheduleNext();
+    return response;
+  }
+
+  override async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.relay.onMessage(message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.relay.onClose(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.relay.onClose(ws, 1011, "socket error");
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -228,7 +256,7 @@ export class EndpointDO extends DurableObject<Env> {
         lastFlush = Date.now();
       }
       const now = Date.now();
-      const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active";
+      const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active" || !this.relay.mayAttempt(endpoint);
       const next = stop ? undefined : this.due.peek(isBusy);
       const dueNow = next !== undefined && next.due <= now;
       if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
@@ -282,7 +310,10 @@ export class EndpointDO extends DurableObject<Env> {
       const message = { eventId: row.event_id, eventType: row.event_type, ownerId: row.owner_id, deliveryId: row.delivery_id, attempt, payload: row.payload };
       const headers = await buildHeaders(message, signingSecrets(endpoint, startedAt), endpoint.auth, startedAt);
       this.limiter.sent(endpoint.rateLimit, decidedAt, Date.now());
-      result = await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
+      result =
+        endpoint.kind === "relay" // relay: the attempt goes to the listener, never over HTTP
+          ? await this.relay.sendViaRelay({ delivery_id: row.delivery_id, attempt, headers, body: row.payload }, endpoint.timeoutMs)
+          : await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
     } catch (err) {
       // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.
       result = { startedAt, durationMs: Date.now() - startedAt, statusCode: null, error: `network: ${String(err)}`, responseBody: null, retryAfter: null };
@@ -365,7 +396,8 @@ export class EndpointDO extends DurableObject<Env> {
     const now = Date.now();
     const candidates: number[] = [];
     const next = this.due.peek((id) => this.busy.has(id) || this.finished.has(id));
-    if (next) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
+    // relay: a relay endpoint's work waits (held) while no listener is connected; a connecting one re-runs this.
+    if (next && this.relay.mayAttempt(this.snapshot.current())) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
     if (this.finished.size > 0 || this.heldWaiting || this.health.pending()) candidates.push(now);
     const ioRetryAt = now - this.ioFailedAt < RETRY_IO_MS ? this.ioFailedAt + RETRY_IO_MS : now;
     if (candidates.length === 0) {

@@ -69,6 +69,17 @@ function assertUrlAllowed(c: Ctx, url: string): void {
   }
 }
 
+/** The URL a new endpoint of `kind` stores: required (and checked) for http, absent for relay ('' stored). */
+function urlForKind(c: Ctx, kind: "http" | "relay", url: string | undefined): string {
+  if (kind === "relay") {
+    if (url !== undefined) throw new AppError("validation_failed", "A relay endpoint has no URL.", [{ path: "url", message: "url must be absent when kind is relay" }]);
+    return "";
+  }
+  if (url === undefined) throw new AppError("validation_failed", "The endpoint needs a URL.", [{ path: "url", message: "url is required (or set kind to relay)" }]);
+  assertUrlAllowed(c, url);
+  return url;
+}
+
 async function loadEndpoint(c: Ctx, id: string): Promise<EndpointRow> {
   const row = isIdOf("ep", id) ? await getEndpoint(getDb(c.env.DB), id) : undefined;
   if (!row) throw new AppError("not_found", "Endpoint not found.");
@@ -101,7 +112,8 @@ async function present(c: Ctx, row: EndpointRow, opts: { fullSecret: boolean } =
   const previousValid = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
   return {
     id: row.id,
-    url: row.url,
+    kind: row.kind,
+    url: row.kind === "relay" ? null : row.url,
     owner_id: row.ownerId,
     description: row.description,
     secret: opts.fullSecret ? secret : maskSigningSecret(secret),
@@ -146,12 +158,13 @@ endpointsRoutes.openapi(
     if (!ownerId) {
       throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "owner_id is required with the admin key (an owner key acts for its own owner)" }]);
     }
-    assertUrlAllowed(c, body.url);
+    const url = urlForKind(c, body.kind, body.url);
     const now = Date.now();
     const row: EndpointRow = {
       id: newId("ep", now),
       ownerId,
-      url: body.url,
+      kind: body.kind,
+      url,
       description: body.description ?? null,
       secretEnc: await sealSecret(c.env, body.secret ?? generateSecret()),
       previousSecretEnc: null,
@@ -229,6 +242,9 @@ endpointsRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const row = await loadEndpoint(c, c.req.valid("param").id);
+    if (body.url !== undefined && row.kind === "relay") {
+      throw new AppError("validation_failed", "A relay endpoint has no URL.", [{ path: "url", message: "url cannot be set on a relay endpoint" }]);
+    }
     if (body.url !== undefined) assertUrlAllowed(c, body.url);
     const changes: EndpointChanges = {};
     if (body.url !== undefined) changes.url = body.url;
