@@ -1,7 +1,7 @@
 // `hookrelay listen`: brings an owner's webhooks to a local URL. It creates (or reuses, by name) a `relay`
 // endpoint, holds a WebSocket to GET /v1/endpoints/{id}/listen, POSTs each delivery frame to --forward-to with
 // the exact headers and body, and answers with the local outcome so HookRelay records it as the attempt.
-// Written against API.md "SDK and CLI"; the server side lands separately (see README).
+// The protocol is API.md "SDK and CLI"; the server side is src/http/routes/endpoint-listen.ts and the EndpointDO.
 import WebSocket from "ws";
 import { HookRelayError } from "../../dist/index.js";
 import { printJson, UsageError } from "../output.mjs";
@@ -65,12 +65,12 @@ function checkUrl(raw, path) {
 async function ensureRelayEndpoint(client, { owner, name, types, filter }) {
   let endpoint;
   for await (const ep of client.endpoints.iterate({ owner_id: owner })) {
-    if (ep.kind === "relay" && (ep.name === name || ep.description === name)) {
+    if (ep.kind === "relay" && ep.description === name) {
       endpoint = ep;
       break;
     }
   }
-  endpoint ??= await client.endpoints.create(/** @type {any} */ ({ kind: "relay", owner_id: owner, description: name }));
+  endpoint ??= await client.endpoints.create({ kind: "relay", owner_id: owner, description: name });
   const subs = (await client.subscriptions.list({ endpoint_id: endpoint.id, limit: 500 })).data;
   const wanted = /** @type {any} */ ({ event_types: types, ...(filter === undefined ? {} : { filter }) });
   if (subs.length === 0) await client.subscriptions.create({ endpoint_id: endpoint.id, ...wanted });
