@@ -1,6 +1,7 @@
 // `hookrelay listen`, CLI side only, against a small stand-in for HookRelay that speaks API.md's "SDK and CLI"
 // contract (relay endpoint + subscription over REST, delivery frames over GET /v1/endpoints/{id}/listen).
-// The real server side is not built yet: this checks the CLI's half of the protocol, not the two together.
+// The stand-in can do what the real server will not on demand (drop the socket, send junk frames, refuse);
+// the CLI against the real server is test/e2e/relay-listen.test.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
