@@ -14,6 +14,11 @@ export async function notifyEndpointChanged(env: Env, endpointId: string): Promi
   await endpointStub(env, endpointId).configChanged();
 }
 
+/** Closes the `hookrelay listen` sockets of a deleted relay endpoint (their reconnects then get 404). */
+export async function closeRelayListeners(env: Env, endpointId: string): Promise<number> {
+  return endpointStub(env, endpointId).closeListeners();
+}
+
 /** Keeps each enqueue RPC well under the 32 MiB RPC message limit even with 256 KB payloads. */
 const ENQUEUE_RPC_BYTES = 8 * 1024 * 1024;
 

@@ -20,7 +20,7 @@ import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
-import { RelayChannel } from "./relay-channel";
+import { CLOSE_ENDPOINT_DELETED, RelayChannel } from "./relay-channel";
 import type { LimiterState } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
@@ -181,6 +181,12 @@ export class EndpointDO extends DurableObject<Env> {
     // Work held while nobody listened is due now.
     if (!this.draining) await this.scheduleNext();
     return response;
+  }
+
+  /** RPC: the relay endpoint was deleted; its listeners are told so and closed. Returns how many. */
+  async closeListeners(): Promise<number> {
+    count("do_requests");
+    return this.relay.closeAll(CLOSE_ENDPOINT_DELETED, "endpoint deleted");
   }
 
   override async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

@@ -17,6 +17,8 @@ export const RELAY_HANDOFF_HEADERS = { endpointId: "x-hookrelay-endpoint-id", ow
  */
 export const REPLY_GRACE_MS = 2_000;
 export const NO_LISTENER_ERROR = "network: no listener connected";
+/** Close code sent to listeners when their endpoint is deleted (a reconnect then gets 404). */
+export const CLOSE_ENDPOINT_DELETED = 4004;
 export const LISTENER_GONE_ERROR = "network: the listener disconnected before answering";
 
 /** What a listener socket carries across hibernation. */
@@ -132,15 +134,18 @@ export class RelayChannel {
     }
   }
 
-  /** Closes every listener (the endpoint was deleted or is no longer a relay endpoint). */
-  closeAll(code: number, reason: string): void {
+  /** Closes every listener (the endpoint was deleted); returns how many were open. */
+  closeAll(code: number, reason: string): number {
+    let closed = 0;
     for (const ws of this.sockets()) {
       try {
         ws.close(code, reason);
+        closed++;
       } catch {
         // already closing
       }
     }
+    return closed;
   }
 
   /**

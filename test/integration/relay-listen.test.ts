@@ -89,6 +89,15 @@ describe("GET /v1/endpoints/{id}/listen refusals (before the upgrade)", () => {
     const l = await connect(relay.json.id, ownKey);
     await l.close();
   });
+
+  it("deleting a relay endpoint closes its listeners (4004), and a reconnect gets 404", async () => {
+    const relay = await call("POST", "/v1/endpoints", { body: { kind: "relay", owner_id: "relay-owner-del" } });
+    const l = await connect(relay.json.id);
+    const closed = new Promise<number>((resolve) => l.ws.addEventListener("close", (e) => resolve(e.code)));
+    expect((await call("DELETE", `/v1/endpoints/${relay.json.id}`)).status).toBe(204);
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r("still open"), 5000))])).toBe(4004);
+    expectProblem(await call("GET", `/v1/endpoints/${relay.json.id}/listen`, { headers: { upgrade: "websocket" } }), 404, "not_found");
+  });
 });
 
 describe("EndpointDO relay channel", () => {

@@ -17,7 +17,7 @@ import {
   type EndpointRow,
 } from "../../db/repos/endpoints";
 import { readDeliveryState, storedRateLimit } from "../../delivery/delivery-state";
-import { notifyEndpointChanged } from "../../delivery/endpoint-client";
+import { closeRelayListeners, notifyEndpointChanged } from "../../delivery/endpoint-client";
 import { bytesToBase64 } from "../../domain/crypto";
 import { maskEndpointAuth, type EndpointAuthConfig } from "../../domain/endpoint-auth";
 import { isIdOf, newId } from "../../domain/ids";
@@ -98,6 +98,15 @@ async function notifyChanged(c: Ctx, endpointId: string): Promise<void> {
     console.error(
       JSON.stringify({ level: "warn", request_id: c.get("requestId"), endpoint_id: endpointId, msg: "EndpointDO configChanged failed", error: String(err) }),
     );
+  }
+}
+
+/** Best effort like notifyChanged: a listener left open only receives nothing more, and a reconnect gets 404. */
+async function closeListeners(c: Ctx, endpointId: string): Promise<void> {
+  try {
+    await closeRelayListeners(c.env, endpointId);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", request_id: c.get("requestId"), endpoint_id: endpointId, msg: "closing relay listeners failed", error: String(err) }));
   }
 }
 
@@ -275,6 +284,7 @@ endpointsRoutes.openapi(
     const row = await loadEndpoint(c, c.req.valid("param").id);
     if (!(await deleteEndpoint(getDb(c.env.DB), row))) throw new AppError("not_found", "Endpoint not found.");
     await notifyChanged(c, row.id);
+    if (row.kind === "relay") await closeListeners(c, row.id);
     return c.body(null, 204);
   },
 );
