@@ -134,8 +134,10 @@ describe("hookrelay listen against HookRelay", () => {
     expect(flakyHits.map((v) => v.req.headers["hookrelay-attempt"])).toEqual(["1", "2"]);
 
     // A line per delivery on stdout: time, event type, delivery id, local status, ms.
-    expect(second.out.stdout).toMatch(new RegExp(`order\\.created {2}${done.id} {2}→ 200 {2}\\d+ms`));
-    expect(second.out.stdout).toMatch(new RegExp(`order\\.paid {2}${retried.id} {2}→ 500 {2}\\d+ms`));
+    // (The CLI prints right after answering; its stdout may reach this process a moment after the record.)
+    const lines = [new RegExp(`order\\.created {2}${done.id} {2}→ 200 {2}\\d+ms`), new RegExp(`order\\.paid {2}${retried.id} {2}→ 500 {2}\\d+ms`)];
+    await waitFor(async () => lines.every((re) => re.test(second.out.stdout)), 10_000).catch(() => undefined);
+    for (const re of lines) expect(second.out.stdout).toMatch(re);
 
     // 4. Ctrl-C: exit 0; what is sent afterwards is held again and reaches nobody.
     second.proc.kill("SIGINT");
