@@ -5253,6 +5253,8 @@ export interface components {
             last_attempt_at: string | null;
             last_error: string | null;
             last_status_code: number | null;
+            /** @description Relay endpoints, GET /v1/endpoints/{id} only: `hookrelay listen` connections open now (0: deliveries are held). */
+            listeners?: number;
             max_in_flight: number;
             metadata: {
                 [key: string]: unknown;

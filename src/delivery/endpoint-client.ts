@@ -19,6 +19,22 @@ export async function closeRelayListeners(env: Env, endpointId: string): Promise
   return endpointStub(env, endpointId).closeListeners();
 }
 
+/** How many listeners a relay endpoint has now; undefined when its object does not answer within 2 s. */
+export async function readRelayListeners(env: Env, endpointId: string): Promise<number | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), 2_000);
+    });
+    return await Promise.race([endpointStub(env, endpointId).relayListeners(), timeout]);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", msg: "EndpointDO relayListeners failed", endpoint_id: endpointId, error: String(err) }));
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Keeps each enqueue RPC well under the 32 MiB RPC message limit even with 256 KB payloads. */
 const ENQUEUE_RPC_BYTES = 8 * 1024 * 1024;
 

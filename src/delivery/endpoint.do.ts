@@ -183,6 +183,12 @@ export class EndpointDO extends DurableObject<Env> {
     return response;
   }
 
+  /** RPC: `hookrelay listen` sockets open now (0: the relay endpoint's deliveries are held). */
+  async relayListeners(): Promise<number> {
+    count("do_requests");
+    return this.relay.listeners();
+  }
+
   /** RPC: the relay endpoint was deleted; its listeners are told so and closed. Returns how many. */
   async closeListeners(): Promise<number> {
     count("do_requests");

@@ -214,6 +214,9 @@ export const EndpointSchema = z
     created_at: Timestamp,
     updated_at: Timestamp,
     delivery_state: DeliveryStateSchema.optional().openapi({ description: "GET /v1/endpoints/{id} only." }),
+    listeners: z.number().int().optional().openapi({
+      description: "Relay endpoints, GET /v1/endpoints/{id} only: `hookrelay listen` connections open now (0: deliveries are held).",
+    }),
   })
   .openapi("Endpoint");
 

@@ -84,10 +84,14 @@ describe("GET /v1/endpoints/{id}/listen refusals (before the upgrade)", () => {
     const plain = expectProblem(await call("GET", `/v1/endpoints/${relay.json.id}/listen`), 426, "upgrade_required");
     expect(plain.detail).toMatch(/WebSocket/);
 
-    // The owner's own key is accepted.
+    // The owner's own key is accepted; GET /v1/endpoints/{id} counts the listeners of a relay endpoint.
+    expect((await call("GET", `/v1/endpoints/${relay.json.id}`)).json.listeners).toBe(0);
+    expect((await call("GET", `/v1/endpoints/${http.json.id}`)).json).not.toHaveProperty("listeners");
     const ownKey = await createOwnerKey("relay-owner-a");
     const l = await connect(relay.json.id, ownKey);
+    expect((await call("GET", `/v1/endpoints/${relay.json.id}`, { key: ownKey })).json.listeners).toBe(1);
     await l.close();
+    await waitFor(async () => (await call("GET", `/v1/endpoints/${relay.json.id}`)).json.listeners === 0);
   });
 
   it("deleting a relay endpoint closes its listeners (4004), and a reconnect gets 404", async () => {

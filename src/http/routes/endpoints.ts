@@ -17,7 +17,7 @@ import {
   type EndpointRow,
 } from "../../db/repos/endpoints";
 import { readDeliveryState, storedRateLimit } from "../../delivery/delivery-state";
-import { closeRelayListeners, notifyEndpointChanged } from "../../delivery/endpoint-client";
+import { closeRelayListeners, notifyEndpointChanged, readRelayListeners } from "../../delivery/endpoint-client";
 import { bytesToBase64 } from "../../domain/crypto";
 import { maskEndpointAuth, type EndpointAuthConfig } from "../../domain/endpoint-auth";
 import { isIdOf, newId } from "../../domain/ids";
@@ -235,8 +235,14 @@ endpointsRoutes.openapi(
   }),
   async (c) => {
     const row = await loadEndpoint(c, c.req.valid("param").id);
-    const deliveryState = await readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit));
-    return c.json({ ...(await present(c, row)), ...(deliveryState ? { delivery_state: deliveryState } : {}) }, 200);
+    const [deliveryState, listeners] = await Promise.all([
+      readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit)),
+      row.kind === "relay" ? readRelayListeners(c.env, row.id) : undefined,
+    ]);
+    return c.json(
+      { ...(await present(c, row)), ...(deliveryState ? { delivery_state: deliveryState } : {}), ...(listeners !== undefined ? { listeners } : {}) },
+      200,
+    );
   },
 );
 
