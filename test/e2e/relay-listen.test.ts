@@ -48,9 +48,9 @@ afterAll(async () => {
   await Promise.all([worker?.stop(), receiver?.close()]);
 });
 
-function listen() {
+function listen(extraEnv: Record<string, string> = {}) {
   const proc = spawn(NODE, [CLI, "listen", "--owner", OWNER, "--forward-to", `${receiver.url}/hook`, "--types", "order.*"], {
-    env: { ...process.env, HOOKRELAY_URL: worker.url, HOOKRELAY_API_KEY: worker.adminKey },
+    env: { ...process.env, HOOKRELAY_URL: worker.url, HOOKRELAY_API_KEY: worker.adminKey, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.push(proc);
@@ -106,7 +106,8 @@ describe("hookrelay listen against HookRelay", () => {
     expect(verified).toHaveLength(0);
 
     // 3. The CLI connects again (reusing the endpoint by name): both flow to the receiver, signed.
-    const second = listen();
+    // Keepalive pings every 300 ms: the server's runtime must answer them, or the CLI would reconnect.
+    const second = listen({ HOOKRELAY_LISTEN_PING_MS: "300" });
     const done = await deliveryOf(early, "succeeded");
     const retried = await deliveryOf(flaky, "succeeded");
     expect((await worker.api("GET", `/v1/endpoints?owner_id=${OWNER}`)).json.data).toHaveLength(1);
@@ -138,6 +139,11 @@ describe("hookrelay listen against HookRelay", () => {
     const lines = [new RegExp(`order\\.created {2}${done.id} {2}→ 200 {2}\\d+ms`), new RegExp(`order\\.paid {2}${retried.id} {2}→ 500 {2}\\d+ms`)];
     await waitFor(async () => lines.every((re) => re.test(second.out.stdout)), 10_000).catch(() => undefined);
     for (const re of lines) expect(second.out.stdout).toMatch(re);
+
+    // Pings answered all along: one connection, no keepalive reconnects (the run lasted several intervals).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(second.out.stderr).not.toContain("keepalive");
+    expect(second.out.stderr.match(/^connected$/gm)).toHaveLength(1);
 
     // 4. Ctrl-C: exit 0; what is sent afterwards is held again and reaches nobody.
     second.proc.kill("SIGINT");

@@ -12,6 +12,14 @@ const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-e
 const RESPONSE_BODY_LIMIT = 4096;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
+/**
+ * Keepalive: a WebSocket ping this often (the server's runtime answers pings itself, without waking anything).
+ * It keeps idle-timeout proxies from closing a quiet connection, and two pings in a row left unanswered for a
+ * whole interval each mean the connection is dead: it is dropped and re-made. (Two, so that one stall of this
+ * process, which runs its timers before reading the pong that waits, is not taken for a dead peer.)
+ * HOOKRELAY_LISTEN_PING_MS overrides the interval (tests).
+ */
+const PING_INTERVAL_MS = Number(process.env.HOOKRELAY_LISTEN_PING_MS) > 0 ? Number(process.env.HOOKRELAY_LISTEN_PING_MS) : 30_000;
 
 export const listen = {
   "": {
@@ -111,9 +119,25 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
       let chain = Promise.resolve();
       const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${key}` } });
       socket = ws;
+      /** @type {ReturnType<typeof setInterval> | undefined} */
+      let pinger;
+      let unanswered = 0;
       ws.on("open", () => {
         delay = RECONNECT_MIN_MS;
         log("connected");
+        pinger = setInterval(() => {
+          if (unanswered >= 2) {
+            log("no answer to keepalive pings; reconnecting");
+            ws.terminate();
+            return;
+          }
+          unanswered++;
+          ws.ping();
+        }, PING_INTERVAL_MS);
+        pinger.unref(); // the socket keeps the process alive, never the timer
+      });
+      ws.on("pong", () => {
+        unanswered = 0;
       });
       ws.on("unexpected-response", (_req, res) => {
         const status = res.statusCode ?? 0;
@@ -141,6 +165,7 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
       });
       ws.on("error", (err) => log(`socket error: ${err.message}`));
       ws.on("close", () => {
+        clearInterval(pinger);
         if (stopping) return;
         log(`disconnected; reconnecting in ${(delay / 1000).toFixed(1)}s`);
         timer = setTimeout(connect, delay);
