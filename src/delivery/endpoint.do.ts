@@ -196,6 +196,7 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   override async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    count("do_websocket_messages");
     this.relay.onMessage(message);
   }
 
