@@ -14,9 +14,12 @@ export async function notifyEndpointChanged(env: Env, endpointId: string): Promi
   await endpointStub(env, endpointId).configChanged();
 }
 
-/** Closes the `hookrelay listen` sockets of a deleted relay endpoint (their reconnects then get 404). */
-export async function closeRelayListeners(env: Env, endpointId: string): Promise<number> {
-  return endpointStub(env, endpointId).closeListeners();
+/**
+ * Closes the `hookrelay listen` sockets of a deleted relay endpoint (their reconnects then get 404), or only
+ * those opened with a revoked API key (their reconnects then get 401).
+ */
+export async function closeRelayListeners(env: Env, endpointId: string, revokedKeyId?: string): Promise<number> {
+  return endpointStub(env, endpointId).closeListeners(revokedKeyId);
 }
 
 /** How many listeners a relay endpoint has now; undefined when its object does not answer within 2 s. */

@@ -20,7 +20,7 @@ import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
-import { CLOSE_ENDPOINT_DELETED, RelayChannel } from "./relay-channel";
+import { CLOSE_ENDPOINT_DELETED, CLOSE_KEY_REVOKED, RelayChannel } from "./relay-channel";
 import type { LimiterState } from "./rate-limit";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
@@ -189,9 +189,10 @@ export class EndpointDO extends DurableObject<Env> {
     return this.relay.listeners();
   }
 
-  /** RPC: the relay endpoint was deleted; its listeners are told so and closed. Returns how many. */
-  async closeListeners(): Promise<number> {
+  /** RPC: the relay endpoint was deleted (every listener closed), or an API key revoked (its listeners closed). */
+  async closeListeners(revokedKeyId?: string): Promise<number> {
     count("do_requests");
+    if (revokedKeyId !== undefined) return this.relay.closeAll(CLOSE_KEY_REVOKED, "api key revoked", revokedKeyId);
     return this.relay.closeAll(CLOSE_ENDPOINT_DELETED, "endpoint deleted");
   }
 

@@ -10,7 +10,13 @@ import { attemptFromReply, failedAttempt, parseReply, replyKey, type DeliveryFra
 /** Tag of listener sockets among the object's WebSockets. */
 export const RELAY_SOCKET_TAG = "relay";
 /** Headers the Worker sets (replacing anything the client sent) when it hands a listener over. */
-export const RELAY_HANDOFF_HEADERS = { endpointId: "x-hookrelay-endpoint-id", ownerId: "x-hookrelay-owner-id", requestId: "x-request-id" } as const;
+export const RELAY_HANDOFF_HEADERS = {
+  endpointId: "x-hookrelay-endpoint-id",
+  ownerId: "x-hookrelay-owner-id",
+  /** The API key the listener authenticated with ("admin" for the admin key): revoking it closes the socket. */
+  keyId: "x-hookrelay-key-id",
+  requestId: "x-request-id",
+} as const;
 /**
  * Waited past the endpoint's timeout: the listener times its local request out itself (its --timeout-ms,
  * default 10 s) and reports that; the grace lets its own verdict arrive over the socket before ours.
@@ -19,12 +25,15 @@ export const REPLY_GRACE_MS = 2_000;
 export const NO_LISTENER_ERROR = "network: no listener connected";
 /** Close code sent to listeners when their endpoint is deleted (a reconnect then gets 404). */
 export const CLOSE_ENDPOINT_DELETED = 4004;
+/** Close code sent to listeners whose API key was revoked (a reconnect then gets 401). */
+export const CLOSE_KEY_REVOKED = 4001;
 export const LISTENER_GONE_ERROR = "network: the listener disconnected before answering";
 
 /** What a listener socket carries across hibernation. */
 interface Attachment {
   connId: string;
   connectedAt: number;
+  keyId: string;
 }
 
 interface Waiter {
@@ -68,13 +77,14 @@ export class RelayChannel {
     }
     const endpointId = request.headers.get(RELAY_HANDOFF_HEADERS.endpointId);
     const ownerId = request.headers.get(RELAY_HANDOFF_HEADERS.ownerId);
-    if (!endpointId || !ownerId) {
+    const keyId = request.headers.get(RELAY_HANDOFF_HEADERS.keyId);
+    if (!endpointId || !ownerId || !keyId) {
       return { response: problemResponse("internal_error", "The listener was handed over without its endpoint.", requestId) };
     }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [RELAY_SOCKET_TAG]);
-    server.serializeAttachment({ connId: crypto.randomUUID(), connectedAt: Date.now() } satisfies Attachment);
+    server.serializeAttachment({ connId: crypto.randomUUID(), connectedAt: Date.now(), keyId } satisfies Attachment);
     return { response: new Response(null, { status: 101, webSocket: client }), endpointId, ownerId };
   }
 
@@ -134,10 +144,11 @@ export class RelayChannel {
     }
   }
 
-  /** Closes every listener (the endpoint was deleted); returns how many were open. */
-  closeAll(code: number, reason: string): number {
+  /** Closes every listener (the endpoint was deleted), or those that authenticated with `keyId` (revoked); returns how many. */
+  closeAll(code: number, reason: string, keyId?: string): number {
     let closed = 0;
     for (const ws of this.sockets()) {
+      if (keyId !== undefined && (ws.deserializeAttachment() as Attachment | null)?.keyId !== keyId) continue;
       try {
         ws.close(code, reason);
         closed++;

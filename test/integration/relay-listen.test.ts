@@ -94,6 +94,24 @@ describe("GET /v1/endpoints/{id}/listen refusals (before the upgrade)", () => {
     await waitFor(async () => (await call("GET", `/v1/endpoints/${relay.json.id}`)).json.listeners === 0);
   });
 
+  it("revoking an API key closes the listeners it opened (4001), not the others; portal sessions cannot listen", async () => {
+    const relay = await call("POST", "/v1/endpoints", { body: { kind: "relay", owner_id: "relay-owner-rev" } });
+    const keyRes = await call("POST", "/v1/api-keys", { body: { name: "listen", owner_id: "relay-owner-rev" } });
+    const byKey = await connect(relay.json.id, keyRes.json.key);
+    const byAdmin = await connect(relay.json.id);
+    const closed = new Promise<number>((resolve) => byKey.ws.addEventListener("close", (e) => resolve(e.code)));
+    expect((await call("DELETE", `/v1/api-keys/${keyRes.json.id}`)).status).toBe(204);
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r("still open"), 5000))])).toBe(4001);
+    expect((await call("GET", `/v1/endpoints/${relay.json.id}`)).json.listeners).toBe(1);
+    expectProblem(await call("GET", `/v1/endpoints/${relay.json.id}/listen`, { key: keyRes.json.key, headers: { upgrade: "websocket" } }), 401, "unauthorized");
+    await byAdmin.close();
+
+    const link = await call("POST", "/v1/portal-links", { body: { owner_id: "relay-owner-rev" } });
+    expect(link.status).toBe(201);
+    const token = new URL(link.json.url).hash.replace(/^#token=/, "");
+    expectProblem(await call("GET", `/v1/endpoints/${relay.json.id}/listen`, { key: token, headers: { upgrade: "websocket" } }), 403, "forbidden");
+  });
+
   it("deleting a relay endpoint closes its listeners (4004), and a reconnect gets 404", async () => {
     const relay = await call("POST", "/v1/endpoints", { body: { kind: "relay", owner_id: "relay-owner-del" } });
     const l = await connect(relay.json.id);

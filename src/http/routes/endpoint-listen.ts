@@ -40,7 +40,10 @@ endpointListenRoutes.openapi(
     const { id } = c.req.valid("param");
     const endpoint = isIdOf("ep", id) ? await getEndpoint(getDb(c.env.DB), id) : undefined;
     if (!endpoint) throw new AppError("not_found", "Endpoint not found.");
-    assertOwns(c.get("principal"), endpoint.ownerId, "Endpoint");
+    const principal = c.get("principal");
+    assertOwns(principal, endpoint.ownerId, "Endpoint");
+    // A listener takes deliveries and records their attempts: API keys only, never a portal session.
+    if (principal.kind === "owner" && principal.portal) throw new AppError("forbidden", "Portal sessions cannot listen to relay endpoints; use an API key.");
     if (endpoint.kind !== "relay") {
       throw new AppError("conflict", `Endpoint ${endpoint.id} delivers to its URL; only endpoints of kind "relay" can be listened to.`);
     }
@@ -55,6 +58,7 @@ endpointListenRoutes.openapi(
     headers.delete("authorization");
     headers.set(RELAY_HANDOFF_HEADERS.endpointId, endpoint.id);
     headers.set(RELAY_HANDOFF_HEADERS.ownerId, endpoint.ownerId);
+    headers.set(RELAY_HANDOFF_HEADERS.keyId, principal.kind === "owner" ? principal.keyId : "admin");
     headers.set(RELAY_HANDOFF_HEADERS.requestId, c.get("requestId"));
     const res = await endpointStub(c.env, endpoint.id).fetch(new Request(c.req.url, { method: "GET", headers }));
     // A fresh Response: the stub's has immutable headers, and middleware adds x-request-id.
