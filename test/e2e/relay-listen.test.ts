@@ -48,8 +48,8 @@ afterAll(async () => {
   await Promise.all([worker?.stop(), receiver?.close()]);
 });
 
-function listen(extraEnv: Record<string, string> = {}) {
-  const proc = spawn(NODE, [CLI, "listen", "--owner", OWNER, "--forward-to", `${receiver.url}/hook`, "--types", "order.*"], {
+function listen(extraEnv: Record<string, string> = {}, extraArgs: string[] = []) {
+  const proc = spawn(NODE, [CLI, "listen", "--owner", OWNER, "--forward-to", `${receiver.url}/hook`, "--types", "order.*", ...extraArgs], {
     env: { ...process.env, HOOKRELAY_URL: worker.url, HOOKRELAY_API_KEY: worker.adminKey, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -173,5 +173,15 @@ describe("hookrelay listen against HookRelay", () => {
       ws.on("error", () => {});
     });
     expect(refused).toBe(404);
+  });
+
+  it("deleting the relay endpoint disconnects the CLI, which then exits 1 with the 404", async () => {
+    const run = listen({}, ["--name", "short-lived"]);
+    await waitFor(async () => run.out.stderr.includes("connected"), 60_000);
+    const ep = (await worker.api("GET", `/v1/endpoints?owner_id=${OWNER}`)).json.data.find((e: any) => e.description === "short-lived");
+    expect((await worker.api("DELETE", `/v1/endpoints/${ep.id}`)).status).toBe(204);
+    expect(await run.exited).toBe(1);
+    expect(run.out.stderr).toContain("disconnected (4004 endpoint deleted)");
+    expect(run.out.stderr).toMatch(/404 not_found/);
   });
 });

@@ -164,10 +164,11 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
         chain = chain.then(() => handleFrame(ws, String(data), { forwardTo, timeoutMs, json }));
       });
       ws.on("error", (err) => log(`socket error: ${err.message}`));
-      ws.on("close", () => {
+      ws.on("close", (code, reason) => {
         clearInterval(pinger);
         if (stopping) return;
-        log(`disconnected; reconnecting in ${(delay / 1000).toFixed(1)}s`);
+        const why = reason.length > 0 ? ` (${code} ${reason})` : code === 1006 ? "" : ` (${code})`;
+        log(`disconnected${why}; reconnecting in ${(delay / 1000).toFixed(1)}s`);
         timer = setTimeout(connect, delay);
         delay = Math.min(delay * 2, RECONNECT_MAX_MS);
       });
