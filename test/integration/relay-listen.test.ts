@@ -131,6 +131,10 @@ describe("EndpointDO relay channel", () => {
     await waitFor(async () => (await endpointStub(env, ep.id).inspect()).nextAlarm === null);
     const held = await deliveryRow(work.delivery_id);
     expect(held).toMatchObject({ status: "held", attempts: 0, nextAttemptAt: null });
+    // Lists say so too, and filter on it.
+    const heldList = await call("GET", `/v1/deliveries?endpoint_id=${ep.id}&status=held`);
+    expect(heldList.json.data.map((d: any) => [d.id, d.status])).toEqual([[work.delivery_id, "held"]]);
+    expect((await call("GET", `/v1/deliveries?endpoint_id=${ep.id}&status=pending`)).json.data).toEqual([]);
 
     const l = await connect(ep.id);
     const frame = await waitFor(async () => l.frames[0]);
