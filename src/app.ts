@@ -12,6 +12,7 @@ import { apiKeyRoutes } from "./http/routes/api-keys";
 import { endpointsRoutes } from "./http/routes/endpoints";
 import { endpointStatsRoutes } from "./http/routes/endpoint-stats";
 import { endpointTestRoutes } from "./http/routes/endpoint-test";
+import { endpointListenRoutes } from "./http/routes/endpoint-listen";
 import { subscriptionsRoutes } from "./http/routes/subscriptions";
 import { eventsRoutes } from "./http/routes/events";
 import { deliveriesRoutes } from "./http/routes/deliveries";
@@ -66,6 +67,7 @@ export function createApp() {
   app.route("/v1", batchRetryRoutes);
   app.route("/v1/endpoints", endpointStatsRoutes);
   app.route("/v1/endpoints", endpointTestRoutes); // only /{id}/test // only /{id}/stats; everything else falls through to endpointsRoutes
+  app.route("/v1/endpoints", endpointListenRoutes); // only /{id}/listen (WebSocket of `hookrelay listen`)
   app.route("/v1/endpoints", endpointsRoutes);
   app.route("/v1/subscriptions", subscriptionsRoutes);
   app.route("/v1/events", eventsRoutes);

@@ -1657,6 +1657,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{id}/listen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listen to a relay endpoint's deliveries (WebSocket)
+         * @description WebSocket upgrade for `hookrelay listen`. HookRelay sends each delivery as a text frame `{"delivery_id","attempt","headers":{…},"body":"<exact bytes>"}`; the listener answers `{"delivery_id","attempt","status_code"|null,"duration_ms","response_body"?,"error"?}`, recorded as that attempt (2xx = success, anything else follows the endpoint's retry policy). While no listener is connected the endpoint's deliveries are `held`; they flow when one connects. Admin key or the endpoint owner's key.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching protocols: the listener is connected */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed JSON or cursor */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key may not act for this owner */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The endpoint is not a relay endpoint (kind http) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Schema validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a WebSocket upgrade request */
+                426: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints/{id}/retry-failed": {
         parameters: {
             query?: never;
@@ -5134,6 +5245,7 @@ export interface components {
             failing_since: string | null;
             /** @example ep_01jd5m3x7q0000000000000000 */
             id: string;
+            kind: components["schemas"]["EndpointKind"];
             /**
              * Format: date-time
              * @example 2026-11-29T21:00:00.000Z
@@ -5141,6 +5253,8 @@ export interface components {
             last_attempt_at: string | null;
             last_error: string | null;
             last_status_code: number | null;
+            /** @description Relay endpoints, GET /v1/endpoints/{id} only: `hookrelay listen` connections open now (0: deliveries are held). */
+            listeners?: number;
             max_in_flight: number;
             metadata: {
                 [key: string]: unknown;
@@ -5164,7 +5278,8 @@ export interface components {
              * @example 2026-11-29T21:00:00.000Z
              */
             updated_at: string;
-            url: string;
+            /** @description null for relay endpoints (they have no URL). */
+            url: string | null;
         };
         EndpointAuth: {
             password: string;
@@ -5202,6 +5317,7 @@ export interface components {
         EndpointCreate: {
             auth?: components["schemas"]["EndpointAuth"];
             description?: string;
+            kind?: components["schemas"]["EndpointKind"] & unknown;
             /** @default 4 */
             max_in_flight?: number;
             /** @default {} */
@@ -5225,10 +5341,13 @@ export interface components {
             timeout_ms?: number;
             /**
              * Format: uri
+             * @description Required for kind http; must be absent for kind relay.
              * @example https://example.com/hook
              */
-            url: string;
+            url?: string;
         };
+        /** @enum {string} */
+        EndpointKind: "http" | "relay";
         EndpointPatch: {
             auth?: components["schemas"]["EndpointAuth"];
             description?: string | null;

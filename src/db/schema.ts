@@ -21,6 +21,9 @@ export const endpoints = sqliteTable(
   {
     id: text("id").primaryKey(),
     ownerId: text("owner_id").notNull(),
+    /** "relay": delivered over `hookrelay listen`'s WebSocket, never by HTTP (its url is ''). */
+    kind: text("kind", { enum: ["http", "relay"] }).notNull().default("http"),
+    /** The target URL; '' for relay endpoints. */
     url: text("url").notNull(),
     description: text("description"),
     /** Encrypted current signing secret (whsec_…). */

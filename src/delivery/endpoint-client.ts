@@ -14,6 +14,30 @@ export async function notifyEndpointChanged(env: Env, endpointId: string): Promi
   await endpointStub(env, endpointId).configChanged();
 }
 
+/**
+ * Closes the `hookrelay listen` sockets of a deleted relay endpoint (their reconnects then get 404), or only
+ * those opened with a revoked API key (their reconnects then get 401).
+ */
+export async function closeRelayListeners(env: Env, endpointId: string, revokedKeyId?: string): Promise<number> {
+  return endpointStub(env, endpointId).closeListeners(revokedKeyId);
+}
+
+/** How many listeners a relay endpoint has now; undefined when its object does not answer within 2 s. */
+export async function readRelayListeners(env: Env, endpointId: string): Promise<number | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), 2_000);
+    });
+    return await Promise.race([endpointStub(env, endpointId).relayListeners(), timeout]);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", msg: "EndpointDO relayListeners failed", endpoint_id: endpointId, error: String(err) }));
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Keeps each enqueue RPC well under the 32 MiB RPC message limit even with 256 KB payloads. */
 const ENQUEUE_RPC_BYTES = 8 * 1024 * 1024;
 

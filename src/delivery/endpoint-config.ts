@@ -14,6 +14,8 @@ import type { RateLimitConfig } from "./rate-limit";
 export interface EndpointSnapshot {
   id: string;
   ownerId: string;
+  /** "relay": attempts go over `hookrelay listen`'s WebSocket (relay-channel.ts), never to `url` (''). Absent in older stored snapshots: http. */
+  kind?: "http" | "relay";
   url: string;
   status: "active" | "disabled";
   timeoutMs: number;
@@ -45,11 +47,14 @@ export async function readEndpointSnapshot(env: Env, endpointId: string): Promis
   return {
     id: row.id,
     ownerId: row.ownerId,
+    kind: row.kind,
     url: row.url,
     status: row.status,
     timeoutMs: row.timeoutMs,
     // More than 6 connections waiting for headers at once stall inside one invocation (platform limit).
-    maxInFlight: Math.min(Math.max(1, row.maxInFlight || 4), MAX_IN_FLIGHT_CEILING),
+    // A listener forwards one delivery at a time, in order: more in flight would only queue in the CLI and
+    // spend their timeout there.
+    maxInFlight: row.kind === "relay" ? 1 : Math.min(Math.max(1, row.maxInFlight || 4), MAX_IN_FLIGHT_CEILING),
     rateLimit: rate?.success ? rate.data : null,
     retry: retry.success ? retry.data : DEFAULT_RETRY_POLICY,
     secretEnc: row.secretEnc,

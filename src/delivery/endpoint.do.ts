@@ -4,17 +4,17 @@
 // limit, pause on Retry-After), keeps retries until they are due, and hands finished deliveries to history.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../config";
-import { deliveryEndpointId, derivedId } from "../domain/ids";
+import { deliveryEndpointId } from "../domain/ids";
 import type { Env } from "../env";
 import { findDeliveries } from "../history/delivery-history";
 import type { DeliveryRecord } from "../history/records";
 import { count, instrumentEnv, instrumentSql } from "../observability/counters";
 import { classifyAttempt, type AttemptResult } from "./classify";
 import type { DeliveryWork } from "./contracts";
-import { attemptLogOf, attemptRecord, finalRecord, inFlightRecord } from "./delivery-record";
-import { buildHeaders, sendAttempt } from "./dispatch";
+import { attemptRecord, finalRecord, inFlightRecord } from "./delivery-record";
+import { makeAttempt } from "./attempt";
 import { DueIndex } from "./due-index";
-import { openSnapshot, signingSecrets, type OpenedEndpoint } from "./endpoint-config";
+import { openSnapshot, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
 import { EndpointStore, type WorkRow } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
@@ -26,6 +26,7 @@ import { Unattempted } from "./unattempted";
 import { RecoveryMark } from "./recovery";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
+import { CLOSE_ENDPOINT_DELETED, CLOSE_KEY_REVOKED, RelayChannel } from "./relay-channel";
 import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
@@ -40,6 +41,11 @@ const WATCHDOG_HEADROOM_MS = 5_000;
 const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
 /** Finished outcomes go to history at least this often within a run, or as soon as this many wait. */
 const FLUSH_INTERVAL_MS = 250;
+/**
+ * Work due within this long is started by a timer instead of an alarm write, while the watchdog alarm (armed
+ * further out) would bring the object back should it die first.
+ */
+const TIMER_MAX_MS = 2_000;
 const FLUSH_BATCH = 100;
 /** No new attempt starts while this many outcomes wait for history (it is down): memory stays bounded. */
 const MAX_WAITING_OUTCOMES = 2_000;
@@ -64,7 +70,10 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly mark: RecoveryMark;
   /** Deliveries the recovery scan stored as rows: a late handoff of the same delivery must not be kept fresh too. */
   private readonly recovered = new Set<string>();
+  /** relay: `hookrelay listen` sockets and their pending replies (relay-channel.ts). */
+  private readonly relay: RelayChannel;
   private readonly busy = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
   private lastActivity = Date.now();
   /** When the recovery mark is to be looked at again (cleared after an idle spell), or null. */
@@ -86,6 +95,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.snapshot = new SnapshotKeeper(this.env, this.store);
     this.health = new EndpointHealth(this.env, this.store);
     this.limiter = new EndpointLimiter(this.store);
+    this.relay = new RelayChannel(ctx);
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -104,33 +114,14 @@ export class EndpointDO extends DurableObject<Env> {
     this.store.transaction(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
-        if (w.manual && this.fresh.isQueued(w.delivery_id)) {
-          queued++; // not attempted yet: it will be, from the start of a run
-          continue;
-        }
-        if (w.manual) {
-          const row = this.store.work(w.delivery_id);
-          const key = row
-            ? this.store.restartWork(w.delivery_id, Math.max(w.attempts, row.attempts), now)
-            : this.store.insertWork(w, "queued", w.attempts, 0, now, now);
-          if (row) this.finished.restarted(w.delivery_id, key!.seq);
-          this.due.remove(w.delivery_id);
-          if (key) this.due.add(key);
-          queued++;
-          continue;
-        }
-        // Already here (kept fresh, or a row): a repeated handoff changes nothing.
-        if (known.has(w.delivery_id) || this.fresh.has(w.delivery_id)) continue;
-        if (!this.mark.scanPending && !this.recovered.has(w.delivery_id) && this.fresh.accepts(w, now)) {
-          // Its event is in history, listing this endpoint: memory is enough until the outcome is stored.
-          this.mark.cover(w.accepted_at);
-          if (this.fresh.add(w, this.store.takeSeq(), now)) queued++;
-          continue;
-        }
-        const key = this.store.insertWork(w, w.held ? "held" : "queued", w.attempts, w.attempts_in_run, Math.max(now, w.due_at ?? now), now);
-        if (key && !w.held) this.due.add(key);
-        if (key && w.held) this.heldWaiting = true;
-        if (key) queued++;
+        // Already finished (a redelivered message), or a late handoff of a delivery the recovery scan stored.
+        if (known.has(w.delivery_id)) continue;
+        const keepFresh = !this.mark.scanPending && !this.recovered.has(w.delivery_id);
+        const added = this.work.admit(w, now, { keepFresh, restarted: (id, seq) => this.finished.restarted(id, seq) });
+        // Its event is in history, listing this endpoint: the recovery mark covers it while it is in memory.
+        if (added === "fresh") this.mark.cover(w.accepted_at);
+        if (added === "held") this.heldWaiting = true;
+        if (added !== null) queued++;
       }
     });
     if (!this.draining) await this.scheduleNext({ startNow: true });
@@ -179,13 +170,51 @@ export class EndpointDO extends DurableObject<Env> {
   async listInFlight(beforeId: string | undefined, limit: number): Promise<DeliveryRecord[]> {
     count("do_requests");
     const endpointId = this.snapshot.endpointId() ?? "";
-    return this.work.list(beforeId, limit).map((row) => inFlightRecord(row, endpointId));
+    return this.work.list(beforeId, limit).map((row) => this.relay.shown(inFlightRecord(row, endpointId), this.snapshot.current()));
   }
 
   /** In-flight deliveries by id (absent: not here). */
   async getInFlight(ids: string[]): Promise<DeliveryRecord[]> {
     count("do_requests");
-    return this.work.rows(ids).map((row) => inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""));
+    return this.work.rows(ids).map((row) => this.relay.shown(inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""), this.snapshot.current()));
+  }
+
+  // --- Relay listeners (`hookrelay listen`, relay-channel.ts) --------------------------------------------
+
+  /** GET /v1/endpoints/{id}/listen, handed over by the Worker after it checked the key, owner and kind. */
+  override async fetch(request: Request): Promise<Response> {
+    count("do_requests");
+    const { response, endpointId, ownerId } = this.relay.accept(request);
+    if (endpointId && ownerId) this.snapshot.remember(endpointId, ownerId);
+    // Work held while nobody listened is due now.
+    if (!this.draining) await this.scheduleNext();
+    return response;
+  }
+
+  /** RPC: `hookrelay listen` sockets open now (0: the relay endpoint's deliveries are held). */
+  async relayListeners(): Promise<number> {
+    count("do_requests");
+    return this.relay.listeners();
+  }
+
+  /** RPC: the relay endpoint was deleted (every listener closed), or an API key revoked (its listeners closed). */
+  async closeListeners(revokedKeyId?: string): Promise<number> {
+    count("do_requests");
+    if (revokedKeyId !== undefined) return this.relay.closeAll(CLOSE_KEY_REVOKED, "api key revoked", revokedKeyId);
+    return this.relay.closeAll(CLOSE_ENDPOINT_DELETED, "endpoint deleted");
+  }
+
+  override async webSocketMessage(_ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    count("do_websocket_messages");
+    this.relay.onMessage(message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.relay.onClose(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.relay.onClose(ws, 1011, "socket error");
   }
 
   // --- Alarm -------------------------------------------------------------------------------------------
@@ -226,7 +255,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       this.storeStaleFresh();
       await this.logHeld();
-      await this.flushAll();
+      await this.flushAll({ onlyIfDue: true });
       this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
     } catch (err) {
       // E.g. secrets that cannot be decrypted (ENCRYPTION_KEY missing or rotated away): the work stays
@@ -241,8 +270,10 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   /** Writes waiting outcomes to history and the endpoint's health to D1. False (and backs off) on failure. */
-  private async flushAll(): Promise<boolean> {
-    const ok = (await this.finished.flush()) && (await this.health.flush(this.snapshot.endpointId(), this.snapshot.ownerId()));
+  private async flushAll(opts: { onlyIfDue?: boolean } = {}): Promise<boolean> {
+    const since = this.finished.waitingSince();
+    const due = !opts.onlyIfDue || this.finished.size >= FLUSH_BATCH || (since !== null && Date.now() - since >= FLUSH_INTERVAL_MS);
+    const ok = (!due || (await this.finished.flush())) && (await this.health.flush(this.snapshot.endpointId(), this.snapshot.ownerId()));
     if (!ok) this.ioFailed();
     return ok;
   }
@@ -263,7 +294,7 @@ export class EndpointDO extends DurableObject<Env> {
         lastFlush = Date.now();
       }
       const now = Date.now();
-      const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active";
+      const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active" || !this.relay.mayAttempt(endpoint);
       const next = stop ? undefined : this.work.next(isBusy);
       const dueNow = next !== undefined && next.due <= now;
       if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
@@ -335,21 +366,8 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   private async attemptOne(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number, fresh: boolean): Promise<void> {
-    const attempt = row.attempts + 1;
-    const startedAt = Date.now();
-    this.limiter.noteStart(startedAt);
-    const attemptId = await derivedId("att", row.delivery_id, String(attempt));
-    let result: AttemptResult;
-    try {
-      const message = { eventId: row.event_id, eventType: row.event_type, ownerId: row.owner_id, deliveryId: row.delivery_id, attempt, payload: row.payload };
-      const headers = await buildHeaders(message, signingSecrets(endpoint, startedAt), endpoint.auth, startedAt);
-      this.limiter.sent(endpoint.rateLimit, decidedAt, Date.now());
-      result = await sendAttempt({ url: endpoint.url, body: row.payload, headers, timeoutMs: endpoint.timeoutMs });
-    } catch (err) {
-      // Building the request failed (bad secret, bad URL): a failed attempt, never a lost delivery.
-      result = { startedAt, durationMs: Date.now() - startedAt, statusCode: null, error: `network: ${String(err)}`, responseBody: null, retryAfter: null };
-    }
-    this.recordOutcome(endpoint, row, attemptRecord(attemptId, attempt, result), result, fresh);
+    const { result, attempt } = await makeAttempt(endpoint, row, { limiter: this.limiter, decidedAt }, this.relay);
+    this.recordOutcome(endpoint, row, attempt, result, fresh);
   }
 
   /**
@@ -377,13 +395,7 @@ export class EndpointDO extends DurableObject<Env> {
         if (fresh) this.fresh.attempted(row.delivery_id);
         return;
       }
-      const dueAt = now + Math.round(delay * 1000);
-      const log = [...attemptLogOf(row), attempt];
-      const key = fresh
-        ? this.store.insertWork(row, "queued", attempt.attempt, attemptsInRun, dueAt, now, log)!
-        : this.store.scheduleRetry(row.delivery_id, attempt.attempt, attemptsInRun, dueAt, log);
-      if (fresh) this.fresh.settle(row.delivery_id);
-      this.due.add(key);
+      this.work.scheduleRetry(row, fresh, { attempt, attemptsInRun, dueAt: now + Math.round(delay * 1000) }, now);
     });
   }
 
@@ -410,8 +422,13 @@ export class EndpointDO extends DurableObject<Env> {
     const now = Date.now();
     const candidates: number[] = [];
     const next = this.work.next((id) => this.busy.has(id) || this.finished.has(id));
-    if (next) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
-    if (this.finished.size > 0 || this.heldWaiting || this.health.pending() || this.mark.scanPending) candidates.push(now);
+    // relay: a relay endpoint's work waits (held) while no listener is connected; a connecting one re-runs this.
+    if (next && this.relay.mayAttempt(this.snapshot.current())) candidates.push(Math.max(next.due, this.limiter.pausedUntil(), this.limiter.readyAt(this.snapshot.current()?.rateLimit ?? null, now)));
+    if (this.heldWaiting || this.health.pending() || this.mark.scanPending) candidates.push(now);
+    // Outcomes of single deliveries are written together, within FLUSH_INTERVAL_MS: one history write per
+    // batch instead of one per delivery when work arrives a little at a time.
+    const waitingSince = this.finished.waitingSince();
+    if (waitingSince !== null) candidates.push(waitingSince + FLUSH_INTERVAL_MS);
     if (this.markCheckAt !== null && (await this.alarms.current()) === null) candidates.push(this.markCheckAt);
     const staleAt = this.fresh.nextStaleAt();
     if (staleAt !== null) candidates.push(staleAt);
@@ -427,6 +444,17 @@ export class EndpointDO extends DurableObject<Env> {
       void this.run();
       return;
     }
+    const alarm = await this.alarms.current();
+    if (at - now <= TIMER_MAX_MS && alarm !== null && alarm >= at) return this.runAt(at);
     await this.alarms.armAt(at);
+  }
+
+  /** A run at `at` by timer (replacing an earlier timer): no storage write, the watchdog alarm still stands. */
+  private runAt(at: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.run();
+    }, Math.max(0, at - Date.now()));
   }
 }

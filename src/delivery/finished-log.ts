@@ -22,6 +22,8 @@ const FLUSH_BATCH = 200;
 
 export class FinishedLog {
   private readonly waiting = new Map<string, Finished>();
+  /** When the oldest waiting outcome was added (null when none waits). */
+  private since: number | null = null;
 
   constructor(
     private readonly env: Env,
@@ -33,6 +35,11 @@ export class FinishedLog {
 
   add(record: DeliveryRecord, attempts: number, seq: number, hasRow = true): void {
     this.waiting.set(record.id, { record, attempts, seq, hasRow });
+    this.since ??= Date.now();
+  }
+
+  waitingSince(): number | null {
+    return this.since;
   }
 
   /** Whether an outcome for this delivery is waiting to be written (its row must not be attempted again). */
@@ -69,6 +76,8 @@ export class FinishedLog {
           this.settled(f.record.id);
         }
       });
+      // Outcomes added while the write was in flight start a new wait.
+      this.since = this.waiting.size === 0 ? null : Date.now();
     }
     return true;
   }

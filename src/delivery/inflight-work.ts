@@ -1,6 +1,9 @@
 // An EndpointDO's in-flight work as one set: rows in SQLite (retries, held, recovered and overflow work, in the
 // due order of DueIndex) and fresh deliveries kept in memory (FreshWork). The drain takes the earliest due of
 // either; lists and lookups see both.
+import type { AttemptRecord } from "../history/records";
+import type { DeliveryWork } from "./contracts";
+import { attemptLogOf } from "./delivery-record";
 import type { DueIndex } from "./due-index";
 import type { DueKey, EndpointStore, WorkRow, WorkSummary } from "./endpoint-store";
 import type { FreshWork } from "./fresh-work";
@@ -13,6 +16,49 @@ export class InFlightWork {
     private readonly due: DueIndex,
     private readonly fresh: FreshWork,
   ) {}
+
+  /**
+   * Takes a handed-over delivery in. New work is kept in memory when `keepFresh` allows and it qualifies
+   * (fresh-work.ts), else stored as a row; a manual retry restarts its delivery's run. Returns how it was
+   * taken, or null when it was here already (enqueue is idempotent by delivery_id).
+   */
+  admit(
+    w: DeliveryWork,
+    now: number,
+    opts: { keepFresh: boolean; restarted: (deliveryId: string, seq: number) => void },
+  ): "fresh" | "row" | "held" | "restarted" | null {
+    if (w.manual) {
+      // Not attempted yet: it will be, from the start of a run.
+      if (this.fresh.isQueued(w.delivery_id)) return "restarted";
+      const row = this.store.work(w.delivery_id);
+      const key = row
+        ? this.store.restartWork(w.delivery_id, Math.max(w.attempts, row.attempts), now)
+        : this.store.insertWork(w, "queued", w.attempts, 0, now, now);
+      if (row) opts.restarted(w.delivery_id, key!.seq);
+      this.due.remove(w.delivery_id);
+      if (key) this.due.add(key);
+      return "restarted";
+    }
+    // Already here (kept fresh, or a row): a repeated handoff changes nothing.
+    if (this.fresh.has(w.delivery_id)) return null;
+    if (opts.keepFresh && this.fresh.accepts(w, now)) return this.fresh.add(w, this.store.takeSeq(), now) ? "fresh" : null;
+    const key = this.store.insertWork(w, w.held ? "held" : "queued", w.attempts, w.attempts_in_run, Math.max(now, w.due_at ?? now), now);
+    if (key && !w.held) this.due.add(key);
+    return key === null ? null : w.held ? "held" : "row";
+  }
+
+  /**
+   * A failed attempt with another one scheduled: one row written — updated, or inserted for fresh work, which
+   * then counts as settled (the row, not the event record, carries it from here).
+   */
+  scheduleRetry(row: WorkRow, fresh: boolean, next: { attempt: AttemptRecord; attemptsInRun: number; dueAt: number }, now: number): void {
+    const log = [...attemptLogOf(row), next.attempt];
+    const key = fresh
+      ? this.store.insertWork(row, "queued", next.attempt.attempt, next.attemptsInRun, next.dueAt, now, log)!
+      : this.store.scheduleRetry(row.delivery_id, next.attempt.attempt, next.attemptsInRun, next.dueAt, log);
+    if (fresh) this.fresh.settle(row.delivery_id);
+    this.due.add(key);
+  }
 
   /** The earliest due delivery: the head of the stored due order or of the fresh work, whichever comes first. */
   next(isBusy: (id: string) => boolean): NextWork | undefined {

@@ -125,9 +125,15 @@ const ScopedOwnerId = OwnerId.optional().openapi({
   description: "The owner. Required with the admin key; an owner-scoped key defaults to (and may only name) its own owner.",
 });
 
+/** "http" (the default) POSTs to `url`; "relay" has no URL and delivers over `hookrelay listen`'s WebSocket. */
+export const EndpointKind = z.enum(["http", "relay"]).openapi("EndpointKind");
+
 export const EndpointCreate = z
   .object({
-    url: EndpointUrl,
+    kind: EndpointKind.default("http").openapi({
+      description: '"relay": no URL; deliveries go to a connected `hookrelay listen` (GET /v1/endpoints/{id}/listen) and are held while none is.',
+    }),
+    url: EndpointUrl.optional().openapi({ description: "Required for kind http; must be absent for kind relay." }),
     owner_id: ScopedOwnerId,
     description: Description.optional(),
     secret: EndpointSecret.optional().openapi({ description: "Generated (whsec_ + 24 random bytes) when absent." }),
@@ -183,7 +189,8 @@ export const DeliveryStateSchema = z
 export const EndpointSchema = z
   .object({
     id: z.string().openapi({ example: "ep_01jd5m3x7q0000000000000000" }),
-    url: z.string(),
+    kind: EndpointKind,
+    url: z.string().nullable().openapi({ description: "null for relay endpoints (they have no URL)." }),
     owner_id: z.string(),
     description: z.string().nullable(),
     secret: z.string().openapi({ description: "The current signing secret (Standard Webhooks)." }),
@@ -207,6 +214,9 @@ export const EndpointSchema = z
     created_at: Timestamp,
     updated_at: Timestamp,
     delivery_state: DeliveryStateSchema.optional().openapi({ description: "GET /v1/endpoints/{id} only." }),
+    listeners: z.number().int().optional().openapi({
+      description: "Relay endpoints, GET /v1/endpoints/{id} only: `hookrelay listen` connections open now (0: deliveries are held).",
+    }),
   })
   .openapi("Endpoint");
 

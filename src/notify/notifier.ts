@@ -46,7 +46,8 @@ export async function runNotifications(env: Env, clock: Clock): Promise<Notifier
 
 function toRow(owed: OwedNotice, kind: NotificationKind, now: number): NotificationRow {
   const details: NoticeDetails = {
-    endpoint_url: owed.url,
+    // Relay endpoints (`hookrelay listen`) store no URL.
+    endpoint_url: owed.url || "relay endpoint (hookrelay listen)",
     owner_id: owed.owner_id,
     consecutive_failures: owed.consecutive_failures,
     failing_since: owed.failing_since,

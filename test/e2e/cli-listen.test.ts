@@ -1,6 +1,7 @@
 // `hookrelay listen`, CLI side only, against a small stand-in for HookRelay that speaks API.md's "SDK and CLI"
 // contract (relay endpoint + subscription over REST, delivery frames over GET /v1/endpoints/{id}/listen).
-// The real server side is not built yet: this checks the CLI's half of the protocol, not the two together.
+// The stand-in can do what the real server will not on demand (drop the socket, send junk frames, refuse);
+// the CLI against the real server is test/e2e/relay-listen.test.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { existsSync } from "node:fs";
@@ -23,8 +24,10 @@ interface FakeState {
   answers: Record<string, unknown>[];
   closes: number[];
   refuseWith: number | null;
+  /** Accept sockets that never answer pings (a dead peer whose TCP connection still looks open). */
+  noPong: boolean;
 }
-const state: FakeState = { endpoints: [], subscriptions: [], creates: 0, sockets: [], answers: [], closes: [], refuseWith: null };
+const state: FakeState = { endpoints: [], subscriptions: [], creates: 0, sockets: [], answers: [], closes: [], refuseWith: null, noPong: false };
 let server: Server;
 let base = "";
 let receiver: Receiver;
@@ -46,6 +49,7 @@ beforeAll(async () => {
     res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "local ok" : "local down");
   });
   const wss = new WebSocketServer({ noServer: true });
+  const deaf = new WebSocketServer({ noServer: true, autoPong: false });
   server = createServer(async (req, res) => {
     if (req.headers.authorization !== `Bearer ${KEY}`) return send(res, 401, { code: "unauthorized", status: 401 });
     const url = new URL(req.url ?? "/", "http://x");
@@ -83,7 +87,7 @@ beforeAll(async () => {
       socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/problem+json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    (state.noPong ? deaf : wss).handleUpgrade(req, socket, head, (ws) => {
       state.sockets.push(ws);
       ws.on("message", (data) => state.answers.push(JSON.parse(String(data))));
       ws.on("close", (code) => state.closes.push(code));
@@ -103,9 +107,9 @@ afterAll(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-function listen(args: string[]) {
+function listen(args: string[], extraEnv: Record<string, string> = {}) {
   const proc = spawn(NODE, [CLI, "listen", ...args], {
-    env: { ...process.env, HOOKRELAY_URL: base, HOOKRELAY_API_KEY: KEY },
+    env: { ...process.env, HOOKRELAY_URL: base, HOOKRELAY_API_KEY: KEY, ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child = proc;
@@ -194,5 +198,27 @@ describe("hookrelay listen (CLI side, fake server)", () => {
     state.refuseWith = null;
     expect(await listen(["--owner", "acme"]).exited).toBe(2);
     expect(await listen(["--owner", "acme", "--forward-to", "ftp://x"]).exited).toBe(2);
+  });
+
+  it("pings to keep the connection; a peer that stops answering pings is dropped and reconnected", async () => {
+    const ping = { HOOKRELAY_LISTEN_PING_MS: "300" };
+    // A live peer answers every ping: the connection stays (about 6 pings here).
+    const before = state.sockets.length;
+    const live = listen(["--owner", "acme", "--forward-to", `${receiver.url}/hook`], ping);
+    await waitFor(async () => state.sockets.length === before + 1 && live.out.stderr.includes("connected"));
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(live.out.stderr).not.toContain("keepalive");
+    expect(state.sockets).toHaveLength(before + 1);
+    live.proc.kill("SIGINT");
+    expect(await live.exited).toBe(0);
+
+    // A peer that never answers: dropped after two unanswered pings, then connected again.
+    state.noPong = true;
+    const dead = listen(["--owner", "acme", "--forward-to", `${receiver.url}/hook`], ping);
+    await waitFor(async () => state.sockets.length >= before + 3, 15_000);
+    expect(dead.out.stderr).toContain("no answer to keepalive pings; reconnecting");
+    state.noPong = false;
+    dead.proc.kill("SIGINT");
+    expect(await dead.exited).toBe(0);
   });
 });

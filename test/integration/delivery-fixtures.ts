@@ -74,6 +74,7 @@ export interface SeedEndpoint {
   previousSecret?: string;
   previousSecretExpiresAt?: number;
   status?: "active" | "disabled";
+  kind?: "http" | "relay";
 }
 
 export const TEST_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -86,6 +87,7 @@ export async function seedEndpoint(opts: SeedEndpoint): Promise<{ id: string; ow
   await db.insert(endpoints).values({
     id,
     ownerId,
+    kind: opts.kind ?? "http",
     url: opts.url,
     description: null,
     secretEnc: await encryptSecret(secret, testEnv.ENCRYPTION_KEY),

@@ -44,7 +44,10 @@ export type RetryPolicy =
 
 export interface Endpoint {
   id: string;
-  url: string;
+  /** "relay": delivered to a connected `hookrelay listen`; it has no URL. */
+  kind?: "http" | "relay";
+  /** null for relay endpoints. */
+  url: string | null;
   owner_id: string;
   description: string | null;
   secret: string;

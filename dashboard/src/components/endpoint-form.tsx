@@ -34,9 +34,11 @@ export function EndpointForm({ initial, mode, ownerEditable, pending, error, sub
     <form className="form" onSubmit={submit} aria-label={mode === "create" ? "New endpoint" : "Edit endpoint"}>
       <fieldset>
         <legend>Destination</legend>
-        <Field label="URL" error={errs.get("url")} hint="Where HookRelay POSTs each event. https, unless this deployment allows private URLs.">
-          {(id, a11y) => <input id={id} {...a11y} type="url" required value={s.url} onChange={(e) => set("url", e.target.value)} placeholder="https://example.com/hook" />}
-        </Field>
+        {!s.relay && (
+          <Field label="URL" error={errs.get("url")} hint="Where HookRelay POSTs each event. https, unless this deployment allows private URLs.">
+            {(id, a11y) => <input id={id} {...a11y} type="url" required value={s.url} onChange={(e) => set("url", e.target.value)} placeholder="https://example.com/hook" />}
+          </Field>
+        )}
         {mode === "create" && (
           <Field label="Owner" error={errs.get("owner_id")} hint={ownerEditable ? "Events of this owner reach the endpoint." : "Your key's owner."}>
             {(id, a11y) => <input id={id} {...a11y} required value={s.owner_id} readOnly={!ownerEditable} onChange={(e) => set("owner_id", e.target.value)} />}

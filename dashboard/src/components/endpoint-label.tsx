@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import type { ApiClient } from "../api/client";
 import type { Endpoint } from "../api/types";
+import { endpointTarget } from "../lib/format";
 import { useApp } from "../lib/app-context";
 import { href } from "../lib/router";
 
@@ -12,7 +13,7 @@ function endpointUrl(api: ApiClient, id: string): Promise<string | null> {
   let found = lookups.get(id);
   if (!found) {
     // A failed lookup (deleted endpoint, route missing) falls back to the id; it is not an error to show.
-    found = api.get<Endpoint>(`/v1/endpoints/${encodeURIComponent(id)}`).then((e) => e.url, () => null);
+    found = api.get<Endpoint>(`/v1/endpoints/${encodeURIComponent(id)}`).then((e) => endpointTarget(e), () => null);
     lookups.set(id, found);
   }
   return found;

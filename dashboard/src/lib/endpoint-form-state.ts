@@ -5,6 +5,8 @@ import type { Endpoint, EndpointAuth, RetryPolicy } from "../api/types";
 export type AuthChoice = "keep" | "none" | "basic" | "bearer" | "header";
 
 export interface EndpointFormState {
+  /** Editing a relay endpoint (`hookrelay listen`): it has no URL, so none is shown or sent. */
+  relay?: boolean;
   url: string;
   owner_id: string;
   description: string;
@@ -58,7 +60,8 @@ export function endpointFormFrom(e: Endpoint): EndpointFormState {
   const r = e.retry;
   return {
     ...base,
-    url: e.url,
+    relay: e.kind === "relay",
+    url: e.url ?? "",
     description: e.description ?? "",
     timeout_ms: String(e.timeout_ms),
     rate_limited: e.rate_limit !== null,
@@ -119,6 +122,7 @@ export function endpointPatchBody(s: EndpointFormState): Record<string, unknown>
   };
   const auth = authBody(s);
   if (auth !== undefined) body.auth = auth;
+  if (s.relay) delete body.url;
   return body;
 }
 

@@ -63,3 +63,8 @@ export function localInputToIso(value: string): string | undefined {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+/** Where an endpoint delivers: its URL, or for a relay endpoint (no URL) the listener it waits for. */
+export function endpointTarget(e: { url: string | null; kind?: string }): string {
+  return e.kind === "relay" || e.url === null ? "relay · hookrelay listen" : e.url;
+}

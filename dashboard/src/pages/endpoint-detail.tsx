@@ -13,7 +13,7 @@ import { SubscriptionsPanel } from "../components/subscriptions-panel";
 import { TestEventPanel } from "../components/test-event-panel";
 import { useApp } from "../lib/app-context";
 import { Writable } from "../portal/permissions";
-import { plural } from "../lib/format";
+import { endpointTarget, plural } from "../lib/format";
 import { href, navigate } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
 
@@ -57,7 +57,7 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
   }
 
   async function remove() {
-    if (!window.confirm(`Delete the endpoint ${endpoint.url}? Its subscriptions go with it.`)) return;
+    if (!window.confirm(`Delete the endpoint ${endpointTarget(endpoint)}? Its subscriptions go with it.`)) return;
     const done = await action.run(async () => {
       await api.delete(`/v1/endpoints/${endpoint.id}`);
       return true;
@@ -70,7 +70,7 @@ function EndpointSummary({ endpoint, onChanged }: { endpoint: Endpoint; onChange
       <div className="row-between">
         <div>
           <p className="url big" data-testid="endpoint-url">
-            {endpoint.url}
+            {endpointTarget(endpoint)}
           </p>
           <div className="row-meta">
             <StatusBadge status={endpoint.status} />

@@ -10,7 +10,7 @@ import { ProblemView } from "../components/problem-view";
 import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp } from "../lib/app-context";
 import { Writable } from "../portal/permissions";
-import { formatRelative, plural } from "../lib/format";
+import { endpointTarget, formatRelative, plural } from "../lib/format";
 import { href } from "../lib/router";
 import { useDebounced } from "../lib/use-debounced";
 import { usePagedList } from "../lib/use-paged-list";
@@ -89,7 +89,7 @@ function EndpointTable({ rows }: { rows: Endpoint[] }) {
             <tr key={e.id}>
               <td data-label="URL">
                 <a href={href(["endpoints", e.id])} className="url">
-                  {e.url}
+                  {endpointTarget(e)}
                 </a>
                 {e.description && <div className="muted small">{e.description}</div>}
               </td>

@@ -11,7 +11,7 @@ import { HttpStatus, StatusBadge } from "../components/status-badge";
 import { useApp, useBoundOwner } from "../lib/app-context";
 import { Writable } from "../portal/permissions";
 import { buildDeliverySeries } from "../lib/delivery-series";
-import { formatRate, formatRelative, plural } from "../lib/format";
+import { endpointTarget, formatRate, formatRelative, plural } from "../lib/format";
 import { fetchRecentDeliveries } from "../lib/recent-deliveries";
 import { href } from "../lib/router";
 import { useAction, useResource } from "../lib/use-resource";
@@ -115,7 +115,7 @@ function EndpointsNeedingAttention() {
             {troubled.map((e) => (
               <li key={e.id}>
                 <a href={href(["endpoints", e.id])} className="url">
-                  {e.url}
+                  {endpointTarget(e)}
                 </a>
                 <div className="row-meta">
                   <StatusBadge status={e.status} />

@@ -8,7 +8,7 @@ export const endpointTable = (rows) =>
     ID: (e) => e.id,
     OWNER: (e) => e.owner_id,
     STATUS: (e) => (e.disabled_reason ? `${e.status} (${e.disabled_reason})` : e.status),
-    URL: (e) => e.url,
+    URL: (e) => (e.kind === "relay" ? "(relay: hookrelay listen)" : e.url),
     CREATED: (e) => e.created_at,
   });
 

@@ -1,7 +1,7 @@
 // `hookrelay listen`: brings an owner's webhooks to a local URL. It creates (or reuses, by name) a `relay`
 // endpoint, holds a WebSocket to GET /v1/endpoints/{id}/listen, POSTs each delivery frame to --forward-to with
 // the exact headers and body, and answers with the local outcome so HookRelay records it as the attempt.
-// Written against API.md "SDK and CLI"; the server side lands separately (see README).
+// The protocol is API.md "SDK and CLI"; the server side is src/http/routes/endpoint-listen.ts and the EndpointDO.
 import WebSocket from "ws";
 import { HookRelayError } from "../../dist/index.js";
 import { printJson, UsageError } from "../output.mjs";
@@ -12,6 +12,14 @@ const HOP_HEADERS = new Set(["host", "connection", "content-length", "transfer-e
 const RESPONSE_BODY_LIMIT = 4096;
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
+/**
+ * Keepalive: a WebSocket ping this often (the server's runtime answers pings itself, without waking anything).
+ * It keeps idle-timeout proxies from closing a quiet connection, and two pings in a row left unanswered for a
+ * whole interval each mean the connection is dead: it is dropped and re-made. (Two, so that one stall of this
+ * process, which runs its timers before reading the pong that waits, is not taken for a dead peer.)
+ * HOOKRELAY_LISTEN_PING_MS overrides the interval (tests).
+ */
+const PING_INTERVAL_MS = Number(process.env.HOOKRELAY_LISTEN_PING_MS) > 0 ? Number(process.env.HOOKRELAY_LISTEN_PING_MS) : 30_000;
 
 export const listen = {
   "": {
@@ -65,12 +73,12 @@ function checkUrl(raw, path) {
 async function ensureRelayEndpoint(client, { owner, name, types, filter }) {
   let endpoint;
   for await (const ep of client.endpoints.iterate({ owner_id: owner })) {
-    if (ep.kind === "relay" && (ep.name === name || ep.description === name)) {
+    if (ep.kind === "relay" && ep.description === name) {
       endpoint = ep;
       break;
     }
   }
-  endpoint ??= await client.endpoints.create(/** @type {any} */ ({ kind: "relay", owner_id: owner, description: name }));
+  endpoint ??= await client.endpoints.create({ kind: "relay", owner_id: owner, description: name });
   const subs = (await client.subscriptions.list({ endpoint_id: endpoint.id, limit: 500 })).data;
   const wanted = /** @type {any} */ ({ event_types: types, ...(filter === undefined ? {} : { filter }) });
   if (subs.length === 0) await client.subscriptions.create({ endpoint_id: endpoint.id, ...wanted });
@@ -111,9 +119,25 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
       let chain = Promise.resolve();
       const ws = new WebSocket(wsUrl, { headers: { authorization: `Bearer ${key}` } });
       socket = ws;
+      /** @type {ReturnType<typeof setInterval> | undefined} */
+      let pinger;
+      let unanswered = 0;
       ws.on("open", () => {
         delay = RECONNECT_MIN_MS;
         log("connected");
+        pinger = setInterval(() => {
+          if (unanswered >= 2) {
+            log("no answer to keepalive pings; reconnecting");
+            ws.terminate();
+            return;
+          }
+          unanswered++;
+          ws.ping();
+        }, PING_INTERVAL_MS);
+        pinger.unref(); // the socket keeps the process alive, never the timer
+      });
+      ws.on("pong", () => {
+        unanswered = 0;
       });
       ws.on("unexpected-response", (_req, res) => {
         const status = res.statusCode ?? 0;
@@ -140,9 +164,11 @@ function relay({ wsUrl, key, forwardTo, timeoutMs, json, log }) {
         chain = chain.then(() => handleFrame(ws, String(data), { forwardTo, timeoutMs, json }));
       });
       ws.on("error", (err) => log(`socket error: ${err.message}`));
-      ws.on("close", () => {
+      ws.on("close", (code, reason) => {
+        clearInterval(pinger);
         if (stopping) return;
-        log(`disconnected; reconnecting in ${(delay / 1000).toFixed(1)}s`);
+        const why = reason.length > 0 ? ` (${code} ${reason})` : code === 1006 ? "" : ` (${code})`;
+        log(`disconnected${why}; reconnecting in ${(delay / 1000).toFixed(1)}s`);
         timer = setTimeout(connect, delay);
         delay = Math.min(delay * 2, RECONNECT_MAX_MS);
       });

@@ -18,6 +18,17 @@ export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
   await db.batch([db.insert(endpoints).values(row), bumpConfigVersion(db, row.ownerId)]);
 }
 
+/** Ids of an owner's relay endpoints (`hookrelay listen`), at most `limit`: whose listeners a revoked key must lose. */
+export async function relayEndpointIdsOf(db: Db, ownerId: string, limit = 100): Promise<string[]> {
+  const rows = await db
+    .select({ id: endpoints.id })
+    .from(endpoints)
+    .where(and(eq(endpoints.ownerId, ownerId), eq(endpoints.kind, "relay")))
+    .limit(limit)
+    .all();
+  return rows.map((r) => r.id);
+}
+
 export async function getEndpoint(db: Db, id: string): Promise<EndpointRow | undefined> {
   return db.select().from(endpoints).where(eq(endpoints.id, id)).get();
 }

@@ -1,7 +1,10 @@
 // /v1/api-keys — owner-scoped keys. The key is returned once at creation and stored only as a hash.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../../db/client";
+import { getDb, type Db } from "../../db/client";
+import type { Env } from "../../env";
 import { deleteApiKey, getApiKey, insertApiKey, listApiKeys, type ApiKeyRow } from "../../db/repos/api-keys";
+import { relayEndpointIdsOf } from "../../db/repos/endpoints";
+import { closeRelayListeners } from "../../delivery/endpoint-client";
 import { randomToken, sha256Hex } from "../../domain/crypto";
 import { isIdOf, newId } from "../../domain/ids";
 import { ListQuery, listOf, OwnerId, Timestamp } from "../../domain/schemas";
@@ -11,6 +14,19 @@ import { sharedCache } from "../../cache/cache";
 import { assertOwns, forgetApiKey, scopedOwner } from "../middleware/auth";
 import { createRouter, errorResponses, jsonBody, jsonResponse, security } from "../openapi";
 import { decodeCursor, page } from "../pagination";
+
+/**
+ * A revoked key must stop receiving the owner's webhooks at once: `hookrelay listen` sockets opened with it (on
+ * any of the owner's relay endpoints) are closed. Best effort: the key is already gone and a reconnect gets 401.
+ */
+async function closeListenersOfKey(env: Env, db: Db, key: ApiKeyRow): Promise<void> {
+  try {
+    const ids = await relayEndpointIdsOf(db, key.ownerId);
+    await Promise.all(ids.map((endpointId) => closeRelayListeners(env, endpointId, key.id)));
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", msg: "closing a revoked key's relay listeners failed", key_id: key.id, error: String(err) }));
+  }
+}
 
 const ApiKeyCreate = z
   .object({ name: z.string().min(1).max(200), owner_id: OwnerId })
@@ -109,6 +125,7 @@ apiKeyRoutes.openapi(
     assertOwns(c.get("principal"), row.ownerId, "API key");
     await deleteApiKey(db, id);
     await forgetApiKey(row.keyHash, sharedCache(c.env));
+    await closeListenersOfKey(c.env, db, row);
     return c.body(null, 204);
   },
 );

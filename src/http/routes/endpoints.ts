@@ -17,7 +17,7 @@ import {
   type EndpointRow,
 } from "../../db/repos/endpoints";
 import { readDeliveryState, storedRateLimit } from "../../delivery/delivery-state";
-import { notifyEndpointChanged } from "../../delivery/endpoint-client";
+import { closeRelayListeners, notifyEndpointChanged, readRelayListeners } from "../../delivery/endpoint-client";
 import { bytesToBase64 } from "../../domain/crypto";
 import { maskEndpointAuth, type EndpointAuthConfig } from "../../domain/endpoint-auth";
 import { isIdOf, newId } from "../../domain/ids";
@@ -69,6 +69,17 @@ function assertUrlAllowed(c: Ctx, url: string): void {
   }
 }
 
+/** The URL a new endpoint of `kind` stores: required (and checked) for http, absent for relay ('' stored). */
+function urlForKind(c: Ctx, kind: "http" | "relay", url: string | undefined): string {
+  if (kind === "relay") {
+    if (url !== undefined) throw new AppError("validation_failed", "A relay endpoint has no URL.", [{ path: "url", message: "url must be absent when kind is relay" }]);
+    return "";
+  }
+  if (url === undefined) throw new AppError("validation_failed", "The endpoint needs a URL.", [{ path: "url", message: "url is required (or set kind to relay)" }]);
+  assertUrlAllowed(c, url);
+  return url;
+}
+
 async function loadEndpoint(c: Ctx, id: string): Promise<EndpointRow> {
   const row = isIdOf("ep", id) ? await getEndpoint(getDb(c.env.DB), id) : undefined;
   if (!row) throw new AppError("not_found", "Endpoint not found.");
@@ -90,6 +101,15 @@ async function notifyChanged(c: Ctx, endpointId: string): Promise<void> {
   }
 }
 
+/** Best effort like notifyChanged: a listener left open only receives nothing more, and a reconnect gets 404. */
+async function closeListeners(c: Ctx, endpointId: string): Promise<void> {
+  try {
+    await closeRelayListeners(c.env, endpointId);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", request_id: c.get("requestId"), endpoint_id: endpointId, msg: "closing relay listeners failed", error: String(err) }));
+  }
+}
+
 /** List pages show only a recognisable prefix of each signing secret; the full secret needs GET /v1/endpoints/{id}. */
 function maskSigningSecret(secret: string): string {
   return `${secret.slice(0, "whsec_".length + 4)}…`;
@@ -101,7 +121,8 @@ async function present(c: Ctx, row: EndpointRow, opts: { fullSecret: boolean } =
   const previousValid = row.previousSecretExpiresAt !== null && row.previousSecretExpiresAt > Date.now();
   return {
     id: row.id,
-    url: row.url,
+    kind: row.kind,
+    url: row.kind === "relay" ? null : row.url,
     owner_id: row.ownerId,
     description: row.description,
     secret: opts.fullSecret ? secret : maskSigningSecret(secret),
@@ -146,12 +167,13 @@ endpointsRoutes.openapi(
     if (!ownerId) {
       throw new AppError("validation_failed", "The admin key must name the owner.", [{ path: "owner_id", message: "owner_id is required with the admin key (an owner key acts for its own owner)" }]);
     }
-    assertUrlAllowed(c, body.url);
+    const url = urlForKind(c, body.kind, body.url);
     const now = Date.now();
     const row: EndpointRow = {
       id: newId("ep", now),
       ownerId,
-      url: body.url,
+      kind: body.kind,
+      url,
       description: body.description ?? null,
       secretEnc: await sealSecret(c.env, body.secret ?? generateSecret()),
       previousSecretEnc: null,
@@ -213,8 +235,14 @@ endpointsRoutes.openapi(
   }),
   async (c) => {
     const row = await loadEndpoint(c, c.req.valid("param").id);
-    const deliveryState = await readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit));
-    return c.json({ ...(await present(c, row)), ...(deliveryState ? { delivery_state: deliveryState } : {}) }, 200);
+    const [deliveryState, listeners] = await Promise.all([
+      readDeliveryState(c.env, row.id, storedRateLimit(row.rateLimit)),
+      row.kind === "relay" ? readRelayListeners(c.env, row.id) : undefined,
+    ]);
+    return c.json(
+      { ...(await present(c, row)), ...(deliveryState ? { delivery_state: deliveryState } : {}), ...(listeners !== undefined ? { listeners } : {}) },
+      200,
+    );
   },
 );
 
@@ -229,6 +257,9 @@ endpointsRoutes.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const row = await loadEndpoint(c, c.req.valid("param").id);
+    if (body.url !== undefined && row.kind === "relay") {
+      throw new AppError("validation_failed", "A relay endpoint has no URL.", [{ path: "url", message: "url cannot be set on a relay endpoint" }]);
+    }
     if (body.url !== undefined) assertUrlAllowed(c, body.url);
     const changes: EndpointChanges = {};
     if (body.url !== undefined) changes.url = body.url;
@@ -259,6 +290,7 @@ endpointsRoutes.openapi(
     const row = await loadEndpoint(c, c.req.valid("param").id);
     if (!(await deleteEndpoint(getDb(c.env.DB), row))) throw new AppError("not_found", "Endpoint not found.");
     await notifyChanged(c, row.id);
+    if (row.kind === "relay") await closeListeners(c, row.id);
     return c.body(null, 204);
   },
 );
