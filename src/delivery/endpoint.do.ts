@@ -253,7 +253,8 @@ export class EndpointDO extends DurableObject<Env> {
         // The endpoint may have been disabled by this run (410, failure threshold): hold what is left.
         if (this.snapshot.current()?.status === "disabled") await this.finishAll("held", null);
       }
-      this.storeStaleFresh();
+      // Fresh work that has waited too long becomes rows, so the recovery mark can move on.
+      this.work.storeRows(this.fresh.takeStale(Date.now()), Date.now());
       await this.logHeld();
       await this.flushAll({ onlyIfDue: true });
       this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
@@ -341,27 +342,10 @@ export class EndpointDO extends DurableObject<Env> {
   private async recoverLost(): Promise<boolean> {
     const isHere = (id: string) => this.busy.has(id) || this.finished.has(id) || this.work.has(id);
     return this.mark.recover(this.env, { endpointId: this.snapshot.endpointId(), ownerId: this.snapshot.ownerId() }, isHere, (lost) => {
-      this.storeAsRows(lost);
+      this.work.storeRows(lost, Date.now());
       for (const w of lost) this.recovered.add(w.delivery_id);
       // Bounded: a handoff arriving after this many recoveries may be attempted twice (at least once holds).
       if (this.recovered.size > MAX_RECOVERED_IDS) this.recovered.clear();
-    });
-  }
-
-  /** Fresh work that has waited too long becomes rows (one each), so the recovery mark can move on. */
-  private storeStaleFresh(): void {
-    this.storeAsRows(this.fresh.takeStale(Date.now()));
-  }
-
-  /** New work stored as queued rows in one transaction, due when it was (or now). */
-  private storeAsRows(works: Omit<DeliveryWork, "endpoint_id">[]): void {
-    if (works.length === 0) return;
-    const now = Date.now();
-    this.store.transaction(() => {
-      for (const w of works) {
-        const key = this.store.insertWork(w, "queued", 0, 0, Math.max(now, w.due_at ?? now), now);
-        if (key) this.due.add(key);
-      }
     });
   }
 

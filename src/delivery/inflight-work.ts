@@ -60,6 +60,17 @@ export class InFlightWork {
     this.due.add(key);
   }
 
+  /** New work stored as queued rows in one transaction, due when it was (or now). */
+  storeRows(works: Omit<DeliveryWork, "endpoint_id">[], now: number): void {
+    if (works.length === 0) return;
+    this.store.transaction(() => {
+      for (const w of works) {
+        const key = this.store.insertWork(w, "queued", 0, 0, Math.max(now, w.due_at ?? now), now);
+        if (key) this.due.add(key);
+      }
+    });
+  }
+
   /** The earliest due delivery: the head of the stored due order or of the fresh work, whichever comes first. */
   next(isBusy: (id: string) => boolean): NextWork | undefined {
     const stored = this.due.peek(isBusy);
