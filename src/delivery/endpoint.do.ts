@@ -255,7 +255,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       // Fresh work that has waited too long becomes rows, so the recovery mark can move on.
       this.work.storeRows(this.fresh.takeStale(Date.now()), Date.now());
-      await this.logHeld();
+      if (this.heldWaiting) await this.logHeld();
       await this.flushAll({ onlyIfDue: true });
       this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
     } catch (err) {

@@ -28,12 +28,25 @@ export async function sha256Hex(value: string): Promise<string> {
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Compares two strings in time independent of where they differ (hashing first equalises lengths). */
+/** Digests of long-lived secrets (the admin key): hashed once per isolate, not on every request. */
+const secretDigests = new Map<string, Promise<ArrayBuffer>>();
+
+function secretDigest(secret: string): Promise<ArrayBuffer> {
+  let digest = secretDigests.get(secret);
+  if (!digest) {
+    if (secretDigests.size >= 16) secretDigests.clear(); // bounded: a handful of configured secrets
+    digest = crypto.subtle.digest("SHA-256", encoder.encode(secret));
+    secretDigests.set(secret, digest);
+  }
+  return digest;
+}
+
+/**
+ * Compares two strings in time independent of where they differ (hashing first equalises lengths). `b` is
+ * the configured secret side: its digest is kept for the isolate's life.
+ */
 export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  const [ha, hb] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
+  const [ha, hb] = await Promise.all([crypto.subtle.digest("SHA-256", encoder.encode(a)), secretDigest(b)]);
   const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: (x: ArrayBuffer, y: ArrayBuffer) => boolean };
   if (typeof subtle.timingSafeEqual === "function") return subtle.timingSafeEqual(ha, hb);
   const x = new Uint8Array(ha);
