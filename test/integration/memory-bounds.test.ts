@@ -4,7 +4,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { endpointStub } from "../../src/delivery/endpoint-client";
-import { received, receiverUrl, seedDeliveries, seedEndpoint, uniqueKey, waitFor, waitForStatus } from "./delivery-fixtures";
+import { MAX_FRESH_ITEMS } from "../../src/delivery/fresh-work";
+import { received, receiverUrl, script, seedDeliveries, seedEndpoint, uniqueKey, waitFor, waitForStatus } from "./delivery-fixtures";
 
 describe("memory and storage stay bounded after many deliveries", () => {
   it("an EndpointDO that delivered 600 events keeps no per-delivery state", async () => {
@@ -20,8 +21,24 @@ describe("memory and storage stay bounded after many deliveries", () => {
       return s.work === 0 && s.unlogged === 0 ? s : undefined;
     }, 30_000);
     // Every delivery left the object: no in-flight row, no outcome waiting, no due key, no attempt in flight.
-    expect(state.memory).toMatchObject({ dueKeys: 0, unlogged: 0, busy: 0 });
+    expect(state.memory).toMatchObject({ dueKeys: 0, unlogged: 0, busy: 0, fresh: 0, freshBytes: 0, recovered: 0 });
     // The one per-attempt memory the object keeps is a fixed-size window of start times.
     expect(state.memory.sendTimes).toBeLessThanOrEqual(50);
   }, 180_000);
+
+  it("fresh work kept in memory is capped: past 1,000 waiting deliveries new ones are stored as rows", async () => {
+    const key = uniqueKey("fresh-cap");
+    // A slow receiver and one request at a time: the backlog waits in the object.
+    await script(key, [{ status: 200, delay_ms: 2000 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, timeoutMs: 5000 });
+    const stub = endpointStub(env, ep.id);
+    const works = await seedDeliveries(ep, MAX_FRESH_ITEMS + 50);
+    for (let i = 0; i < works.length; i += 200) await stub.enqueue(works.slice(i, i + 200));
+    const state = await stub.inspect();
+    expect(state.memory.fresh).toBe(MAX_FRESH_ITEMS);
+    expect(state.work).toBe(works.length);
+    // Payload bytes in memory are bounded too.
+    expect(state.memory.freshBytes).toBeLessThanOrEqual(8 * 1024 * 1024);
+    await stub.configChanged();
+  }, 120_000);
 });
