@@ -16,7 +16,7 @@ import { makeAttempt } from "./attempt";
 import { DueIndex } from "./due-index";
 import { openSnapshot, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
-import { EndpointStore, type WorkRow } from "./endpoint-store";
+import { EndpointStore, type WorkRow, type WorkSummary } from "./endpoint-store";
 import { FinishedLog } from "./finished-log";
 import { AlarmKeeper } from "./alarm-keeper";
 import { FreshWork } from "./fresh-work";
@@ -114,8 +114,8 @@ export class EndpointDO extends DurableObject<Env> {
     this.store.transaction(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
-        // Already finished (a redelivered message), or a late handoff of a delivery the recovery scan stored.
-        if (known.has(w.delivery_id)) continue;
+        if (known.has(w.delivery_id)) continue; // already finished: a redelivered message
+        // While a recovery scan is due, and for deliveries it stored, new work goes to rows (INSERT OR IGNORE).
         const keepFresh = !this.mark.scanPending && !this.recovered.has(w.delivery_id);
         const added = this.work.admit(w, now, { keepFresh, restarted: (id, seq) => this.finished.restarted(id, seq) });
         // Its event is in history, listing this endpoint: the recovery mark covers it while it is in memory.
@@ -170,13 +170,18 @@ export class EndpointDO extends DurableObject<Env> {
   async listInFlight(beforeId: string | undefined, limit: number): Promise<DeliveryRecord[]> {
     count("do_requests");
     const endpointId = this.snapshot.endpointId() ?? "";
-    return this.work.list(beforeId, limit).map((row) => this.relay.shown(inFlightRecord(row, endpointId), this.snapshot.current()));
+    return this.work.list(beforeId, limit).map((row) => this.viewOf(row, endpointId));
   }
 
   /** In-flight deliveries by id (absent: not here). */
   async getInFlight(ids: string[]): Promise<DeliveryRecord[]> {
     count("do_requests");
-    return this.work.rows(ids).map((row) => this.relay.shown(inFlightRecord(row, deliveryEndpointId(row.delivery_id) ?? ""), this.snapshot.current()));
+    return this.work.rows(ids).map((row) => this.viewOf(row, deliveryEndpointId(row.delivery_id) ?? ""));
+  }
+
+  /** A delivery here as the API shows it: its outcome when it has one waiting for history, else in flight. */
+  private viewOf(row: WorkSummary, endpointId: string): DeliveryRecord {
+    return this.finished.record(row.delivery_id) ?? this.relay.shown(inFlightRecord(row, endpointId), this.snapshot.current());
   }
 
   // --- Relay listeners (`hookrelay listen`, relay-channel.ts) --------------------------------------------

@@ -42,6 +42,11 @@ export class FinishedLog {
     return this.since;
   }
 
+  /** The waiting outcome of a delivery (it has finished; history does not have it yet), if any. */
+  record(deliveryId: string): DeliveryRecord | undefined {
+    return this.waiting.get(deliveryId)?.record;
+  }
+
   /** Whether an outcome for this delivery is waiting to be written (its row must not be attempted again). */
   has(deliveryId: string): boolean {
     return this.waiting.has(deliveryId);
