@@ -100,3 +100,13 @@ describe("toOutgoingMessages", () => {
     expect(groups.flat().flatMap((m) => idsOf(m.body))).toEqual(events.map((e) => e.id));
   });
 });
+
+describe("dead letters of packed messages", () => {
+  it("are redriven to the events queue, like single-event messages", async () => {
+    const { originQueueOf } = await import("../../src/dead-letters/origin");
+    const { messages } = toOutgoingMessages([event(1), event(2)]);
+    expect(messages[0]!.body.kind).toBe("events");
+    expect(originQueueOf(messages[0]!.body)).toBe("hookrelay-events");
+    expect(originQueueOf(toOutgoingMessages([event(3)]).messages[0]!.body)).toBe("hookrelay-events");
+  });
+});
