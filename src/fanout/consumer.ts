@@ -50,9 +50,7 @@ async function testEventTargets(env: Env, bodies: EventMessage[]): Promise<Map<s
 async function routeNewEvents(env: Env, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
   const byReference = messages.filter((m) => m.body.payload === null).map((m) => ({ ownerId: m.body.owner_id, id: m.body.id }));
   const stored = byReference.length ? await findEventsOfOwners(env, byReference) : new Map<string, EventRecord>();
-  const newestAccepted = new Map<string, number>();
-  for (const { body } of messages) newestAccepted.set(body.owner_id, Math.max(newestAccepted.get(body.owner_id) ?? 0, body.accepted_at));
-  const routing = await routingFor(getDb(env.DB), messages.map((m) => m.body.owner_id), sharedCache(env), newestAccepted);
+  const routing = await routingFor(getDb(env.DB), messages.map((m) => m.body.owner_id), sharedCache(env));
   const testTargets = await testEventTargets(env, messages.map((m) => m.body));
   const out: FanoutEvent[] = [];
   for (const { index, body } of messages) {

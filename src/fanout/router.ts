@@ -1,6 +1,5 @@
 // Which endpoints an event goes to: per-owner routing indexes (patterns and compiled filters), cached per isolate and revalidated against
-// config_versions with one query per batch (any write that changes routing bumps the owner's version), except for
-// owners whose version was confirmed after their events were accepted (see VERSION_CHECK_CLOCK_MARGIN_MS).
+// config_versions with one query per batch (any write that changes routing bumps the owner's version).
 // With Redis, an isolate that lacks an owner's current routes takes them from Redis before D1.
 import type { SharedCache } from "../cache/cache";
 import { countLookup } from "../cache/stats";
@@ -12,18 +11,7 @@ import { buildRoutingIndex, type RoutingIndex, type SubscriptionRoute } from "..
 interface CachedRouting {
   version: number;
   index: RoutingIndex;
-  /** Isolate clock just before the D1 read that last confirmed `version` (Workers' clock only lags real time). */
-  checkedAt: number;
 }
-
-/**
- * An owner whose cached version was confirmed by a D1 read that began this long after the newest of its events
- * in a batch was accepted needs no new read: any routing change the client saw committed before sending that
- * event was committed before the read too, so routing stays exactly as fresh as with a read (never stale for an
- * event accepted after the change). The margin covers clock skew between the ingest and consumer machines.
- * It only pays off when the consumer runs behind (backlog, redeliveries), which is when D1 is busiest.
- */
-export const VERSION_CHECK_CLOCK_MARGIN_MS = 1_000;
 
 /** Bounded so an isolate serving many owners keeps memory flat; the oldest entry goes first. */
 const MAX_CACHED_OWNERS = 5_000;
@@ -34,8 +22,7 @@ const MAX_CACHED_OWNERS = 5_000;
 const SHARED_ROUTES_TTL_S = 3_600;
 
 export interface Router {
-  /** `acceptedAt`: the newest accept time of each owner's events in the batch; an owner missing from it is always checked. */
-  routingFor(db: Db, ownerIds: string[], shared?: SharedCache, acceptedAt?: Map<string, number>): Promise<Map<string, RoutingIndex>>;
+  routingFor(db: Db, ownerIds: string[], shared?: SharedCache): Promise<Map<string, RoutingIndex>>;
   clear(): void;
 }
 
@@ -47,8 +34,8 @@ export function clearRoutingCache(): void {
 }
 
 /** Routing indexes for the given owners; only owners whose config version moved are reloaded. */
-export function routingFor(db: Db, ownerIds: string[], shared?: SharedCache, acceptedAt?: Map<string, number>): Promise<Map<string, RoutingIndex>> {
-  return isolateRouter.routingFor(db, ownerIds, shared, acceptedAt);
+export function routingFor(db: Db, ownerIds: string[], shared?: SharedCache): Promise<Map<string, RoutingIndex>> {
+  return isolateRouter.routingFor(db, ownerIds, shared);
 }
 
 export function sharedRoutesKey(owner: string, version: number): string {
@@ -101,26 +88,14 @@ export function createRouter(): Router {
 
   return {
     clear: () => cache.clear(),
-    async routingFor(db, ownerIds, shared, acceptedAt) {
+    async routingFor(db, ownerIds, shared) {
       const owners = [...new Set(ownerIds)];
       const result = new Map<string, RoutingIndex>();
       if (owners.length === 0) return result;
-      const confirmedLater = (owner: string) => {
-        const newest = acceptedAt?.get(owner);
-        const cached = cache.get(owner);
-        return newest !== undefined && cached !== undefined && cached.checkedAt > newest + VERSION_CHECK_CLOCK_MARGIN_MS;
-      };
-      const toCheck = owners.filter((owner) => !confirmedLater(owner));
-      const checkedAt = Date.now();
-      const versions = toCheck.length > 0 ? await readConfigVersions(db, toCheck) : new Map<string, number>();
-      if (toCheck.length > 0) countLookup("d1_config_version_reads", Math.ceil(toCheck.length / 90));
-      // An owner who never changed config has no row: version 0. One not checked keeps its confirmed version.
-      const checked = new Set(toCheck);
-      const versionOf = (owner: string) => (checked.has(owner) ? (versions.get(owner) ?? 0) : cache.get(owner)!.version);
-      for (const owner of toCheck) {
-        const cached = cache.get(owner);
-        if (cached?.version === versionOf(owner)) cached.checkedAt = checkedAt;
-      }
+      const versions = await readConfigVersions(db, owners);
+      countLookup("d1_config_version_reads", Math.ceil(owners.length / 90));
+      // An owner who never changed config has no row: version 0.
+      const versionOf = (owner: string) => versions.get(owner) ?? 0;
       const stale = owners.filter((owner) => cache.get(owner)?.version !== versionOf(owner));
 
       if (stale.length > 0) {
@@ -149,7 +124,7 @@ export function createRouter(): Router {
         }
         for (const [owner, routes] of routesOf) {
           cache.delete(owner);
-          cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex(routes), checkedAt });
+          cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex(routes) });
         }
       }
       for (const owner of owners) result.set(owner, cache.get(owner)!.index);
