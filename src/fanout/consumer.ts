@@ -15,6 +15,7 @@ import { packSendBatches, messageBytes, type EventMessage } from "../ingest/queu
 import { handOver } from "./handoff";
 import { DEFAULT_FANOUT_LIMITS, planFanout, type FanoutCandidate, type FanoutLimits } from "./plan";
 import { routingFor } from "./router";
+import { overBudget, resend } from "./defer";
 import { sortMessages, type SliceMessage } from "./unpack";
 
 /** An event ready to fan out: its record in hand and the endpoints it goes to. */
@@ -145,7 +146,12 @@ async function planWork(events: FanoutEvent[], limits: FanoutLimits) {
 
 export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
   const sorted = sortMessages(batch);
-  const fresh = await routeNewEvents(env, sorted.events, sorted.retry);
+  const routed = await routeNewEvents(env, sorted.events, sorted.retry);
+  // Packed messages past this invocation's budget go back to the queue whole (defer.ts), before any write.
+  const deferred = overBudget(routed, sorted.packed, limits);
+  for (const index of sorted.retry) deferred.delete(index);
+  const fresh = routed.filter((e) => !deferred.has(e.message));
+  for (const index of await resend(env, new Map([...deferred].map((i) => [i, batch.messages[i]!.body])))) sorted.retry.add(index);
   const slices = await routeSlices(env, sorted.slices);
 
   // A failure here throws before any ack: the platform redelivers the whole batch, and every write is idempotent.

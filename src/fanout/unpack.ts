@@ -18,6 +18,8 @@ export interface SortedBatch {
    * (retried if any of them is), so it is never acked while the event it repeats may still be lost.
    */
   twinOf: Map<number, Set<number>>;
+  /** Messages of `kind: "events"` (packed). */
+  packed: Set<number>;
 }
 
 export function isEventMessage(body: unknown): body is EventMessage {
@@ -61,7 +63,7 @@ function log(msg: string, fields: Record<string, unknown>) {
 }
 
 export function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
-  const sorted: SortedBatch = { events: [], slices: [], retry: new Set(), twinOf: new Map() };
+  const sorted: SortedBatch = { events: [], slices: [], retry: new Set(), twinOf: new Map(), packed: new Set() };
   const firstCarrier = new Map<string, number>();
   batch.messages.forEach((message, index) => {
     const body = message.body;
@@ -70,6 +72,7 @@ export function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
       return;
     }
     const { events, malformed } = eventsOf(body);
+    if (isPackedMessage(body)) sorted.packed.add(index);
     if (malformed) {
       // Retried, never dropped: after max_retries it lands in the dead-letter queue, visible and redrivable.
       // Its valid entries are still handled now; the retries find them in history and change nothing.

@@ -1,8 +1,10 @@
 // Packed events-queue messages (`kind: "events"`, one per ingest request): every event lands in history and is
 // delivered once, a redelivered packed message doubles nothing, a partly failing batch loses nothing, and
 // old single-event messages are still handled beside them.
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
+import { handleEventsBatch } from "../../src/fanout/consumer";
 import type { EventMessage, PackedEventsMessage } from "../../src/ingest/queue-messages";
 import { received, receiverUrl, uniqueKey } from "./delivery-fixtures";
 import { call } from "./helpers";
@@ -139,5 +141,41 @@ describe("fanout consumer with packed messages", () => {
     expect([...got.keys()].sort()).toEqual([...ids].sort());
     const bigArrival = (await received(ep.key)).find((r) => r.headers["webhook-id"] === ids[1]);
     expect(JSON.parse(bigArrival!.body)).toEqual(big);
+  });
+});
+
+describe("fanout budget with packed messages", () => {
+  it("re-sends whole packed messages past the invocation's budget instead of slicing them per event", async () => {
+    const owner = "pack-budget";
+    const ep = await endpointWithReceiver(owner, "pack-budget", ["*"]);
+    const events = Array.from({ length: 9 }, (_, i) => eventMessage(owner, "order.created", { i }));
+    const bodies = [0, 1, 2].map((m) => packed(events.slice(m * 3, m * 3 + 3)));
+    const sent: unknown[] = [];
+    const recording = {
+      ...testEnv,
+      EVENTS_QUEUE: {
+        send: (body: unknown, o?: QueueSendOptions) => (sent.push(body), testEnv.EVENTS_QUEUE.send(body as never, o)),
+        sendBatch: (msgs: Iterable<MessageSendRequest>, o?: QueueSendBatchOptions) => {
+          const list = [...msgs];
+          sent.push(...list.map((m) => m.body));
+          return testEnv.EVENTS_QUEUE.sendBatch(list as never, o);
+        },
+      },
+    } as unknown as Env;
+    const batch = createMessageBatch("hookrelay-events", bodies.map((body, i) => ({ id: `budget-${i}`, timestamp: new Date(), attempts: 1, body })));
+    const ctx = createExecutionContext();
+    // Budget of 5 deliveries: the first message (3) fits, the next two (3 each) would not.
+    await handleEventsBatch(batch, recording, { maxEndpoints: 200, maxDeliveries: 5, sliceSize: 100 });
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["budget-0", "budget-1", "budget-2"]);
+    // Two messages went back whole; no per-event `fanout` slices.
+    expect(sent).toEqual([bodies[1], bodies[2]]);
+    expect((await storedEvent(events[0]!.id, owner))?.endpoints).toEqual([ep.id]);
+    // The real queue brings them back to the Worker's consumer: every event arrives once.
+    const got = await eventually(async () => {
+      const counts = await arrivals(ep.key);
+      return counts.size === events.length ? counts : undefined;
+    }, 30_000);
+    expect([...got.keys()].sort()).toEqual(events.map((e) => e.id).sort());
+    expect((await endpointDeliveries(ep.id)).length).toBe(events.length);
   });
 });
