@@ -4,20 +4,19 @@
 // history keeps one row per event, and deliveries of an event routed before are checked against history.
 import { loadEndpointStatuses } from "../db/repos/routing";
 import { getDb } from "../db/client";
-import type { DeliveryWork, EventsQueueMessage } from "../delivery/contracts";
+import type { DeliveryWork } from "../delivery/contracts";
 import { matchEndpoints, type RoutedEndpoint } from "../domain/event-matching";
 import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
 import { sharedCache } from "../cache/cache";
 import { findEventsOfOwners, rememberOwners, writeEvents } from "../history/event-history";
 import type { EventRecord } from "../history/records";
-import { packSendBatches, messageBytes } from "../ingest/queue-messages";
+import { packSendBatches, messageBytes, type EventMessage } from "../ingest/queue-messages";
 import { handOver } from "./handoff";
 import { DEFAULT_FANOUT_LIMITS, planFanout, type FanoutCandidate, type FanoutLimits } from "./plan";
 import { routingFor } from "./router";
-
-type EventMessage = Extract<EventsQueueMessage, { kind: "event" }>;
-type SliceMessage = Extract<EventsQueueMessage, { kind: "fanout" }>;
+import { overBudget, resend } from "./defer";
+import { sortMessages, type SliceMessage } from "./unpack";
 
 /** An event ready to fan out: its record in hand and the endpoints it goes to. */
 interface FanoutEvent {
@@ -26,22 +25,6 @@ interface FanoutEvent {
   targets: RoutedEndpoint[];
   /** Routed before (a redelivery, or a slice of a stored event): its deliveries may exist already. */
   maybeSeen: boolean;
-}
-
-function isEventMessage(body: unknown): body is EventMessage {
-  const b = body as EventMessage | null;
-  return (
-    typeof b === "object" && b !== null && b.kind === "event" && typeof b.id === "string" && typeof b.owner_id === "string" &&
-    typeof b.event_type === "string" && (typeof b.payload === "string" || b.payload === null) && typeof b.accepted_at === "number"
-  );
-}
-
-function isSliceMessage(body: unknown): body is SliceMessage {
-  const b = body as SliceMessage | null;
-  return (
-    typeof b === "object" && b !== null && b.kind === "fanout" && typeof b.event_id === "string" && typeof b.owner_id === "string" &&
-    Array.isArray(b.endpoint_ids)
-  );
 }
 
 function log(msg: string, fields: Record<string, unknown>) {
@@ -64,7 +47,7 @@ async function testEventTargets(env: Env, bodies: EventMessage[]): Promise<Map<s
   return out;
 }
 
-/** Events from `kind: "event"` messages, routed through the subscription cache (and their filters). */
+/** Events from `kind: "event"` and packed `kind: "events"` messages, routed through the subscription cache (and their filters). */
 async function routeNewEvents(env: Env, messages: { index: number; body: EventMessage }[], retry: Set<number>): Promise<FanoutEvent[]> {
   const byReference = messages.filter((m) => m.body.payload === null).map((m) => ({ ownerId: m.body.owner_id, id: m.body.id }));
   const stored = byReference.length ? await findEventsOfOwners(env, byReference) : new Map<string, EventRecord>();
@@ -128,38 +111,6 @@ async function routeSlices(env: Env, messages: { index: number; body: SliceMessa
   return out;
 }
 
-interface SortedBatch {
-  events: { index: number; body: EventMessage }[];
-  slices: { index: number; body: SliceMessage }[];
-  /** Messages to retry whatever happens (malformed, payload not readable, slices not sent, handoff failed). */
-  retry: Set<number>;
-  /** A repeat of an event already in this batch → the message carrying it first; the repeat shares its fate. */
-  twinOf: Map<number, number>;
-}
-
-function sortMessages(batch: MessageBatch<unknown>): SortedBatch {
-  const sorted: SortedBatch = { events: [], slices: [], retry: new Set(), twinOf: new Map() };
-  const firstCarrier = new Map<string, number>();
-  batch.messages.forEach((message, index) => {
-    const body = message.body;
-    if (isEventMessage(body)) {
-      const twin = firstCarrier.get(body.id);
-      if (twin !== undefined) sorted.twinOf.set(index, twin);
-      else {
-        firstCarrier.set(body.id, index);
-        sorted.events.push({ index, body });
-      }
-    } else if (isSliceMessage(body)) {
-      sorted.slices.push({ index, body });
-    } else {
-      // Retried, never dropped: after max_retries it lands in the dead-letter queue, visible and redrivable.
-      log("malformed events-queue message", { message_id: message.id });
-      sorted.retry.add(index);
-    }
-  });
-  return sorted;
-}
-
 /** The deliveries planned for this invocation, grouped by endpoint, and which messages depend on which endpoint. */
 async function planWork(events: FanoutEvent[], limits: FanoutLimits) {
   const byKey = new Map<string, { event: FanoutEvent; target: RoutedEndpoint }>();
@@ -195,7 +146,12 @@ async function planWork(events: FanoutEvent[], limits: FanoutLimits) {
 
 export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, limits: FanoutLimits = DEFAULT_FANOUT_LIMITS): Promise<void> {
   const sorted = sortMessages(batch);
-  const fresh = await routeNewEvents(env, sorted.events, sorted.retry);
+  const routed = await routeNewEvents(env, sorted.events, sorted.retry);
+  // Packed messages past this invocation's budget go back to the queue whole (defer.ts), before any write.
+  const deferred = overBudget(routed, sorted.packed, limits);
+  for (const index of sorted.retry) deferred.delete(index);
+  const fresh = routed.filter((e) => !deferred.has(e.message));
+  for (const index of await resend(env, new Map([...deferred].map((i) => [i, batch.messages[i]!.body])))) sorted.retry.add(index);
   const slices = await routeSlices(env, sorted.slices);
 
   // A failure here throws before any ack: the platform redelivers the whole batch, and every write is idempotent.
@@ -208,11 +164,13 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   for (const message of await sendSlices(env, later)) sorted.retry.add(message);
 
   const failedEndpoints = await handOver(env, workByEndpoint);
+  const mustRetry = (index: number) =>
+    sorted.retry.has(index) || [...(endpointsOfMessage.get(index) ?? [])].some((id) => failedEndpoints.has(id));
   batch.messages.forEach((message, index) => {
-    // A repeated event is acked or retried with the message that carried it first, never acked alone.
-    const carrier = sorted.twinOf.get(index) ?? index;
-    const dependsOnFailed = [...(endpointsOfMessage.get(carrier) ?? [])].some((id) => failedEndpoints.has(id));
-    if (sorted.retry.has(carrier) || dependsOnFailed) message.retry();
+    // Per message: a packed message is retried whole when any of its events must be (the others come back
+    // maybe_seen and change nothing), and a repeated event is acked only with the message that carried it first.
+    const carriers = [index, ...(sorted.twinOf.get(index) ?? [])];
+    if (carriers.some(mustRetry)) message.retry();
     else message.ack();
   });
 }

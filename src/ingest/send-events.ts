@@ -1,13 +1,14 @@
-// Durably queues accepted events: large payloads into their history shard first, then sendBatch calls within platform limits.
+// Durably queues accepted events: large payloads into their history shard first, then the request's events packed
+// into as few messages as fit, sent with sendBatch calls within platform limits.
 // Resolves only once every message is on the events queue.
 import type { Env } from "../env";
 import { storeLargePayload } from "../history/event-history";
 import type { EventRecord } from "../history/records";
-import { packSendBatches, toOutgoingMessage, type AcceptedEvent } from "./queue-messages";
+import { packSendBatches, toOutgoingMessages, type AcceptedEvent } from "./queue-messages";
 
 export async function sendEvents(env: Env, events: AcceptedEvent[]): Promise<void> {
-  const messages = events.map(toOutgoingMessage);
-  const byReference = events.filter((_, i) => messages[i]!.byReference);
+  // One message per request where the events fit (packed), so a batch of 100 small events is one message.
+  const { messages, byReference } = toOutgoingMessages(events);
   // The only storage write on the ingest path, and only for payloads a queue message cannot carry.
   await Promise.all(byReference.map((e) => storeLargePayload(env, toEventRecord(e))));
   if (messages.length === 1) {

@@ -13,7 +13,7 @@ import { getDb } from "../../src/db/client";
 import { readConfigVersions } from "../../src/db/repos/config-versions";
 import { matchEndpoints } from "../../src/domain/event-matching";
 import { sha256Hex } from "../../src/domain/crypto";
-import type { EventsQueueMessage } from "../../src/delivery/contracts";
+import type { EventsQueueBody } from "../../src/ingest/queue-messages";
 import type { Env } from "../../src/env";
 import { clearRoutingCache, createRouter, sharedRoutesKey } from "../../src/fanout/router";
 import { clearApiKeyCache } from "../../src/http/middleware/auth";
@@ -56,15 +56,15 @@ async function versionOf(owner: string): Promise<number> {
 }
 
 /** A queue producer that keeps what ingest sends, so the test runs the consumer on exactly those messages. */
-function capturingQueue(into: EventsQueueMessage[]): Queue<EventsQueueMessage> {
+function capturingQueue(into: EventsQueueBody[]): Queue<EventsQueueBody> {
   return {
-    async send(body: EventsQueueMessage) {
+    async send(body: EventsQueueBody) {
       into.push(body);
     },
-    async sendBatch(messages: Iterable<MessageSendRequest<EventsQueueMessage>>) {
+    async sendBatch(messages: Iterable<MessageSendRequest<EventsQueueBody>>) {
       for (const m of messages) into.push(m.body);
     },
-  } as unknown as Queue<EventsQueueMessage>;
+  } as unknown as Queue<EventsQueueBody>;
 }
 
 /** Waits until at least `seconds` remain in the current one-minute throttle window (bounded: < 6 s). */
@@ -214,7 +214,7 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     const other = uniqueKey("cache-thr-other");
     const { key } = await ownerKey(owner);
     const { key: otherKey } = await ownerKey(other);
-    const sent: EventsQueueMessage[] = [];
+    const sent: EventsQueueBody[] = [];
     const limited = { ...testEnv, INGEST_RATE_LIMIT_PER_MINUTE: "3", EVENTS_QUEUE: capturingQueue(sent) } as Env;
     const event = (o: string) => ({ payload: { x: 1 }, owner_id: o, event_type: "order.created" });
 
@@ -233,7 +233,9 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     expect((await fetchWith(limited, "POST", "/v1/events", { owner_id: owner }, key)).status).toBe(422);
     expect((await fetchWith(limited, "POST", "/v1/events", event(owner), ADMIN_KEY)).status).toBe(202);
     expect((await fetchWith(limited, "POST", "/v1/events", event(other), otherKey)).status).toBe(202);
-    expect(sent.map((m) => (m.kind === "event" ? m.owner_id : ""))).toEqual([owner, owner, owner, owner, other]);
+    // The batch of two travels as one packed message: what counts is the events, in order.
+    const owners = sent.flatMap((m) => (m.kind === "events" ? m.events.map((e) => e.owner_id) : m.kind === "event" ? [m.owner_id] : []));
+    expect(owners).toEqual([owner, owner, owner, owner, other]);
 
     // Redis counts for every isolate: a fresh isolate's memory changes nothing. Without Redis the count is this isolate's.
     memoryCache().clear();
@@ -267,7 +269,7 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
         await script(fake, [{ status: 200, body: '{"result":null}', delay_ms: 3_000 }]);
         url = receiverUrl(fake);
       }
-      const sent: EventsQueueMessage[] = [];
+      const sent: EventsQueueBody[] = [];
       const broken = {
         ...testEnv,
         UPSTASH_REDIS_REST_URL: url,
@@ -311,7 +313,7 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
     for (const scenario of ["warm", "cold"] as const) {
       // Every D1 statement on the ingest + fanout path is counted (src/observability/counters.ts); the
       // EndpointDOs' own D1 reads are not in this figure (they run with their own env).
-      const sent: EventsQueueMessage[] = [];
+      const sent: EventsQueueBody[] = [];
       const counted = instrumentEnv({ ...testEnv, EVENTS_QUEUE: capturingQueue(sent) } as Env);
       // Warm-up so "warm" starts with this owner's routes and key cached, and Redis holds them.
       await fetchWith(counted, "POST", "/v1/events", { payload: { warm: true }, owner_id: owner, event_type: "order.created" }, key);
@@ -328,7 +330,9 @@ describe(`cache layer (${withRedis ? "Upstash Redis" : "per-isolate memory"})`, 
         expect((await fetchWith(counted, "POST", "/v1/events/batch", { events }, key)).status).toBe(202);
         if (scenario === "cold") clearRoutingCache();
         const result = await runEvents(sent.splice(0), counted);
-        expect(result.explicitAcks).toHaveLength(PER_BATCH);
+        // The request's events travel packed in one message, acked whole.
+        expect(result.ids).toHaveLength(1);
+        expect(result.explicitAcks).toEqual(result.ids);
       }
       const events = BATCHES * PER_BATCH;
       const stats = lookupStats();

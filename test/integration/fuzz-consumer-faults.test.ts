@@ -121,12 +121,14 @@ beforeAll(async () => {
   heldEndpoint = held.json.id;
 });
 
-const figures = { runs: 0, invocations: 0, faultsInjected: 0, duplicateMessages: 0, events: 0, lost: 0, duplicateRecords: 0 };
+const figures = { runs: 0, packedMessages: 0, invocations: 0, faultsInjected: 0, duplicateMessages: 0, events: 0, lost: 0, duplicateRecords: 0 };
 
 describe("fanout consumer under faults (property)", () => {
   it(`delivers every event once per endpoint whatever fails and however often messages repeat (seed ${SETTINGS.seed}, ${SETTINGS.numRuns} runs)`, async () => {
     const scenario = fc.record({
       events: fc.integer({ min: 1, max: 5 }),
+      // Events per queue message: 1 = single-event messages, more = packed `kind: "events"` messages.
+      pack: fc.integer({ min: 1, max: 3 }),
       // Each invocation: which messages it carries (indexes; repeats = duplicates in one batch) and its fault.
       invocations: fc.array(
         fc.record({
@@ -139,12 +141,17 @@ describe("fanout consumer under faults (property)", () => {
 
     await assertProperty(
       "consumer faults",
-      fc.asyncProperty(scenario, async ({ events, invocations }) => {
+      fc.asyncProperty(scenario, async ({ events: eventCount, pack, invocations }) => {
         figures.runs++;
-        const messages = Array.from({ length: events }, (_, i) => eventMessage(OWNER, `cf.e${i}`, { i, run: figures.runs }));
+        const events = Array.from({ length: eventCount }, (_, i) => eventMessage(OWNER, `cf.e${i}`, { i, run: figures.runs }));
+        const messages = Array.from({ length: Math.ceil(eventCount / pack) }, (_, m) => {
+          const group = events.slice(m * pack, (m + 1) * pack);
+          return group.length === 1 ? group[0]! : { kind: "events", events: group.map(({ kind: _kind, ...entry }) => entry) };
+        });
+        figures.packedMessages += messages.filter((m) => m.kind === "events").length;
         const acked = new Set<number>();
         for (const inv of invocations) {
-          const picks = inv.picks.map((p) => p % events);
+          const picks = inv.picks.map((p) => p % messages.length);
           figures.invocations++;
           figures.duplicateMessages += picks.length - new Set(picks).size + picks.filter((p) => acked.has(p)).length;
           if (inv.fault !== "none") figures.faultsInjected++;
@@ -157,14 +164,14 @@ describe("fanout consumer under faults (property)", () => {
           }
         }
         // Redelivery: the queue keeps offering what was not acked (bounded), now without faults.
-        for (let round = 0; round < 3 && acked.size < events; round++) {
+        for (let round = 0; round < 3 && acked.size < messages.length; round++) {
           const pending = messages.map((_, i) => i).filter((i) => !acked.has(i));
           const result = await runEvents(pending.map((i) => messages[i]));
           result.explicitAcks.forEach((id) => acked.add(pending[result.ids.indexOf(id)]!));
         }
-        expect(acked.size).toBe(events);
+        expect(acked.size).toBe(messages.length);
 
-        for (const m of messages) {
+        for (const m of events) {
           figures.events++;
           const deliveriesOf = async () => {
             const event = await findEvent(testEnv, m.id, OWNER);
