@@ -15,6 +15,8 @@ interface Finished {
   seq: number;
   /** False for fresh work kept in memory: there is no row to delete. */
   hasRow: boolean;
+  /** A manual retry restarted the delivery since: the outcome is still written, but no longer its current state. */
+  restarted?: boolean;
 }
 
 /** Records per history write; larger batches are split. */
@@ -44,18 +46,24 @@ export class FinishedLog {
 
   /** The waiting outcome of a delivery (it has finished; history does not have it yet), if any. */
   record(deliveryId: string): DeliveryRecord | undefined {
-    return this.waiting.get(deliveryId)?.record;
+    const f = this.waiting.get(deliveryId);
+    return f && !f.restarted ? f.record : undefined;
   }
 
-  /** Whether an outcome for this delivery is waiting to be written (its row must not be attempted again). */
+  /**
+   * Whether this delivery has finished and its outcome waits to be written: its work must not be attempted
+   * again. False once a manual retry restarted it (the outcome still waits, but the new run is live work).
+   */
   has(deliveryId: string): boolean {
-    return this.waiting.has(deliveryId);
+    const f = this.waiting.get(deliveryId);
+    return f !== undefined && !f.restarted;
   }
+
 
   /** A manual retry restarted this delivery: its waiting outcome is still written, but its row stays. */
   restarted(deliveryId: string, seq: number): void {
     const f = this.waiting.get(deliveryId);
-    if (f) (f.seq = seq), (f.hasRow = true);
+    if (f) (f.seq = seq), (f.hasRow = true), (f.restarted = true);
   }
 
   get size(): number {

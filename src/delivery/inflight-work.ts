@@ -34,7 +34,9 @@ export class InFlightWork {
       const key = row
         ? this.store.restartWork(w.delivery_id, Math.max(w.attempts, row.attempts), now)
         : this.store.insertWork(w, "queued", w.attempts, 0, now, now);
-      if (row) opts.restarted(w.delivery_id, key!.seq);
+      // An outcome of this delivery may still wait for history (from the row, or from fresh work): it stays
+      // to be written, but the restarted run is what the delivery is now.
+      if (key) opts.restarted(w.delivery_id, key.seq);
       this.due.remove(w.delivery_id);
       if (key) this.due.add(key);
       return "restarted";
