@@ -104,7 +104,9 @@ export function renderMarkdown(res) {
     for (const l of rl.limits) {
       row(
         `Rate limit ${l.configured_per_s}/s`,
-        l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)`,
+        l.observed_per_s === null
+          ? "n/a"
+          : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)${l.steady_per_s ? `; ${fmt(l.steady_per_s, 2)}/s (${fmt(l.steady_accuracy * 100, 1)}%) over the last two thirds` : ""}`,
         "—",
         l.observed_per_s === null
           ? l.reason ?? "too few arrivals"
