@@ -104,11 +104,13 @@ export function renderMarkdown(res) {
     for (const l of rl.limits) {
       row(
         `Rate limit ${l.configured_per_s}/s`,
-        l.observed_per_s === null ? "n/a" : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)`,
+        l.observed_per_s === null
+          ? "n/a"
+          : `**${fmt(l.observed_per_s, 2)}/s observed** (${fmt(l.accuracy * 100, 1)}%)${l.steady_per_s ? `; ${fmt(l.steady_per_s, 2)}/s (${fmt(l.steady_accuracy * 100, 1)}%) over the last two thirds` : ""}`,
         "—",
         l.observed_per_s === null
           ? l.reason ?? "too few arrivals"
-          : `a backlog of ${l.events_sent} drained in ${l.drain_s} s; rate = arrivals after the first ${l.configured_per_s} over the time from the ${l.configured_per_s}th to the last; most in any 1 s window (the first included, as the receiver saw them): ${l.max_in_any_1s}${l.complete ? "" : `; only ${l.arrivals} arrived in time`}`,
+          : `a backlog of ${l.events_sent} drained in ${l.drain_s} s; rate = arrivals after the first ${l.configured_per_s} over the time from the ${l.configured_per_s}th to the last; most in any 1 s window (the first included, as the receiver saw them): ${l.max_in_any_1s}${l.round_trip_ms ? `; attempt round trip mean ${fmt(l.round_trip_ms.mean, 1)} ms (p90 ${l.round_trip_ms.p90} ms), so at most ${fmt(l.in_flight_ceiling_per_s, 1)}/s with max_in_flight 6` : ""}${l.complete ? "" : `; only ${l.arrivals} arrived in time`}`,
       );
     }
   for (const [key, shape] of [

@@ -35,8 +35,8 @@ describe("delivery fanout", () => {
       { receiver: prefix, ep: await endpoint("acme", prefix, ["order.*"]) },
       { receiver: star, ep: await endpoint("acme", star, ["*"]) },
     ];
-    await endpoint("acme", unsubscribed, null);
-    await endpoint("globex", foreign, ["*"]);
+    const unsubscribedEp = await endpoint("acme", unsubscribed, null);
+    const foreignEp = await endpoint("globex", foreign, ["*"]);
 
     const payload = { order_id: 42, total: "19.99", note: "ünïcode ✓" };
     const accepted = await worker.api("POST", "/v1/events", { payload, owner_id: "acme", event_type: "order.created" });
@@ -64,11 +64,21 @@ describe("delivery fanout", () => {
     expect(detail.json.deliveries.map((d: { endpoint_id: string }) => d.endpoint_id).sort()).toEqual(subscribed.map((s) => s.ep.id).sort());
     expect(detail.json.payload).toEqual(payload);
 
-    // Give any stray delivery time to show up before asserting silence.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(unsubscribed.received).toHaveLength(0);
-    expect(foreign.received).toHaveLength(0);
-    for (const { receiver } of subscribed) expect(receiver.received).toHaveLength(1);
+    // Silence is judged by a marker, not a fixed sleep: a test event to each endpoint travels the same path
+    // (events queue → fanout → that endpoint's EndpointDO) after the event above, and one object sends its work
+    // in order, so once every marker has arrived a stray delivery of the event would already have arrived too.
+    const markers = await Promise.all(
+      [...subscribed, { receiver: unsubscribed, ep: unsubscribedEp }, { receiver: foreign, ep: foreignEp }].map(async ({ receiver, ep }) => {
+        const sent = await worker.api("POST", `/v1/endpoints/${ep.id}/test`, { payload: { marker: ep.id } });
+        expect(sent.status, sent.text).toBe(202);
+        return { receiver, id: sent.json.event_id as string };
+      }),
+    );
+    await waitFor(async () => markers.every(({ receiver, id }) => receiver.received.some((r) => r.headers["webhook-id"] === id)), 30_000);
+    const idsAt = (r: Receiver) => r.received.map((q) => q.headers["webhook-id"]);
+    expect(idsAt(unsubscribed)).toEqual([markers[3]!.id]);
+    expect(idsAt(foreign)).toEqual([markers[4]!.id]);
+    subscribed.forEach(({ receiver }, i) => expect(idsAt(receiver)).toEqual([eventId, markers[i]!.id]));
   });
 
   it("replays an event: existing deliveries are sent again, and an endpoint subscribed since gets its first", async () => {

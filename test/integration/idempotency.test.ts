@@ -34,7 +34,12 @@ describe("IdempotencyDO", () => {
     const stub = stubFor("wait");
     const holder = await stub.claim(["evt_h"]);
     const waiting = stub.claim(["evt_w"]);
-    await new Promise((r) => setTimeout(r, 50));
+    let answered = false;
+    void waiting.then(() => (answered = true));
+    // Calls on one stub reach the object in order: once this later call has answered, the claim has arrived and
+    // is waiting (an unknown token commits nothing; its wake-up only makes the waiter look again and keep waiting).
+    expect(await stub.commit("not-a-token")).toBe(false);
+    expect(answered).toBe(false);
     await stub.commit((holder as { token: string }).token);
     expect(await waiting).toEqual({ outcome: "committed", ids: ["evt_h"] });
   });

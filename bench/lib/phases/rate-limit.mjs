@@ -8,6 +8,10 @@ import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
 /** Limits measured, per second. Fixed here (not in the run profile) so that every run reports the same ones. */
 export const RATE_LIMITS = [1, 5, 20, 100];
+/** The endpoint's max_in_flight (the most the API allows). */
+const MAX_IN_FLIGHT = 6;
+/** Deliveries whose attempt durations are read after each drain. */
+const ROUND_TRIP_SAMPLE = 100;
 
 export async function runRateLimits(ctx) {
   const { profile } = ctx;
@@ -33,7 +37,7 @@ async function measureOne(ctx, limit, drainS) {
   const [id] = await createEndpoints(ctx, { owner, eventType, paths: [path], rateLimit: limit });
   // The most connections allowed (6, not the default 4), so that the limit rather than round trips paces it: at 100/s a
   // loopback round trip of 30–40 ms on a loaded machine would otherwise cap it below the limit.
-  const patched = await client.api("PATCH", `/v1/endpoints/${id}`, { max_in_flight: 6 });
+  const patched = await client.api("PATCH", `/v1/endpoints/${id}`, { max_in_flight: MAX_IN_FLIGHT });
   if (patched.status !== 200) return { skipped: true, reason: `PATCH /v1/endpoints/{id} answered ${describeAnswer(patched.status, patched.text)}` };
   // The first window's `limit` plus `drainS` seconds' worth at the limit.
   const total = limit * (drainS + 1);
@@ -63,6 +67,7 @@ async function measureOne(ctx, limit, drainS) {
     while (times[j] <= times[i] - 1000) j++;
     maxInAnySecond = Math.max(maxInAnySecond, i - j + 1);
   }
+  const rt = await roundTrips(ctx, id);
   return {
     configured_per_s: n,
     observed_per_s: r2(observed),
@@ -75,5 +80,27 @@ async function measureOne(ctx, limit, drainS) {
     // Counted at the receiver as it saw them (loopback jitter included): the first window too.
     max_in_any_1s: maxInAnySecond,
     complete: times.length >= total,
+    // Why a high limit can fall short: with max_in_flight C the object starts at most C per round trip, and a
+    // sliding log never makes up a start that was late (each waits for the actual start N before it).
+    ...rt,
+  };
+}
+
+/** Mean and p90 attempt duration (object's start → response) over a sample of the drain, and C ÷ mean. */
+async function roundTrips(ctx, endpointId) {
+  const list = await ctx.client.api("GET", `/v1/deliveries?endpoint_id=${endpointId}&limit=${ROUND_TRIP_SAMPLE}`);
+  const ids = (list.json?.data ?? []).map((d) => d.id);
+  const durations = [];
+  for (const id of ids) {
+    const one = await ctx.client.api("GET", `/v1/deliveries/${id}`);
+    const d = one.json?.attempts?.at(-1)?.duration_ms;
+    if (typeof d === "number") durations.push(d);
+  }
+  if (durations.length === 0) return { round_trip_ms: null };
+  durations.sort((a, b) => a - b);
+  const mean = durations.reduce((a, b) => a + b, 0) / durations.length;
+  return {
+    round_trip_ms: { mean: r2(mean), p90: durations[Math.floor(durations.length * 0.9)], sampled: durations.length },
+    in_flight_ceiling_per_s: r2((MAX_IN_FLIGHT * 1000) / Math.max(1, mean)),
   };
 }
