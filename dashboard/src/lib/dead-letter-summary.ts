@@ -50,6 +50,21 @@ function eventSummary(b: Fields): DeadLetterSummary {
   };
 }
 
+/** Several events of one ingest request, packed into one queue message (src/ingest/queue-messages.ts). */
+function packedSummary(b: Fields): DeadLetterSummary {
+  const events = Array.isArray(b.events) ? (b.events as Fields[]) : [];
+  const owners = [...new Set(events.map((e) => text(e.owner_id)).filter((o): o is string => o !== undefined))];
+  const types = [...new Set(events.map((e) => text(e.event_type)).filter((t): t is string => t !== undefined))];
+  const first = text(events[0]?.id);
+  return {
+    kind: "Events (packed)",
+    subject: types.length === 1 ? types[0] : types.length > 1 ? `${types.length} event types` : undefined,
+    facts: facts([["Events", String(events.length)], ["Owner", owners.length === 1 ? owners[0] : owners.length > 1 ? `${owners.length} owners` : undefined], ["First event", first]]),
+    why: "Accepted events of one request, travelling in one queue message, that the events consumer could not store and fan out before its retries ran out. Redriving sends them all again.",
+    link: first ? { label: "Open first event", parts: ["events", first] } : undefined,
+  };
+}
+
 function fanoutSummary(b: Fields): DeadLetterSummary {
   const id = text(b.event_id);
   const endpoints = Array.isArray(b.endpoint_ids) ? b.endpoint_ids.length : undefined;
@@ -82,6 +97,7 @@ export function summarizeDeadLetter(deadLetter: Pick<DeadLetter, "body">): DeadL
   if (typeof b !== "object" || b === null || Array.isArray(b)) return UNRECOGNISED;
   const fields = b as Fields;
   if (fields.kind === "event") return eventSummary(fields);
+  if (fields.kind === "events") return packedSummary(fields);
   if (fields.kind === "fanout") return fanoutSummary(fields);
   if (fields.kind === "retry") return retrySummary(fields);
   return UNRECOGNISED;
