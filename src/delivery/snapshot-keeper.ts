@@ -8,6 +8,9 @@ import type { EndpointStore } from "./endpoint-store";
 
 export type SnapshotState = { kind: "endpoint"; snap: EndpointSnapshot } | { kind: "deleted" };
 
+/** The backstop for a missed configChanged() call: how stale the config version may be. */
+export const VERSION_CHECK_MS = 1_000;
+
 export class SnapshotKeeper {
   private opened: OpenedEndpoint | null = null;
   /** The stored snapshot, parsed once: the drain asks for it before every attempt. undefined = not read yet. */
@@ -15,6 +18,8 @@ export class SnapshotKeeper {
   private ids: { endpointId: string | null; ownerId: string | null } | null = null;
   /** Set by load() when it read the endpoint from D1 rather than storage. */
   private wasReloaded = false;
+  /** When the config version was last confirmed against D1 (0: never, or a change was announced since). */
+  private verifiedAt = 0;
 
   constructor(
     private readonly env: Env,
@@ -41,6 +46,7 @@ export class SnapshotKeeper {
   }
 
   invalidate(): void {
+    this.verifiedAt = 0;
     this.opened = null;
     this.store.deleteMeta("snapshot");
     this.cached = null;
@@ -69,12 +75,16 @@ export class SnapshotKeeper {
     this.wasReloaded = false;
     const previous = this.stored();
     const ownerId = this.ownerId();
+    // Runs start once per delivery when work arrives a little at a time: the version is confirmed at most
+    // once per VERSION_CHECK_MS, not one D1 query per run (configChanged() still applies a change at once).
+    if (previous && Date.now() - this.verifiedAt < VERSION_CHECK_MS) return previous;
     let version: number | null = null;
     if (ownerId) {
       try {
         // The owner's config version moves with every endpoint change: a missed configChanged() call
         // (it is best effort) still leads to a reload here, at the start of the next run.
         version = (await readConfigVersions(getDb(this.env.DB), [ownerId])).get(ownerId) ?? 0;
+        this.verifiedAt = Date.now();
       } catch {
         version = null; // D1 unreachable: keep using the stored snapshot if there is one.
       }

@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { endpoints } from "../../src/db/schema";
 import { bumpConfigVersion } from "../../src/db/repos/config-versions";
 import { EndpointStore } from "../../src/delivery/endpoint-store";
+import { VERSION_CHECK_MS } from "../../src/delivery/snapshot-keeper";
 import {
   attemptRows,
   db,
@@ -265,6 +266,9 @@ describe("EndpointDO delivery", () => {
       db.update(endpoints).set({ url: receiverUrl(after) }).where(eq(endpoints.id, ep.id)),
       bumpConfigVersion(db, ep.ownerId),
     ]);
+    // Without configChanged() the object confirms the version at most once per VERSION_CHECK_MS: past that,
+    // its next run must see the change (waiting longer can only make this easier, never flaky).
+    await new Promise((r) => setTimeout(r, VERSION_CHECK_MS + 100));
     const second = await seedDelivery(ep);
     await endpointStub(env, ep.id).enqueue([second]);
     await waitForStatus(second.delivery_id, "succeeded");
