@@ -488,6 +488,12 @@ describe("dashboard in Chromium", () => {
       const res = await worker.api("GET", `/v1/deliveries?event_id=${sent.json.id}&endpoint_id=${story.failingEndpointId}`);
       return res.json?.data?.[0]?.status === "failed" ? res.json.data[0] : null;
     }, 30_000);
+    // The Overview lists an owner's failures from history, where an outcome lands within a flush interval
+    // (250 ms) after the delivery itself shows it: wait for that before the page loads its list once.
+    await waitFor(async () => {
+      const res = await worker.api("GET", `/v1/deliveries?owner_id=${OWNER}&status=failed&limit=50`);
+      return res.json?.data?.some((d: { id: string }) => d.id === failed.id) ? true : null;
+    }, 30_000);
 
     failingReceiver.respondWith(ok200);
     await goto("#/");
