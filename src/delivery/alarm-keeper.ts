@@ -38,7 +38,7 @@ export class AlarmKeeper {
    */
   async ensureWatchdog(now: number, minMs: number, maxMs: number): Promise<void> {
     const at = await this.current();
-    if (at !== null && at > now + minMs - 1 && at <= now + maxMs) return;
+    if (at !== null && at >= now + minMs && at <= now + maxMs) return;
     await this.arm(now + maxMs);
   }
 }

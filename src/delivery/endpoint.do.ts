@@ -111,13 +111,14 @@ export class EndpointDO extends DurableObject<Env> {
     const known = await this.alreadyFinished(items);
     this.lastActivity = now;
     let queued = 0;
+    const restarted = (id: string, seq: number) => this.finished.restarted(id, seq);
     this.store.transaction(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
         if (known.has(w.delivery_id)) continue; // already finished: a redelivered message
         // While a recovery scan is due, and for deliveries it stored, new work goes to rows (INSERT OR IGNORE).
         const keepFresh = !this.mark.scanPending && !this.recovered.has(w.delivery_id);
-        const added = this.work.admit(w, now, { keepFresh, restarted: (id, seq) => this.finished.restarted(id, seq) });
+        const added = this.work.admit(w, now, { keepFresh, restarted });
         // Its event is in history, listing this endpoint: the recovery mark covers it while it is in memory.
         if (added === "fresh") this.mark.cover(w.accepted_at);
         if (added === "held") this.heldWaiting = true;
@@ -259,7 +260,8 @@ export class EndpointDO extends DurableObject<Env> {
         if (this.snapshot.current()?.status === "disabled") await this.finishAll("held", null);
       }
       // Fresh work that has waited too long becomes rows, so the recovery mark can move on.
-      this.work.storeRows(this.fresh.takeStale(Date.now()), Date.now());
+      const now = Date.now();
+      this.work.storeRows(this.fresh.takeStale(now), now);
       if (this.heldWaiting) await this.logHeld();
       await this.flushAll({ onlyIfDue: true });
       this.markCheckAt = this.mark.settle(this.fresh.oldestAcceptedAt(), this.lastActivity, Date.now());
@@ -305,7 +307,7 @@ export class EndpointDO extends DurableObject<Env> {
       const dueNow = next !== undefined && next.due <= now;
       if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
         // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens meanwhile.
-        if (dueNow || (stop && this.due.peek(isBusy))) this.limiter.markWaiting(endpoint.rateLimit, now);
+        if (dueNow || (stop && this.work.next(isBusy))) this.limiter.markWaiting(endpoint.rateLimit, now);
         if (inFlight.size === 0) break;
         await Promise.race(inFlight);
         continue;
@@ -409,6 +411,7 @@ export class EndpointDO extends DurableObject<Env> {
    */
   private async scheduleNext(opts: { startNow?: boolean } = {}): Promise<void> {
     const now = Date.now();
+    const alarm = await this.alarms.current();
     const candidates: number[] = [];
     const next = this.work.next((id) => this.busy.has(id) || this.finished.has(id));
     // relay: a relay endpoint's work waits (held) while no listener is connected; a connecting one re-runs this.
@@ -418,14 +421,14 @@ export class EndpointDO extends DurableObject<Env> {
     // batch instead of one per delivery when work arrives a little at a time.
     const waitingSince = this.finished.waitingSince();
     if (waitingSince !== null) candidates.push(waitingSince + FLUSH_INTERVAL_MS);
-    if (this.markCheckAt !== null && (await this.alarms.current()) === null) candidates.push(this.markCheckAt);
+    if (this.markCheckAt !== null && alarm === null) candidates.push(this.markCheckAt);
     const staleAt = this.fresh.nextStaleAt();
     if (staleAt !== null) candidates.push(staleAt);
     const ioRetryAt = now - this.ioFailedAt < RETRY_IO_MS ? this.ioFailedAt + RETRY_IO_MS : now;
     if (candidates.length === 0) {
       // Nothing to do: an armed watchdog is left to fire once and find nothing (cheaper than deleting it and
       // arming it again for the next delivery), unless it is the only wake-up the recovery mark has.
-      if ((await this.alarms.current()) === null && this.markCheckAt !== null) await this.alarms.arm(this.markCheckAt);
+      if (alarm === null && this.markCheckAt !== null) await this.alarms.arm(this.markCheckAt);
       return;
     }
     const at = Math.max(ioRetryAt, Math.min(...candidates));
@@ -433,7 +436,6 @@ export class EndpointDO extends DurableObject<Env> {
       void this.run();
       return;
     }
-    const alarm = await this.alarms.current();
     if (at - now <= TIMER_MAX_MS && alarm !== null && alarm >= at) return this.runAt(at);
     await this.alarms.armAt(at);
   }

@@ -59,7 +59,6 @@ export class FinishedLog {
     return f !== undefined && !f.restarted;
   }
 
-
   /** A manual retry restarted this delivery: its waiting outcome is still written, but its row stays. */
   restarted(deliveryId: string, seq: number): void {
     const f = this.waiting.get(deliveryId);

@@ -15,6 +15,12 @@ export const MAX_FRESH_BYTES = 8 * 1024 * 1024;
  */
 export const MAX_FRESH_AGE_MS = 10 * 60_000;
 
+function oldestAcceptedIn(maps: Map<string, WorkRow>[]): number | null {
+  let oldest: number | null = null;
+  for (const map of maps) for (const row of map.values()) if (oldest === null || row.accepted_at < oldest) oldest = row.accepted_at;
+  return oldest;
+}
+
 export class FreshWork {
   /** Waiting for their first attempt, in arrival order. */
   private readonly queued = new Map<string, WorkRow>();
@@ -102,8 +108,7 @@ export class FreshWork {
 
   /** When the oldest queued delivery becomes stale (null when none waits). */
   nextStaleAt(): number | null {
-    let oldest: number | null = null;
-    for (const row of this.queued.values()) if (oldest === null || row.accepted_at < oldest) oldest = row.accepted_at;
+    const oldest = oldestAcceptedIn([this.queued]);
     return oldest === null ? null : oldest + MAX_FRESH_AGE_MS;
   }
 
@@ -116,9 +121,7 @@ export class FreshWork {
 
   /** The oldest event time among unsettled deliveries (null when none): the recovery mark may not pass it. */
   oldestAcceptedAt(): number | null {
-    let oldest: number | null = null;
-    for (const map of [this.queued, this.taken]) for (const row of map.values()) if (oldest === null || row.accepted_at < oldest) oldest = row.accepted_at;
-    return oldest;
+    return oldestAcceptedIn([this.queued, this.taken]);
   }
 
   /** Unsettled deliveries by id, for the API's view of what is in flight. */

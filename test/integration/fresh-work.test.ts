@@ -25,14 +25,20 @@ function perDelivery(reqs: { headers: Record<string, string> }[]): Map<string, n
   return out;
 }
 
+/** An endpoint answering 200 after `delayMs`, one request at a time, handed `count` new deliveries. */
+async function slowEndpointWithWork(label: string, count: number, delayMs: number, timeoutMs?: number) {
+  const key = uniqueKey(label);
+  await script(key, [{ status: 200, delay_ms: delayMs }]);
+  const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const works = await seedDeliveries(ep, count);
+  const stub = endpointStub(env, ep.id);
+  await stub.enqueue(works);
+  return { key, ep, works, stub };
+}
+
 describe("fresh work", () => {
   it("new deliveries wait in memory, not as rows, and each is delivered once", async () => {
-    const key = uniqueKey("fresh");
-    await script(key, [{ status: 200, delay_ms: 150 }]);
-    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
-    const works = await seedDeliveries(ep, 6);
-    const stub = endpointStub(env, ep.id);
-    await stub.enqueue(works);
+    const { key, works, stub } = await slowEndpointWithWork("fresh", 6, 150);
 
     // While they wait: counted as in flight, none of them stored as a row, the recovery mark set.
     const inspection = await stub.inspect();
@@ -53,12 +59,7 @@ describe("fresh work", () => {
   });
 
   it("a repeated handoff of a delivery kept in memory adds nothing", async () => {
-    const key = uniqueKey("fresh-dup");
-    await script(key, [{ status: 200, delay_ms: 300 }]);
-    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1 });
-    const works = await seedDeliveries(ep, 3);
-    const stub = endpointStub(env, ep.id);
-    await stub.enqueue(works);
+    const { key, works, stub } = await slowEndpointWithWork("fresh-dup", 3, 300);
     // The same deliveries again, plainly and as a redelivered message would carry them.
     expect((await stub.enqueue(works)).queued).toBe(0);
     expect((await stub.enqueue(works.map((w) => ({ ...w, maybe_seen: true })))).queued).toBe(0);
@@ -83,13 +84,8 @@ describe("fresh work", () => {
   });
 
   it("after the object loses its memory, the recovery scan finds every fresh delivery in history: each delivered, none lost", async () => {
-    const key = uniqueKey("fresh-lost");
     // Slow answers: most of the work is still waiting in memory when the object is reset.
-    await script(key, [{ status: 200, delay_ms: 400 }]);
-    const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, timeoutMs: 5000 });
-    const works = await seedDeliveries(ep, 8);
-    const stub = endpointStub(env, ep.id);
-    await stub.enqueue(works);
+    const { key, ep, works, stub } = await slowEndpointWithWork("fresh-lost", 8, 400, 5000);
     await waitFor(async () => (await received(key)).length >= 1);
     await runInDurableObject(stub, (_instance, state) => state.abort("reset by the fresh-work test")).catch(() => undefined);
 
