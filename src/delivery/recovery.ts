@@ -111,13 +111,14 @@ export class RecoveryMark {
       const unknown = [...ids.keys()].filter((id) => !isHere(id));
       if (unknown.length > 0) {
         const finished = await findDeliveries(env, unknown);
-        const missing = unknown.filter((id) => !finished.has(id)).map((id) => ids.get(id)!);
-        const full = missing.length ? await findOwnerEvents(env, target.ownerId, missing.map((e) => e.id)) : new Map();
-        for (const e of missing) {
+        const missing = unknown.filter((id) => !finished.has(id));
+        const full = missing.length ? await findOwnerEvents(env, target.ownerId, missing.map((id) => ids.get(id)!.id)) : new Map();
+        for (const id of missing) {
+          const e = ids.get(id)!;
           const event = full.get(e.id);
           if (!event) continue; // pruned by retention meanwhile: nothing left to deliver
           lost.push({
-            delivery_id: await deliveryId(e.id, target.endpointId), event_id: e.id, endpoint_id: target.endpointId, owner_id: e.owner_id,
+            delivery_id: id, event_id: e.id, endpoint_id: target.endpointId, owner_id: e.owner_id,
             event_type: e.event_type, payload: event.payload, accepted_at: e.accepted_at, attempts: 0, attempts_in_run: 0,
           });
         }
