@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { ensureDevVars } from "./dev-vars.mjs";
+import { localRuntimeEnv } from "./local-runtime-env.mjs";
 import { banner, createOutputFilter, pipeLines } from "./start-output.mjs";
 
 const port = process.env.PORT || "8787";
@@ -11,9 +12,8 @@ const base = `http://127.0.0.1:${port}`;
 // node_modules/.bin first: wrangler needs Node 22, which the `node` devDependency puts there (also when
 // this script is run as `node scripts/start.mjs` rather than through npm).
 const env = {
-  ...process.env,
+  ...localRuntimeEnv(),
   PATH: `${resolve("node_modules/.bin")}:${process.env.PATH}`,
-  WRANGLER_SEND_METRICS: "false",
   // Miniflare otherwise fetches a sample `Request.cf` object from the internet and prints a stack trace
   // when it is offline; the built-in placeholder is all local development needs.
   CLOUDFLARE_CF_FETCH_ENABLED: "false",

@@ -4,8 +4,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { localRuntimeEnv } from "./local-runtime-env.mjs";
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+const env = localRuntimeEnv();
 const reports = mkdtempSync(join(tmpdir(), "hookrelay-test-"));
 // The "integration-redis" run repeats the cache suite and the suites it sits under against a real redis-server
 // behind the Upstash REST server, which its globalSetup starts and stops (test/integration/redis-global-setup.ts).

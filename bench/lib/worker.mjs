@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { localRuntimeEnv } from "../../scripts/local-runtime-env.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -24,9 +25,8 @@ export async function freePort() {
 /** Environment for child processes: node_modules/.bin first (Node 22 + wrangler), no telemetry. */
 export function childEnv() {
   return {
-    ...process.env,
+    ...localRuntimeEnv(),
     PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
-    WRANGLER_SEND_METRICS: "false",
     CI: "true",
   };
 }

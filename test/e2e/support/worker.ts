@@ -51,7 +51,8 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
     ALLOW_PRIVATE_ENDPOINTS: "true",
     ...opts.vars,
   };
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  // Local tracing off, as npm start runs it (scripts/local-runtime-env.mjs says why).
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false", CI: "true" };
 
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
     env,
