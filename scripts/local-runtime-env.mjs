@@ -12,6 +12,6 @@ export function localRuntimeEnv(base = process.env) {
   return {
     ...base,
     WRANGLER_SEND_METRICS: "false",
-    X_LOCAL_OBSERVABILITY: base.X_LOCAL_OBSERVABILITY ?? "false",
+    X_LOCAL_OBSERVABILITY: base.X_LOCAL_OBSERVABILITY || "false", // empty counts as unset (wrangler refuses "")
   };
 }

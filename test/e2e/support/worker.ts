@@ -52,7 +52,7 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
     ...opts.vars,
   };
   // Local tracing off, as npm start runs it (scripts/local-runtime-env.mjs says why).
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false", CI: "true" };
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY || "false", CI: "true" };
 
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
     env,
