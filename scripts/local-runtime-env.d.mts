@@ -1,2 +1,4 @@
 /** The environment for a local `wrangler dev` started by this repo: local tracing off unless set, no wrangler metrics. */
-export function localRuntimeEnv(base?: Record<string, string | undefined>): Record<string, string | undefined>;
+export function localRuntimeEnv<E extends Record<string, string | undefined> = NodeJS.ProcessEnv>(
+  base?: E,
+): E & { WRANGLER_SEND_METRICS: string; X_LOCAL_OBSERVABILITY: string };

@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pollUntil } from "../../support/poll";
+import { localRuntimeEnv } from "../../../scripts/local-runtime-env.mjs";
 
 export interface RunningWorker {
   url: string;
@@ -51,8 +52,8 @@ export async function startWorker(opts: StartOptions = {}): Promise<RunningWorke
     ALLOW_PRIVATE_ENDPOINTS: "true",
     ...opts.vars,
   };
-  // Local tracing off, as npm start runs it (scripts/local-runtime-env.mjs says why).
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY || "false", CI: "true" };
+  // The environment npm start gives wrangler (local tracing off unless set: scripts/local-runtime-env.mjs says why).
+  const env = { ...localRuntimeEnv(process.env), CI: "true" };
 
   const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], {
     env,
