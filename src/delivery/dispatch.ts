@@ -64,7 +64,11 @@ export interface OutboundRequest {
 /** Sends one attempt. Never throws: every outcome is an AttemptResult. */
 export async function sendAttempt(req: OutboundRequest, now: () => number = Date.now): Promise<AttemptResult> {
   const startedAt = now();
-  const signal = AbortSignal.timeout(req.timeoutMs);
+  // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the attempt ended, and a busy
+  // endpoint's object would hold thousands (the runtime refuses new timers past 10,000 per object).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException("attempt timed out", "TimeoutError")), req.timeoutMs);
+  const signal = controller.signal;
   let statusCode: number | null = null;
   let retryAfter: string | null = null;
   let responseBody: string | null = null;
@@ -78,6 +82,8 @@ export async function sendAttempt(req: OutboundRequest, now: () => number = Date
     if (statusCode >= 300 && statusCode < 400) error = "redirect";
   } catch (err) {
     error = signal.aborted ? "timeout" : `network: ${errorMessage(err)}`;
+  } finally {
+    clearTimeout(timer);
   }
   return { startedAt, durationMs: Math.max(0, now() - startedAt), statusCode, error, responseBody, retryAfter };
 }
