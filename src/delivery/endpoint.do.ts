@@ -14,6 +14,7 @@ import type { DeliveryWork } from "./contracts";
 import { attemptRecord, finalRecord, inFlightRecord } from "./delivery-record";
 import { makeAttempt } from "./attempt";
 import { DueIndex } from "./due-index";
+import { drainDue, FLUSH_AT_SIZE, FLUSH_INTERVAL_MS, WATCHDOG_MARGIN_MS, type DrainParts } from "./drain";
 import { openSnapshot, type OpenedEndpoint } from "./endpoint-config";
 import { EndpointHealth } from "./endpoint-health";
 import { EndpointStore, type WorkRow, type WorkSummary } from "./endpoint-store";
@@ -31,24 +32,13 @@ import { nextRetryDelaySeconds, parseRetryAfter } from "./retry-policy";
 
 /** Stop starting new attempts after this long in one alarm run; the alarm re-arms for the rest. */
 const RUN_BUDGET_MS = 15_000;
-/**
- * Watchdog: while a run is going, the alarm is kept armed just past the point where every attempt in flight
- * must have ended. If the object dies mid-drain, that alarm brings it back soon (its rows are still there).
- */
-const WATCHDOG_MARGIN_MS = 5_000;
-/** A busy drain re-arms the watchdog about this often (each setAlarm() is a billed write). */
-const WATCHDOG_HEADROOM_MS = 5_000;
+/** The watchdog armed when a run starts, before any attempt's timeout is known (drain.ts keeps it ahead). */
 const WATCHDOG_INITIAL_MS = 30_000 + WATCHDOG_MARGIN_MS;
-/** Finished outcomes go to history at least this often within a run, or as soon as this many wait. */
-const FLUSH_INTERVAL_MS = 250;
 /**
  * Work due within this long is started by a timer instead of an alarm write, while the watchdog alarm (armed
  * further out) would bring the object back should it die first.
  */
 const TIMER_MAX_MS = 2_000;
-const FLUSH_BATCH = 100;
-/** No new attempt starts while this many outcomes wait for history (it is down): memory stays bounded. */
-const MAX_WAITING_OUTCOMES = 2_000;
 /** Back-off after a history, D1 or config failure: the work stays in storage and is retried. */
 const RETRY_IO_MS = 5_000;
 /** Ids of recovered deliveries kept to recognise their late handoffs. */
@@ -73,6 +63,7 @@ export class EndpointDO extends DurableObject<Env> {
   /** relay: `hookrelay listen` sockets and their pending replies (relay-channel.ts). */
   private readonly relay: RelayChannel;
   private readonly busy = new Set<string>();
+  private readonly drainParts: DrainParts;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
   private lastActivity = Date.now();
@@ -96,6 +87,10 @@ export class EndpointDO extends DurableObject<Env> {
     this.health = new EndpointHealth(this.env, this.store);
     this.limiter = new EndpointLimiter(this.store);
     this.relay = new RelayChannel(ctx);
+    this.drainParts = {
+      work: this.work, finished: this.finished, limiter: this.limiter, snapshot: this.snapshot, relay: this.relay, alarms: this.alarms,
+      fresh: this.fresh, due: this.due, busy: this.busy, attempt: (endpoint, row, decidedAt, fresh) => this.attemptOne(endpoint, row, decidedAt, fresh),
+    };
   }
 
   // --- RPC ---------------------------------------------------------------------------------------------
@@ -280,7 +275,7 @@ export class EndpointDO extends DurableObject<Env> {
   /** Writes waiting outcomes to history and the endpoint's health to D1. False (and backs off) on failure. */
   private async flushAll(opts: { onlyIfDue?: boolean } = {}): Promise<boolean> {
     const since = this.finished.waitingSince();
-    const due = !opts.onlyIfDue || this.finished.size >= FLUSH_BATCH || (since !== null && Date.now() - since >= FLUSH_INTERVAL_MS);
+    const due = !opts.onlyIfDue || this.finished.size >= FLUSH_AT_SIZE || (since !== null && Date.now() - since >= FLUSH_INTERVAL_MS);
     const ok = (!due || (await this.finished.flush())) && (await this.health.flush(this.snapshot.endpointId(), this.snapshot.ownerId()));
     if (!ok) this.ioFailed();
     return ok;
@@ -290,58 +285,9 @@ export class EndpointDO extends DurableObject<Env> {
     this.ioFailedAt = Date.now();
   }
 
-  /** Runs due work with at most maxInFlight attempts at once until none is due, the limit says wait, or the budget ends. */
+  /** Runs due work until none is due, the limit says wait, or the budget ends (drain.ts). */
   private async drain(endpoint: OpenedEndpoint, deadline: number): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
-    let lastFlush = Date.now();
-    const isBusy = (id: string) => this.busy.has(id) || this.finished.has(id);
-    for (;;) {
-      if (this.finished.size >= FLUSH_BATCH || (this.finished.size > 0 && Date.now() - lastFlush >= FLUSH_INTERVAL_MS)) {
-        // Attempts in flight keep going while history is written.
-        if (!(await this.finished.flush()) && this.finished.size >= MAX_WAITING_OUTCOMES) break;
-        lastFlush = Date.now();
-      }
-      const now = Date.now();
-      const stop = now >= deadline || this.limiter.pausedUntil() > now || this.snapshot.current()?.status !== "active" || !this.relay.mayAttempt(endpoint);
-      const next = stop ? undefined : this.work.next(isBusy);
-      const dueNow = next !== undefined && next.due <= now;
-      if (!dueNow || inFlight.size >= endpoint.maxInFlight) {
-        // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens meanwhile.
-        if (dueNow || (stop && this.work.next(isBusy))) this.limiter.markWaiting(endpoint.rateLimit, now);
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
-        continue;
-      }
-      const token = this.limiter.take(endpoint.rateLimit, now);
-      if (!token.ok) {
-        if (now + token.waitMs >= deadline) {
-          if (inFlight.size === 0) break;
-          await Promise.race(inFlight);
-          continue;
-        }
-        // A short wait is slept here: an alarm round trip per token would make every send late.
-        await this.limiter.sleepUntil(now + token.waitMs, inFlight);
-        continue;
-      }
-      const fresh = next.fresh;
-      const row = this.work.take(next);
-      if (!row || row.state !== "queued") continue;
-      this.busy.add(row.delivery_id);
-      // Must not fire before this attempt has ended; re-armed with headroom, so not once per attempt.
-      await this.alarms.ensureWatchdog(now, endpoint.timeoutMs + WATCHDOG_MARGIN_MS, endpoint.timeoutMs + WATCHDOG_MARGIN_MS + WATCHDOG_HEADROOM_MS);
-      const p: Promise<void> = this.attemptOne(endpoint, row, now, fresh)
-        .catch((err) => {
-          // The row is still queued (fresh work goes back in line); the next run picks it up.
-          console.error(JSON.stringify({ level: "error", msg: "attempt outcome not stored", error: String(err) }));
-          if (fresh) this.fresh.putBack(row.delivery_id);
-          this.due.reset();
-        })
-        .finally(() => {
-          this.busy.delete(row.delivery_id);
-          inFlight.delete(p);
-        });
-      inFlight.add(p);
-    }
+    await drainDue(this.drainParts, endpoint, deadline);
     this.lastActivity = Date.now();
   }
 
