@@ -2,7 +2,8 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
-export type Db = DrizzleD1Database<typeof schema>;
+/** `$client` is the D1 binding itself, for the few hot statements that skip the query builder. */
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 const instances = new WeakMap<D1Database, Db>();
 

@@ -1,6 +1,6 @@
 // Per-owner config versions: bumped in the same batch as any write that changes routing or endpoint
 // delivery config, read by caches (fanout routing, Redis) to drop stale entries.
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { configVersions } from "../schema";
 import { idChunks } from "../id-chunks";
@@ -13,16 +13,19 @@ export function bumpConfigVersion(db: Db, ownerId: string) {
     .onConflictDoUpdate({ target: configVersions.ownerId, set: { version: sql`${configVersions.version} + 1` } });
 }
 
+/**
+ * Every fanout batch reads these, so this is a plain prepared statement: drizzle's query builder cost several
+ * times the query itself in CPU (profiled at 200 events/s), and the consumer shares its isolate with delivery.
+ */
 export async function readConfigVersions(db: Db, ownerIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  if (ownerIds.length === 0) return out;
   for (const chunk of idChunks(ownerIds)) {
-    const rows = await db
-      .select()
-      .from(configVersions)
-      .where(inArray(configVersions.ownerId, chunk))
-      .all();
-    for (const row of rows) out.set(row.ownerId, row.version);
+    const placeholders = chunk.map(() => "?").join(",");
+    const { results } = await db.$client
+      .prepare(`SELECT owner_id, version FROM config_versions WHERE owner_id IN (${placeholders})`)
+      .bind(...chunk)
+      .all<{ owner_id: string; version: number }>();
+    for (const row of results) out.set(row.owner_id, row.version);
   }
   return out;
 }
