@@ -33,8 +33,8 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
     // slow when the loop is busy. The runtime refuses a body longer than its declared length.
     return { bytes: new Uint8Array(await res.arrayBuffer()), truncated: false };
   }
-  const reader = res.body.getReader();
-  const cancel = () => void reader.cancel().catch(() => {});
+  const chunks = chunkReader(res.body, limit);
+  const cancel = () => void chunks.reader.cancel().catch(() => {});
   signal?.addEventListener("abort", cancel, { once: true });
   const kept = new Uint8Array(limit);
   let keptLength = 0;
@@ -43,17 +43,19 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
   try {
     // Bounded: each turn adds a non-empty chunk to `total` or ends; it stops past max(limit + 1, drainLimit).
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
+      const { done, value, last } = await chunks.next();
+      if (value && value.byteLength > 0) {
+        if (keptLength < limit) {
+          const take = Math.min(value.byteLength, limit - keptLength);
+          kept.set(value.subarray(0, take), keptLength);
+          keptLength += take;
+        }
+        total += value.byteLength;
+      }
+      if (done || last) {
         ended = true;
         break;
       }
-      if (keptLength < limit) {
-        const take = Math.min(value.byteLength, limit - keptLength);
-        kept.set(value.subarray(0, take), keptLength);
-        keptLength += take;
-      }
-      total += value.byteLength;
       if (total > limit && total >= drainLimit) break;
     }
   } finally {
@@ -64,6 +66,44 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
   // A cancel from the signal ends the read as if the body had ended: that is a failure, not a short body.
   signal?.throwIfAborted();
   return { bytes: kept.subarray(0, keptLength), truncated: !ended || total > limit };
+}
+
+type AtLeastReader = ReadableStreamBYOBReader & {
+  readAtLeast(min: number, view: Uint8Array): Promise<ReadableStreamReadResult<Uint8Array>>;
+};
+
+/** Past the first read, bytes are only drained: this much per read. */
+const DRAIN_CHUNK = 64 * 1024;
+
+/**
+ * The body's chunks. In workerd a BYOB reader can wait for a number of bytes in one read (readAtLeast), so the
+ * first read asks for limit + 1: a body within the limit — most answers, declared or chunked — then takes a
+ * single read, and a short result can only mean the body ended (`last`). Elsewhere (Node): plain reads.
+ */
+function chunkReader(body: ReadableStream<Uint8Array>, limit: number) {
+  let byob: AtLeastReader | null = null;
+  try {
+    const reader = body.getReader({ mode: "byob" }) as AtLeastReader;
+    if (typeof reader.readAtLeast === "function") byob = reader;
+    else reader.releaseLock();
+  } catch {
+    // not a byte stream: plain reads
+  }
+  if (byob === null) {
+    const reader = body.getReader();
+    return { reader, next: async () => ({ ...(await reader.read()), last: false }) };
+  }
+  const reader = byob;
+  let first = true;
+  return {
+    reader,
+    async next() {
+      const [min, size] = first ? [limit + 1, limit + 1] : [1, DRAIN_CHUNK];
+      first = false;
+      const result = await reader.readAtLeast(min, new Uint8Array(size));
+      return { ...result, last: !result.done && (result.value?.byteLength ?? 0) < min };
+    },
+  };
 }
 
 /** readBounded, decoded as UTF-8 (a character cut at the bound becomes U+FFFD). */
