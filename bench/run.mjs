@@ -22,7 +22,7 @@ import { runCost } from "./lib/phases/cost-phase.mjs";
 import { runFanoutFilters } from "./lib/phases/fanout-filters.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
 import { startBare } from "./lib/bare.mjs";
-import { compareWithBare, runBareBurst, runBareSingle, runHookrelayBurst } from "./lib/phases/bare-compare.mjs";
+import { compareWithBare, runBareSingle, runBurstPairs, runHookrelayBurst } from "./lib/phases/bare-compare.mjs";
 import { runCostBatch } from "./lib/phases/cost-phase.mjs";
 import { runSoak, soakTargets, startRssSampler } from "./lib/phases/soak.mjs";
 import { renderSoakMarkdown } from "./lib/report-soak.mjs";
@@ -39,7 +39,7 @@ const PROFILES = {
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
     filterEvents: 2000, filterRounds: 2,
     costBatchEvents: 600, costBatchEventsPerS: 100,
-    burstEndpoints: 10, burstEvents: 1000, burstDrainS: 60,
+    burstEndpoints: 10, burstEvents: 1000, burstDrainS: 60, burstRounds: 3,
     soakEventsPerS: 100, soakSampleS: 15, soakDrainS: 60, soakDefaultS: 600,
   },
   quick: {
@@ -50,7 +50,7 @@ const PROFILES = {
     costEvents: 60, costEventsPerS: 30, costDrainS: 15,
     filterEvents: 300, filterRounds: 1,
     costBatchEvents: 100, costBatchEventsPerS: 100,
-    burstEndpoints: 10, burstEvents: 200, burstDrainS: 10,
+    burstEndpoints: 10, burstEvents: 200, burstDrainS: 10, burstRounds: 1,
   },
 };
 
@@ -233,7 +233,16 @@ async function main() {
   // The bare pipeline's phases first (issue 14), while HookRelay is certainly idle: HookRelay's own delivery
   // phases can leave a backlog behind on a slow or busy machine, which would load the bare measurements.
   const bareOnly = (name, minS, fn) => (bare ? phase(name, minS, fn, ingestReserveS) : (results.phases[name] = { skipped: true, reason: `bare pipeline not started: ${bareError}` }));
-  await bareOnly("bare_fanout_burst", 10, () => runBareBurst(ctx));
+  // The fanout burst against both pipelines in alternating pairs (runBurstPairs); `--only` either name runs them.
+  if (onlyPhases?.has("bare_fanout_burst")) onlyPhases.add("fanout_burst");
+  const burst = await delivery("fanout_burst", 10 * profile.burstRounds, async () =>
+    bare
+      ? runBurstPairs(ctx, { rounds: profile.burstRounds, quiesce })
+      : { hookrelay: await runHookrelayBurst(ctx), bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` } },
+  );
+  // One result per pipeline, as every other phase (a skipped pair skips both).
+  results.phases.fanout_burst = burst?.hookrelay ?? results.phases.fanout_burst;
+  results.phases.bare_fanout_burst = burst?.bare ?? results.phases.fanout_burst;
   await bareOnly("bare_single", profile.e2eS + profile.drainS + 5, () => runBareSingle(ctx));
 
   const cost = await delivery("cost", profile.costEvents / profile.costEventsPerS + 10, () => runCost(ctx));
@@ -244,8 +253,6 @@ async function main() {
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
   await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
-  // HookRelay's side of the comparison with the bare pipeline: the same fanout burst (e2e_single is the other).
-  await delivery("fanout_burst", 10, () => runHookrelayBurst(ctx));
   await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   // Quick runs (the smoke test) leave it out unless asked for by name: it adds ~15 s to a ~100 s budget.
   if (mode === "full" || onlyPhases?.has("fanout_filters")) {

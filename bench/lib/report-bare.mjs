@@ -6,6 +6,14 @@ const fmt = (x, digits = 0) =>
 const ms = (x) => (x === null || x === undefined ? "n/a" : `${fmt(x)} ms`);
 const verdict = (v) => (v === null || v === undefined ? "not measured" : v ? "**pass**" : "**fail**");
 
+/** A row with every round of the paired fanout bursts (the table's first row is the median pair). */
+function burstRounds(bare, hookrelay) {
+  const ratios = hookrelay?.rounds_ratio;
+  if (!Array.isArray(ratios) || ratios.length < 2) return [];
+  const list = (xs, digits = 0) => xs.map((x) => fmt(x, digits)).join(" · ");
+  return [`| fanout rounds (bare, then HookRelay, alternating; median pair above) | ${list(bare.rounds_deliveries_per_s)} | ${list(hookrelay.rounds_deliveries_per_s)} | ${list(ratios, 2)} |`];
+}
+
 /** Lines of markdown (empty when the run has no comparison, e.g. older results). */
 export function renderBareComparison(res) {
   const v = res.vs_bare;
@@ -25,6 +33,7 @@ export function renderBareComparison(res) {
     "| --- | --- | --- | --- |",
     `| ${f.what} | ${fmt(f.bare_deliveries_per_s)}${skippedWhy(p.bare_fanout_burst)} | ${fmt(f.hookrelay_deliveries_per_s)}${skippedWhy(p.fanout_burst)} | ${fmt(f.ratio_hookrelay_to_bare, 2)} |`,
     `| ${s.what} | ${latency(s.bare, p.bare_single)}${censored(p.bare_single)} | ${latency(s.hookrelay, p.e2e_single)}${censored(p.e2e_single)} | p50 ${fmt(s.ratio_p50_hookrelay_to_bare, 2)} · p99 ${fmt(s.ratio_p99_hookrelay_to_bare, 2)} |`,
+    ...burstRounds(p.bare_fanout_burst, p.fanout_burst),
     `| backlog left when the load stopped (deliveries) | ${fmt(s.bare?.backlog_at_load_end)} | ${fmt(s.hookrelay?.backlog_at_load_end)} | |`,
     "",
     `Targets (issue 14): ${Object.entries(v.targets).map(([k, ok]) => `${k}: ${verdict(ok)}`).join("; ")}.`,

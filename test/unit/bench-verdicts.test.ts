@@ -2,7 +2,7 @@
 // issue 20's soak targets and issue 14's HookRelay-vs-bare targets, on hand-made results.
 import { describe, expect, it } from "vitest";
 import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
-import { backlogGrowing, compareWithBare } from "../../bench/lib/phases/bare-compare.mjs";
+import { backlogGrowing, compareWithBare, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
 
 /** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
 const series = (f: (min: number) => number) =>
@@ -71,5 +71,12 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);
     const v = compareWithBare({ fanout_burst: { deliveries_per_s: 300 }, bare_fanout_burst: { deliveries_per_s: 2300 }, e2e_single: single(null, null, 5000, 1000, null, 3000), bare_single: single(50, 200, 10) });
     expect(Object.values(v.targets)).toEqual([false, false, false, false]);
+  });
+  it("reports the fanout pair with the median ratio, whatever order the rounds came in", () => {
+    const pair = (round: number, ratio: number | null) => ({ round, ratio });
+    expect(medianPair([pair(0, 0.55), pair(1, 0.74), pair(2, 0.7)]).round).toBe(2);
+    expect(medianPair([pair(0, 0.9), pair(1, null), pair(2, 0.6)]).round).toBe(2);
+    expect(medianPair([pair(0, 0.8), pair(1, 0.6)]).round).toBe(1);
+    expect(medianPair([pair(0, 0.8)]).round).toBe(0);
   });
 });

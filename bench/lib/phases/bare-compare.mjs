@@ -56,12 +56,12 @@ export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, see
   };
 }
 
-/** The fanout burst against HookRelay: its own owner and 10 endpoints, disabled afterwards. */
-export async function runHookrelayBurst(ctx) {
+/** The fanout burst against HookRelay: its own owner (one per round) and 10 endpoints, disabled afterwards. */
+export async function runHookrelayBurst(ctx, round = 0) {
   const p = ctx.profile;
-  const owner = "bench-burst";
+  const owner = `bench-burst-${round}`;
   const eventType = "bench.burst";
-  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/burst/${i}`);
+  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/burst/${round}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
   const post = hookrelayPoster(ctx.client, { owner, eventType, batch: true });
   const result = await fanoutBurst(ctx, { post, paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
@@ -70,13 +70,42 @@ export async function runHookrelayBurst(ctx) {
 }
 
 /** The same burst against the bare pipeline. */
-export async function runBareBurst(ctx) {
+export async function runBareBurst(ctx, round = 0) {
   const p = ctx.profile;
-  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/bare-burst/${i}`);
+  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/bare-burst/${round}/${i}`);
   const client = bareClient(ctx);
   const result = await fanoutBurst(ctx, { post: barePoster(client, paths.map((x) => ctx.receiver.url + x)), paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
   client.close();
   return { target: "bare", producer: "POST /events (bare)", ...result };
+}
+
+/** The pair with the median ratio (the lower middle one of an even count; a pair without a ratio ranks lowest). */
+export function medianPair(pairs) {
+  const ranked = [...pairs].sort((a, b) => (a.ratio ?? -1) - (b.ratio ?? -1));
+  return ranked[Math.floor((ranked.length - 1) / 2)];
+}
+
+/**
+ * The fanout burst against both pipelines in alternating rounds (bare, then HookRelay, `rounds` times, the
+ * machine left to go quiet between runs): each pair is measured at nearly the same load, which drifts on a
+ * shared machine, and the pair with the median ratio is the one reported. → { bare, hookrelay } phase results,
+ * each with every round's deliveries/s.
+ */
+export async function runBurstPairs(ctx, { rounds, quiesce }) {
+  const pairs = [];
+  for (let round = 0; round < rounds; round++) {
+    const bare = await runBareBurst(ctx, round);
+    await quiesce();
+    const hookrelay = await runHookrelayBurst(ctx, round);
+    await quiesce();
+    pairs.push({ bare, hookrelay, ratio: ratio(hookrelay.deliveries_per_s, bare.deliveries_per_s, 3) });
+  }
+  const median = medianPair(pairs);
+  const perRound = (side) => pairs.map((pair) => pair[side].deliveries_per_s);
+  return {
+    bare: { ...median.bare, rounds_deliveries_per_s: perRound("bare") },
+    hookrelay: { ...median.hookrelay, rounds_deliveries_per_s: perRound("hookrelay"), rounds_ratio: pairs.map((pair) => pair.ratio) },
+  };
 }
 
 /** One endpoint at e2eEventsPerS against the bare pipeline, same shape as HookRelay's e2e_single. */
