@@ -46,13 +46,27 @@ export async function drainDue(parts: DrainParts, endpoint: OpenedEndpoint, dead
   const { work, finished, limiter, snapshot, relay, alarms, fresh: freshWork, due, busy } = parts;
   const inFlight = new Set<Promise<void>>();
   let lastFlush = Date.now();
+  /** The history write under way (one at a time), or null. */
+  let flushing: Promise<void> | null = null;
+  let lastFlushFailed = false;
   const isBusy = (id: string) => busy.has(id) || finished.has(id);
   for (;;) {
-    if (finished.size >= FLUSH_AT_SIZE || (finished.size > 0 && Date.now() - lastFlush >= FLUSH_INTERVAL_MS)) {
-      // Attempts in flight keep going while history is written.
-      if (!(await finished.flush()) && finished.size >= MAX_WAITING_OUTCOMES) break;
-      lastFlush = Date.now();
+    if (flushing === null && (finished.size >= FLUSH_AT_SIZE || (finished.size > 0 && Date.now() - lastFlush >= FLUSH_INTERVAL_MS))) {
+      // Written while attempts go on starting: waiting for it would leave the endpoint's slots idle meanwhile.
+      flushing = finished
+        .flush({ oneBatch: true })
+        .catch((err) => {
+          console.error(JSON.stringify({ level: "error", msg: "history flush failed", error: String(err) }));
+          return false;
+        })
+        .then((ok) => {
+          lastFlushFailed = !ok;
+          lastFlush = Date.now();
+          flushing = null;
+        });
     }
+    // History is down: no new attempt starts while this many outcomes wait (memory stays bounded).
+    if (lastFlushFailed && finished.size >= MAX_WAITING_OUTCOMES) break;
     const now = Date.now();
     const stop = now >= deadline || limiter.pausedUntil() > now || snapshot.current()?.status !== "active" || !relay.mayAttempt(endpoint);
     const next = stop ? undefined : work.next(isBusy);
@@ -95,4 +109,6 @@ export async function drainDue(parts: DrainParts, endpoint: OpenedEndpoint, dead
       });
     inFlight.add(p);
   }
+  // The run goes on to write what is left (flushAll): this write must have ended first.
+  await flushing;
 }

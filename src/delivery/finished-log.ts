@@ -69,8 +69,12 @@ export class FinishedLog {
     return this.waiting.size;
   }
 
-  /** Writes waiting outcomes to history, then deletes their rows. False when history could not be written. */
-  async flush(): Promise<boolean> {
+  /**
+   * Writes waiting outcomes to history, then deletes their rows. False when history could not be written.
+   * `oneBatch`: one write of what waits now, not those added while it is under way (a drain that keeps
+   * attempting would otherwise keep the writer busy with ever smaller batches).
+   */
+  async flush(opts: { oneBatch?: boolean } = {}): Promise<boolean> {
     while (this.waiting.size > 0) {
       const batch = [...this.waiting.values()].slice(0, FLUSH_BATCH);
       try {
@@ -90,6 +94,7 @@ export class FinishedLog {
       });
       // Outcomes added while the write was in flight start a new wait.
       this.since = this.waiting.size === 0 ? null : Date.now();
+      if (opts.oneBatch) break;
     }
     return true;
   }
