@@ -105,6 +105,8 @@ export async function drainDue(parts: DrainParts, endpoint: OpenedEndpoint, dead
       })
       .finally(() => {
         busy.delete(row.delivery_id);
+        // An attempt whose outcome was not stored leaves no restart pending: the row is queued anyway.
+        work.takeRestart(row.delivery_id);
         inFlight.delete(p);
       });
     inFlight.add(p);

@@ -107,13 +107,14 @@ export class EndpointDO extends DurableObject<Env> {
     this.lastActivity = now;
     let queued = 0;
     const restarted = (id: string, seq: number) => this.finished.restarted(id, seq);
+    const inFlight = (id: string) => this.busy.has(id);
     this.store.transaction(() => {
       for (const w of items) {
         this.snapshot.remember(w.endpoint_id, w.owner_id);
         if (known.has(w.delivery_id)) continue; // already finished: a redelivered message
         // While a recovery scan is due, and for deliveries it stored, new work goes to rows (INSERT OR IGNORE).
         const keepFresh = !this.mark.scanPending && !this.recovered.has(w.delivery_id);
-        const added = this.work.admit(w, now, { keepFresh, restarted });
+        const added = this.work.admit(w, now, { keepFresh, restarted, inFlight });
         // Its event is in history, listing this endpoint: the recovery mark covers it while it is in memory.
         if (added === "fresh") this.mark.cover(w.accepted_at);
         if (added === "held") this.heldWaiting = true;
@@ -327,12 +328,17 @@ export class EndpointDO extends DurableObject<Env> {
         cls.success || cls.disableEndpoint
           ? null
           : nextRetryDelaySeconds({ policy: endpoint.retry, attemptsInRun, random: Math.random, retryAfterSeconds: retryAfterS });
+      // A manual retry came in meanwhile: this outcome is still recorded, and the restarted run goes on from it.
+      const restarted = this.work.takeRestart(row.delivery_id);
       if (cls.success || delay === null) {
         this.finished.add(finalRecord(row, endpoint.id, cls.success ? "succeeded" : "failed", now, { attempt }), row.attempts, row.seq, !fresh);
         if (fresh) this.fresh.attempted(row.delivery_id);
+        // The outcome waits for history as superseded (its old seq and attempt count never match the row).
+        if (restarted) this.finished.restarted(row.delivery_id, this.work.resumeRestarted(row, fresh, attempt, now, false).seq);
         return;
       }
-      this.work.scheduleRetry(row, fresh, { attempt, attemptsInRun, dueAt: now + Math.round(delay * 1000) }, now);
+      if (restarted) this.work.resumeRestarted(row, fresh, attempt, now, true);
+      else this.work.scheduleRetry(row, fresh, { attempt, attemptsInRun, dueAt: now + Math.round(delay * 1000) }, now);
     });
   }
 

@@ -11,6 +11,9 @@ import type { FreshWork } from "./fresh-work";
 export type NextWork = DueKey & { fresh: boolean };
 
 export class InFlightWork {
+  /** Deliveries a manual retry restarted while their attempt was in flight: resumed when it ends. */
+  private readonly restartedInFlight = new Set<string>();
+
   constructor(
     private readonly store: EndpointStore,
     private readonly due: DueIndex,
@@ -25,7 +28,7 @@ export class InFlightWork {
   admit(
     w: DeliveryWork,
     now: number,
-    opts: { keepFresh: boolean; restarted: (deliveryId: string, seq: number) => void },
+    opts: { keepFresh: boolean; restarted: (deliveryId: string, seq: number) => void; inFlight: (deliveryId: string) => boolean },
   ): "fresh" | "row" | "held" | "restarted" | null {
     if (w.manual) {
       // Not attempted yet: it will be, from the start of a run.
@@ -37,6 +40,8 @@ export class InFlightWork {
       // An outcome of this delivery may still wait for history (from the row, or from fresh work): it stays
       // to be written, but the restarted run is what the delivery is now.
       if (key) opts.restarted(w.delivery_id, key.seq);
+      // Its attempt under way would end as if nothing happened: it is resumed from there (resumeRestarted).
+      if (key && opts.inFlight(w.delivery_id)) this.restartedInFlight.add(w.delivery_id);
       this.due.remove(w.delivery_id);
       if (key) this.due.add(key);
       return "restarted";
@@ -60,6 +65,28 @@ export class InFlightWork {
       : this.store.scheduleRetry(row.delivery_id, next.attempt.attempt, next.attemptsInRun, next.dueAt, log);
     if (fresh) this.fresh.settle(row.delivery_id);
     this.due.add(key);
+  }
+
+  /** Whether a manual retry restarted this delivery during the attempt that just ended (asked once per attempt). */
+  takeRestart(deliveryId: string): boolean {
+    return this.restartedInFlight.delete(deliveryId);
+  }
+
+  /**
+   * A manual retry restarted this delivery while its attempt was in flight, and that attempt has now ended:
+   * the restarted row (written by admit()) is what the delivery is now, due at once and counting on from this
+   * attempt. With `keepAttempt` (no outcome goes to history for it: it would have been retried) the attempt is
+   * kept in the row's log. Returns the row's new due key, in the due order again (the drain dropped it while the
+   * delivery was busy).
+   */
+  resumeRestarted(row: WorkRow, fresh: boolean, attempt: AttemptRecord, now: number, keepAttempt: boolean): DueKey {
+    const key = keepAttempt
+      ? this.store.scheduleRetry(row.delivery_id, attempt.attempt, 0, now, [...attemptLogOf(row), attempt])
+      : this.store.restartWork(row.delivery_id, attempt.attempt, now);
+    if (fresh) this.fresh.settle(row.delivery_id);
+    this.due.remove(row.delivery_id);
+    this.due.add(key);
+    return key;
   }
 
   /** New work stored as queued rows in one transaction, due when it was (or now). */
