@@ -334,10 +334,10 @@ export class EndpointDO extends DurableObject<Env> {
         this.finished.add(finalRecord(row, endpoint.id, cls.success ? "succeeded" : "failed", now, { attempt }), row.attempts, row.seq, !fresh);
         if (fresh) this.fresh.attempted(row.delivery_id);
         // The outcome waits for history as superseded (its old seq and attempt count never match the row).
-        if (restarted) this.finished.restarted(row.delivery_id, this.work.resumeRestarted(row, fresh, attempt, now, false).seq);
+        if (restarted) this.finished.restarted(row.delivery_id, this.work.resumeRestarted(row, fresh, attempt, now).seq);
         return;
       }
-      if (restarted) this.work.resumeRestarted(row, fresh, attempt, now, true);
+      if (restarted) this.work.resumeRestarted(row, fresh, attempt, now);
       else this.work.scheduleRetry(row, fresh, { attempt, attemptsInRun, dueAt: now + Math.round(delay * 1000) }, now);
     });
   }

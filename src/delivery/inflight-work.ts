@@ -75,14 +75,12 @@ export class InFlightWork {
   /**
    * A manual retry restarted this delivery while its attempt was in flight, and that attempt has now ended:
    * the restarted row (written by admit()) is what the delivery is now, due at once and counting on from this
-   * attempt. With `keepAttempt` (no outcome goes to history for it: it would have been retried) the attempt is
-   * kept in the row's log. Returns the row's new due key, in the due order again (the drain dropped it while the
-   * delivery was busy).
+   * attempt, which its log keeps (a later outcome then carries it to history even if it replaces this one
+   * before it is written; history merges attempts by number). Returns the row's new due key, in the due order
+   * again (the drain dropped it while the delivery was busy).
    */
-  resumeRestarted(row: WorkRow, fresh: boolean, attempt: AttemptRecord, now: number, keepAttempt: boolean): DueKey {
-    const key = keepAttempt
-      ? this.store.scheduleRetry(row.delivery_id, attempt.attempt, 0, now, [...attemptLogOf(row), attempt])
-      : this.store.restartWork(row.delivery_id, attempt.attempt, now);
+  resumeRestarted(row: WorkRow, fresh: boolean, attempt: AttemptRecord, now: number): DueKey {
+    const key = this.store.scheduleRetry(row.delivery_id, attempt.attempt, 0, now, [...attemptLogOf(row), attempt]);
     if (fresh) this.fresh.settle(row.delivery_id);
     this.due.remove(row.delivery_id);
     this.due.add(key);
