@@ -106,7 +106,7 @@ export class EndpointDO extends DurableObject<Env> {
     const known = await this.alreadyFinished(items);
     this.lastActivity = now;
     let queued = 0;
-    const restarted = (id: string, seq: number) => this.finished.restarted(id, seq);
+    const restarted = (id: string) => this.finished.restarted(id);
     const inFlight = (id: string) => this.busy.has(id);
     this.store.transaction(() => {
       for (const w of items) {
@@ -333,8 +333,11 @@ export class EndpointDO extends DurableObject<Env> {
       if (cls.success || delay === null) {
         this.finished.add(finalRecord(row, endpoint.id, cls.success ? "succeeded" : "failed", now, { attempt }), row.attempts, row.seq, !fresh);
         if (fresh) this.fresh.attempted(row.delivery_id);
-        // The outcome waits for history as superseded (its old seq and attempt count never match the row).
-        if (restarted) this.finished.restarted(row.delivery_id, this.work.resumeRestarted(row, fresh, attempt, now).seq);
+        if (restarted) {
+          // The outcome still waits for history, as superseded: the row is the live run and is not deleted.
+          this.work.resumeRestarted(row, fresh, attempt, now);
+          this.finished.restarted(row.delivery_id);
+        }
         return;
       }
       if (restarted) this.work.resumeRestarted(row, fresh, attempt, now);

@@ -10,12 +10,12 @@ import type { EndpointStore } from "./endpoint-store";
 
 interface Finished {
   record: DeliveryRecord;
-  /** The in-flight row's attempts and seq when it finished: a row restarted since is not deleted. */
+  /** The in-flight row's attempts and seq when it finished: a row rescheduled since is not deleted. */
   attempts: number;
   seq: number;
   /** False for fresh work kept in memory: there is no row to delete. */
   hasRow: boolean;
-  /** A manual retry restarted the delivery since: the outcome is still written, but no longer its current state. */
+  /** A manual retry restarted the delivery since: the outcome is still written, but its row is the live run. */
   restarted?: boolean;
 }
 
@@ -60,9 +60,9 @@ export class FinishedLog {
   }
 
   /** A manual retry restarted this delivery: its waiting outcome is still written, but its row stays. */
-  restarted(deliveryId: string, seq: number): void {
+  restarted(deliveryId: string): void {
     const f = this.waiting.get(deliveryId);
-    if (f) (f.seq = seq), (f.hasRow = true), (f.restarted = true);
+    if (f) f.restarted = true;
   }
 
   get size(): number {
@@ -87,7 +87,7 @@ export class FinishedLog {
         for (const f of batch) {
           // A newer outcome may have replaced this one while the write was in flight: it waits for the next flush.
           if (this.waiting.get(f.record.id) !== f) continue;
-          if (f.hasRow) this.store.deleteLogged(f.record.id, f.attempts, f.seq);
+          if (f.hasRow && !f.restarted) this.store.deleteLogged(f.record.id, f.attempts, f.seq);
           this.waiting.delete(f.record.id);
           this.settled(f.record.id);
         }

@@ -28,7 +28,7 @@ export class InFlightWork {
   admit(
     w: DeliveryWork,
     now: number,
-    opts: { keepFresh: boolean; restarted: (deliveryId: string, seq: number) => void; inFlight: (deliveryId: string) => boolean },
+    opts: { keepFresh: boolean; restarted: (deliveryId: string) => void; inFlight: (deliveryId: string) => boolean },
   ): "fresh" | "row" | "held" | "restarted" | null {
     if (w.manual) {
       // Not attempted yet: it will be, from the start of a run.
@@ -39,7 +39,7 @@ export class InFlightWork {
         : this.store.insertWork(w, "queued", w.attempts, 0, now, now);
       // An outcome of this delivery may still wait for history (from the row, or from fresh work): it stays
       // to be written, but the restarted run is what the delivery is now.
-      if (key) opts.restarted(w.delivery_id, key.seq);
+      if (key) opts.restarted(w.delivery_id);
       // Its attempt under way would end as if nothing happened: it is resumed from there (resumeRestarted).
       if (key && opts.inFlight(w.delivery_id)) this.restartedInFlight.add(w.delivery_id);
       this.due.remove(w.delivery_id);
@@ -76,15 +76,14 @@ export class InFlightWork {
    * A manual retry restarted this delivery while its attempt was in flight, and that attempt has now ended:
    * the restarted row (written by admit()) is what the delivery is now, due at once and counting on from this
    * attempt, which its log keeps (a later outcome then carries it to history even if it replaces this one
-   * before it is written; history merges attempts by number). Returns the row's new due key, in the due order
-   * again (the drain dropped it while the delivery was busy).
+   * before it is written; history merges attempts by number). The row goes back in the due order (the drain
+   * dropped it while the delivery was busy).
    */
-  resumeRestarted(row: WorkRow, fresh: boolean, attempt: AttemptRecord, now: number): DueKey {
+  resumeRestarted(row: WorkRow, fresh: boolean, attempt: AttemptRecord, now: number): void {
     const key = this.store.scheduleRetry(row.delivery_id, attempt.attempt, 0, now, [...attemptLogOf(row), attempt]);
     if (fresh) this.fresh.settle(row.delivery_id);
     this.due.remove(row.delivery_id);
     this.due.add(key);
-    return key;
   }
 
   /** New work stored as queued rows in one transaction, due when it was (or now). */
