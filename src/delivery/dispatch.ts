@@ -6,6 +6,7 @@ import type { EndpointAuth } from "../domain/schemas";
 import { signatureHeader } from "../domain/signing";
 import type { z } from "@hono/zod-openapi";
 import { readBounded } from "../http/bounded-read";
+import { AttemptTimeouts } from "./attempt-timeouts";
 import type { AttemptResult } from "./classify";
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -61,14 +62,16 @@ export interface OutboundRequest {
   timeoutMs: number;
 }
 
-/** Sends one attempt. Never throws: every outcome is an AttemptResult. */
-export async function sendAttempt(req: OutboundRequest, now: () => number = Date.now): Promise<AttemptResult> {
-  const startedAt = now();
+/**
+ * Sends one attempt. Never throws: every outcome is an AttemptResult. `timeouts` (one per object) times it
+ * out with a shared timer; without it the attempt arms its own.
+ */
+export async function sendAttempt(req: OutboundRequest, timeouts: AttemptTimeouts = new AttemptTimeouts()): Promise<AttemptResult> {
+  const startedAt = Date.now();
   // Not AbortSignal.timeout(): its timer lives on for the whole timeout after the attempt ended, and a busy
   // endpoint's object would hold thousands (the runtime refuses new timers past 10,000 per object).
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException("attempt timed out", "TimeoutError")), req.timeoutMs);
-  const signal = controller.signal;
+  const deadline = timeouts.start(req.timeoutMs);
+  const signal = deadline.signal;
   let statusCode: number | null = null;
   let retryAfter: string | null = null;
   let responseBody: string | null = null;
@@ -83,9 +86,9 @@ export async function sendAttempt(req: OutboundRequest, now: () => number = Date
   } catch (err) {
     error = signal.aborted ? "timeout" : `network: ${errorMessage(err)}`;
   } finally {
-    clearTimeout(timer);
+    deadline.end();
   }
-  return { startedAt, durationMs: Math.max(0, now() - startedAt), statusCode, error, responseBody, retryAfter };
+  return { startedAt, durationMs: Math.max(0, Date.now() - startedAt), statusCode, error, responseBody, retryAfter };
 }
 
 /** Keeps the first 4 KiB and drains the rest (bounded), so "the whole response arrived" is observed. */
