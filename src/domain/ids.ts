@@ -5,14 +5,19 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export type IdPrefix = "ep" | "sub" | "evt" | "dlv" | "att" | "src" | "key" | "nch" | "ntf" | "job" | "dlq" | "ptl";
 
-function encodeTime(ms: number): string {
+/** `value` in `length` base32 characters, most significant first (so that ids sort by it). */
+function encodeNumber(value: number, length: number): string {
   let out = "";
-  let value = Math.floor(ms);
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[value % 32] + out;
-    value = Math.floor(value / 32);
+  let rest = Math.floor(value);
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[rest % 32] + out;
+    rest = Math.floor(rest / 32);
   }
   return out;
+}
+
+function encodeTime(ms: number): string {
+  return encodeNumber(ms, 10);
 }
 
 function encodeBytes(bytes: Uint8Array, length: number): string {
@@ -101,6 +106,17 @@ export async function derivedId(prefix: IdPrefix, parentId: string, ...parts: st
     await crypto.subtle.digest("SHA-256", new TextEncoder().encode([parentId, ...parts].join("\u0000"))),
   );
   return `${prefix}_${idTime(parentId)}${encodeBytes(digest, 16)}`;
+}
+
+/**
+ * An attempt's id: its delivery's time and hash, then the attempt number — unique per (delivery, attempt),
+ * the same each time it is made, and sorting with its delivery. No digest per attempt (it is on the hot
+ * path): the delivery id already carries a hash of (event, endpoint). `att_<event time 10><hash 10><attempt 6>`.
+ */
+export function attemptId(deliveryId: string, attempt: number): string {
+  // Every delivery id has that shape; anything else still gets a stable id (time 0, an FNV hash).
+  const parent = isDeliveryId(deliveryId) ? deliveryId.slice(4, 4 + 20) : `${encodeTime(0)}${ownerTag(deliveryId)}${ownerTag(`${deliveryId}\u0000`).slice(0, 4)}`;
+  return `att_${parent}${encodeNumber(attempt, 6)}`;
 }
 
 /** The lower bound of the ids made at `ms`: ids made at or after ms sort above it, earlier ones below. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { derivedId, eventIdTimeBounds, IDEMPOTENCY_TTL_MS, idAtTime, idTimestamp, isIdOf, newId } from "../../src/domain/ids";
+import { attemptId, deliveryId, derivedId, eventIdTimeBounds, IDEMPOTENCY_TTL_MS, idAtTime, idTimestamp, isIdOf, newEventId, newId } from "../../src/domain/ids";
 
 describe("ids", () => {
   it("are prefixed and sort by creation time", () => {
@@ -32,5 +32,21 @@ describe("ids", () => {
     const before = eventIdTimeBounds(undefined, proposed + 1);
     expect(id < idAtTime("evt", before.before!)).toBe(true);
     expect(idAtTime("evt", -5_000)).toBe("evt_0000000000");
+  });
+});
+
+describe("attemptId", () => {
+  it("is stable per (delivery, attempt), distinct across both, sorts with its delivery and has the id shape", async () => {
+    const event = newEventId("owner-1", Date.UTC(2026, 11, 5));
+    const a = await deliveryId(event, "ep_01jabcdefghjkmnpqrstvwxyz0");
+    const b = await deliveryId(event, "ep_01jabcdefghjkmnpqrstvwxyz1");
+    expect(attemptId(a, 1)).toBe(attemptId(a, 1));
+    const ids = [attemptId(a, 1), attemptId(a, 2), attemptId(a, 40), attemptId(b, 1)];
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).toMatch(/^att_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(attemptId(a, 1).slice(4, 14)).toBe(event.slice(4, 14)); // the event's time
+    expect([attemptId(a, 10), attemptId(a, 9), attemptId(a, 2)].sort()).toEqual([attemptId(a, 2), attemptId(a, 9), attemptId(a, 10)]);
+    expect(attemptId("dlv_x", 1)).toMatch(/^att_[0-9a-hjkmnp-tv-z]{26}$/);
+    expect(attemptId("dlv_x", 1)).not.toBe(attemptId("dlv_y", 1));
   });
 });
