@@ -10,6 +10,10 @@ import { healthWriteDue, writeHealth, type HealthSync } from "./health-sync";
 
 const HEALTHY: FailureCounters = { consecutiveFailures: 0, failingSince: null, failureEpisode: 0 };
 
+function sameCounters(a: FailureCounters, b: FailureCounters): boolean {
+  return a.consecutiveFailures === b.consecutiveFailures && a.failingSince === b.failingSince && a.failureEpisode === b.failureEpisode;
+}
+
 export class EndpointHealth {
   private lastWrittenAt = 0;
 
@@ -37,10 +41,15 @@ export class EndpointHealth {
     }
   }
 
+  /** Whether record() of a success would write nothing: no failures are counted. */
+  successWritesNothing(): boolean {
+    const previous = this.counters();
+    return previous.consecutiveFailures === 0 && previous.failingSince === null;
+  }
+
   /** Records one attempt's outcome; returns the reason when it disables the endpoint. Inside the caller's transaction. */
   record(success: boolean, gone: boolean, result: AttemptResult, now: number, cfg: Config): DisableReason | null {
-    const previousText = this.store.getMeta("counters");
-    const previous = previousText ? (JSON.parse(previousText) as FailureCounters) : HEALTHY;
+    const previous = this.counters();
     let next: FailureCounters;
     let disable: DisableReason | null = null;
     if (success) {
@@ -50,8 +59,8 @@ export class EndpointHealth {
       next = u.counters;
       disable = u.disable;
     }
-    const nextText = JSON.stringify(next);
-    if (nextText !== previousText && !(previousText === null && success)) this.store.setMeta("counters", nextText);
+    // Written only when a counter changes (none stored yet means healthy): most attempts write nothing.
+    if (!sameCounters(previous, next)) this.store.setMeta("counters", JSON.stringify(next));
     if (disable || healthWriteDue(previous, next, cfg.failureWarnAfter, this.lastWrittenAt, now)) {
       const sync: HealthSync = {
         counters: next,
