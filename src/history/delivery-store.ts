@@ -28,17 +28,28 @@ export class DeliveryStore {
   }
 
   put(records: DeliveryRecord[]): void {
-    const previous = new Map(this.get(records.map((r) => r.id)).map((r) => [r.id, r]));
+    // Most records are their delivery's first and only write: a plain insert, nothing read first. One already
+    // here (a retry that ended, a manual retry, a duplicate flush) is merged with what is stored.
+    const stored: DeliveryRecord[] = [];
     for (const r of records) {
-      const before = previous.get(r.id);
-      const merged = before ? { ...r, ...mergeAttempts(before.attempts, before.attempts_dropped, r.attempts), created_at: before.created_at } : r;
-      // An older outcome arriving late (a duplicate flush) never overwrites a newer one.
-      if (before && before.attempt_count > r.attempt_count) continue;
-      this.sql.exec(
+      const inserted = this.sql.exec(
         `INSERT INTO deliveries (id, event_id, status, created_at, event_accepted_at, record) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, record = excluded.record`,
-        merged.id, merged.event_id, merged.status, merged.created_at, merged.event_accepted_at, JSON.stringify(merged),
-      );
+         ON CONFLICT (id) DO NOTHING`,
+        r.id, r.event_id, r.status, r.created_at, r.event_accepted_at, JSON.stringify(r),
+      ).rowsWritten;
+      if (inserted === 0) stored.push(r);
+    }
+    if (stored.length > 0) this.merge(stored);
+  }
+
+  private merge(records: DeliveryRecord[]): void {
+    for (const r of records) {
+      const before = this.get([r.id])[0];
+      if (!before) continue; // cannot happen: the insert found it
+      // An older outcome arriving late (a duplicate flush) never overwrites a newer one.
+      if (before.attempt_count > r.attempt_count) continue;
+      const merged = { ...r, ...mergeAttempts(before.attempts, before.attempts_dropped, r.attempts), created_at: before.created_at };
+      this.sql.exec("UPDATE deliveries SET status = ?, record = ? WHERE id = ?", merged.status, JSON.stringify(merged), merged.id);
     }
   }
 

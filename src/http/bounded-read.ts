@@ -60,8 +60,9 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
     }
   } finally {
     signal?.removeEventListener("abort", cancel);
-    // Releases the connection whether the body ended, was cut off, or the signal fired.
-    cancel();
+    // Releases the connection when the body was cut off or the signal fired. A body read to its end has
+    // released it already: no cancel (a promise per attempt, on the delivery hot path).
+    if (!ended) cancel();
   }
   // A cancel from the signal ends the read as if the body had ended: that is a failure, not a short body.
   signal?.throwIfAborted();
