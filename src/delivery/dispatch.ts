@@ -81,7 +81,7 @@ export async function sendAttempt(req: OutboundRequest, timeouts: AttemptTimeout
     statusCode = res.status;
     retryAfter = res.headers.get("retry-after");
     // The timeout covers the body too: a receiver that sends headers and then stalls is a timeout.
-    responseBody = await readBodyPrefix(res, signal);
+    responseBody = await readBodyPrefix(res);
     if (statusCode >= 300 && statusCode < 400) error = "redirect";
   } catch (err) {
     error = signal.aborted ? "timeout" : `network: ${errorMessage(err)}`;
@@ -91,10 +91,14 @@ export async function sendAttempt(req: OutboundRequest, timeouts: AttemptTimeout
   return { startedAt, durationMs: Math.max(0, Date.now() - startedAt), statusCode, error, responseBody, retryAfter };
 }
 
-/** Keeps the first 4 KiB and drains the rest (bounded), so "the whole response arrived" is observed. */
-async function readBodyPrefix(res: Response, signal: AbortSignal): Promise<string | null> {
+/**
+ * Keeps the first 4 KiB and drains the rest (bounded), so "the whole response arrived" is observed. The fetch's
+ * signal also errors its body stream when it aborts (Fetch spec; workerd and Node do it), so a stalled body
+ * ends in a timeout without a listener of our own on every attempt.
+ */
+async function readBodyPrefix(res: Response): Promise<string | null> {
   if (!res.body) return null;
-  const { bytes } = await readBounded(res, { limit: RESPONSE_BODY_LIMIT, drainLimit: RESPONSE_DRAIN_LIMIT, signal });
+  const { bytes } = await readBounded(res, { limit: RESPONSE_BODY_LIMIT, drainLimit: RESPONSE_DRAIN_LIMIT });
   return new TextDecoder().decode(bytes);
 }
 

@@ -22,9 +22,14 @@ export class EndpointHealth {
     private readonly store: EndpointStore,
   ) {}
 
+  /** The stored counters' text and its parse: read on every attempt, changed rarely. */
+  private parsed: { text: string; counters: FailureCounters } | null = null;
+
   private counters(): FailureCounters {
     const stored = this.store.getMeta("counters");
-    return stored ? (JSON.parse(stored) as FailureCounters) : HEALTHY;
+    if (stored === null) return HEALTHY;
+    if (this.parsed?.text !== stored) this.parsed = { text: stored, counters: JSON.parse(stored) as FailureCounters };
+    return this.parsed.counters;
   }
 
   /**

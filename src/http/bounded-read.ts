@@ -36,8 +36,7 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
   const chunks = chunkReader(res.body, limit);
   const cancel = () => void chunks.reader.cancel().catch(() => {});
   signal?.addEventListener("abort", cancel, { once: true });
-  const kept = new Uint8Array(limit);
-  let keptLength = 0;
+  const kept = new Prefix(limit);
   let total = 0;
   let ended = false;
   try {
@@ -45,11 +44,7 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
     for (;;) {
       const { done, value, last } = await chunks.next();
       if (value && value.byteLength > 0) {
-        if (keptLength < limit) {
-          const take = Math.min(value.byteLength, limit - keptLength);
-          kept.set(value.subarray(0, take), keptLength);
-          keptLength += take;
-        }
+        kept.add(value);
         total += value.byteLength;
       }
       if (done || last) {
@@ -66,7 +61,33 @@ export async function readBounded(res: Response, opts: BoundedReadOptions): Prom
   }
   // A cancel from the signal ends the read as if the body had ended: that is a failure, not a short body.
   signal?.throwIfAborted();
-  return { bytes: kept.subarray(0, keptLength), truncated: !ended || total > limit };
+  return { bytes: kept.bytes(), truncated: !ended || total > limit };
+}
+
+/** The first `limit` bytes of a body's chunks: a body that came in one chunk is returned as it is, not copied. */
+class Prefix {
+  private readonly parts: Uint8Array[] = [];
+  private length = 0;
+
+  constructor(private readonly limit: number) {}
+
+  add(chunk: Uint8Array): void {
+    if (this.length >= this.limit) return;
+    const take = Math.min(chunk.byteLength, this.limit - this.length);
+    this.parts.push(chunk.subarray(0, take));
+    this.length += take;
+  }
+
+  bytes(): Uint8Array {
+    if (this.parts.length === 1) return this.parts[0]!;
+    const out = new Uint8Array(this.length);
+    let offset = 0;
+    for (const part of this.parts) {
+      out.set(part, offset);
+      offset += part.byteLength;
+    }
+    return out;
+  }
 }
 
 type AtLeastReader = ReadableStreamBYOBReader & {
