@@ -5,7 +5,7 @@
 // and no row is written per delivery to remember the outcome in between.
 import type { Env } from "../env";
 import { writeDeliveries } from "../history/delivery-history";
-import type { DeliveryRecord } from "../history/records";
+import { mergeAttempts, type DeliveryRecord } from "../history/records";
 import type { EndpointStore } from "./endpoint-store";
 
 interface Finished {
@@ -36,6 +36,13 @@ export class FinishedLog {
   ) {}
 
   add(record: DeliveryRecord, attempts: number, seq: number, hasRow = true): void {
+    // A restarted delivery's earlier outcome may still wait here: the new outcome replaces it, and takes its
+    // attempts along (as history's own merge would), so that history misses none of them.
+    const superseded = this.waiting.get(record.id)?.record;
+    if (superseded) {
+      const dropped = Math.max(superseded.attempts_dropped, record.attempts_dropped);
+      record = { ...record, ...mergeAttempts(superseded.attempts, dropped, record.attempts), created_at: superseded.created_at };
+    }
     this.waiting.set(record.id, { record, attempts, seq, hasRow });
     this.since ??= Date.now();
   }
