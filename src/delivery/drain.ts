@@ -12,6 +12,7 @@ import type { FreshWork } from "./fresh-work";
 import type { InFlightWork } from "./inflight-work";
 import type { RelayChannel } from "./relay-channel";
 import type { SnapshotKeeper } from "./snapshot-keeper";
+import type { Wakeup } from "./wakeup";
 
 /** Finished outcomes go to history at least this often within a run, or as soon as FLUSH_AT_SIZE wait. */
 export const FLUSH_INTERVAL_MS = 250;
@@ -38,6 +39,8 @@ export interface DrainParts {
   due: DueIndex;
   /** Deliveries whose attempt is in flight. */
   busy: Set<string>;
+  /** Notified when new work is admitted during the drain. */
+  arrivals: Wakeup;
   /** Makes one attempt and records its outcome. */
   attempt(endpoint: OpenedEndpoint, row: WorkRow, decidedAt: number, fresh: boolean): Promise<void>;
 }
@@ -75,7 +78,8 @@ export async function drainDue(parts: DrainParts, endpoint: OpenedEndpoint, dead
       // Work that waits (for a connection, the end of a pause, or the next run) must not bank tokens meanwhile.
       if (dueNow || (stop && work.next(isBusy))) limiter.markWaiting(endpoint.rateLimit, now);
       if (inFlight.size === 0) break;
-      await Promise.race(inFlight);
+      // With a slot free, work admitted meanwhile starts at once rather than after the next attempt ends.
+      await Promise.race(dueNow || stop ? inFlight : [...inFlight, parts.arrivals.next()]);
       continue;
     }
     const token = limiter.take(endpoint.rateLimit, now);

@@ -25,6 +25,7 @@ import { FreshWork } from "./fresh-work";
 import type { EndpointInspection } from "./inspection";
 import { InFlightWork } from "./inflight-work";
 import { Unattempted } from "./unattempted";
+import { Wakeup } from "./wakeup";
 import { RecoveryMark } from "./recovery";
 import { EndpointLimiter } from "./endpoint-limiter";
 import { SnapshotKeeper } from "./snapshot-keeper";
@@ -67,6 +68,7 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly timeouts = new AttemptTimeouts();
   private readonly busy = new Set<string>();
   private readonly drainParts: DrainParts;
+  private readonly arrivals = new Wakeup();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
   private lastActivity = Date.now();
@@ -92,7 +94,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.relay = new RelayChannel(ctx);
     this.drainParts = {
       work: this.work, finished: this.finished, limiter: this.limiter, snapshot: this.snapshot, relay: this.relay, alarms: this.alarms,
-      fresh: this.fresh, due: this.due, busy: this.busy, attempt: (endpoint, row, decidedAt, fresh) => this.attemptOne(endpoint, row, decidedAt, fresh),
+      fresh: this.fresh, due: this.due, busy: this.busy, arrivals: this.arrivals, attempt: (endpoint, row, decidedAt, fresh) => this.attemptOne(endpoint, row, decidedAt, fresh),
     };
   }
 
@@ -124,7 +126,8 @@ export class EndpointDO extends DurableObject<Env> {
         if (added !== null) queued++;
       }
     });
-    if (!this.draining) await this.scheduleNext({ startNow: true });
+    if (this.draining) this.arrivals.notify();
+    else await this.scheduleNext({ startNow: true });
     return { queued };
   }
 
@@ -237,14 +240,16 @@ export class EndpointDO extends DurableObject<Env> {
    * the alarm, or straight from enqueue() when the object is idle and new work is due now (no alarm write
    * per delivery: the watchdog armed by an earlier run usually still covers this one).
    */
-  private async run(): Promise<void> {
+  private async run(opts: { forNewWork?: boolean } = {}): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     const started = Date.now();
     try {
       await this.alarms.ensureWatchdog(started, 0, WATCHDOG_INITIAL_MS);
       if (!(await this.recoverLost())) return this.ioFailed();
-      if (!(await this.flushAll())) return;
+      // A run started for new work does not wait for a history write first unless one is due (the drain
+      // writes while attempting); an alarm or timer run writes everything that waits.
+      if (!(await this.flushAll({ onlyIfDue: opts.forNewWork }))) return;
       const state = await this.snapshot.load();
       if (state === null) return this.ioFailed(); // D1 unreachable and no snapshot yet
       if (state.kind === "deleted") {
@@ -396,7 +401,7 @@ export class EndpointDO extends DurableObject<Env> {
     }
     const at = Math.max(ioRetryAt, Math.min(...candidates));
     if (opts.startNow && at <= now) {
-      void this.run();
+      void this.run({ forNewWork: true });
       return;
     }
     if (at - now <= TIMER_MAX_MS && alarm !== null && alarm >= at) return this.runAt(at);
