@@ -3,7 +3,7 @@
 import { DurableObject } from "cloudflare:workers";
 
 /** Fetches in flight at once per target: HookRelay's default `max_in_flight` per endpoint, for a fair ceiling. */
-const PER_TARGET_CONCURRENCY = 4;
+const PER_TARGET_CONCURRENCY = 6;
 
 /** One object per target URL: receives a consumer batch's items for that target and fetches them. */
 export class Target extends DurableObject {

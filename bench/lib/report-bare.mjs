@@ -27,7 +27,7 @@ export function renderBareComparison(res) {
   return [
     "## Beside the bare pipeline (same run)",
     "",
-    "The bare pipeline (`bench/bare`) is the runtime's own path for a webhook under the same `wrangler dev`: POST → `queue.sendBatch` → consumer (`max_batch_timeout = 0`) → one Durable Object per target (RPC, 4 fetches at once) → fetch to the same loopback receiver, with no storage and no bookkeeping.",
+    "The bare pipeline (`bench/bare`) is the runtime's own path for a webhook under the same `wrangler dev`: POST → `queue.sendBatch` → consumer (`max_batch_timeout = 0`) → one Durable Object per target (RPC, 6 fetches at once per call, as HookRelay's default `max_in_flight`) → fetch to the same loopback receiver, with no storage and no bookkeeping.",
     "",
     "| same run | bare pipeline | HookRelay | HookRelay ÷ bare |",
     "| --- | --- | --- | --- |",

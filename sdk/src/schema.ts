@@ -5318,7 +5318,10 @@ export interface components {
             auth?: components["schemas"]["EndpointAuth"];
             description?: string;
             kind?: components["schemas"]["EndpointKind"] & unknown;
-            /** @default 4 */
+            /**
+             * @description Requests to this endpoint at once (1–6). Throughput is at most max_in_flight ÷ the endpoint's response time.
+             * @default 6
+             */
             max_in_flight?: number;
             /** @default {} */
             metadata?: {

@@ -34,6 +34,8 @@ export const endpoints = sqliteTable(
     timeoutMs: integer("timeout_ms").notNull(),
     /** JSON {requests, per_seconds} or NULL for unlimited. */
     rateLimit: text("rate_limit"),
+    // Always written by the API (DEFAULT_MAX_IN_FLIGHT, domain/schemas.ts). The column default is older and never
+    // used; SQLite changes a column default only by rebuilding the table, which is not worth it for that.
     maxInFlight: integer("max_in_flight").notNull().default(4),
     /** Encrypted JSON of the auth config, or NULL. */
     authEnc: text("auth_enc"),

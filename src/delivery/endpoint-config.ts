@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { endpoints } from "../db/schema";
 import { decryptSecret } from "../domain/crypto";
-import { DEFAULT_RETRY_POLICY, EndpointAuth, RateLimit, RetryPolicy } from "../domain/schemas";
+import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETRY_POLICY, EndpointAuth, MAX_IN_FLIGHT_CEILING, RateLimit, RetryPolicy } from "../domain/schemas";
 import type { z } from "@hono/zod-openapi";
 import type { Env } from "../env";
 import type { FailureCounters } from "./failure-tracker";
@@ -36,8 +36,6 @@ export interface OpenedEndpoint extends EndpointSnapshot {
   auth: z.infer<typeof EndpointAuth> | null;
 }
 
-export const MAX_IN_FLIGHT_CEILING = 6;
-
 /** Reads the endpoint row; null when it no longer exists (deleted). Throws when D1 is unreachable. */
 export async function readEndpointSnapshot(env: Env, endpointId: string): Promise<EndpointSnapshot | null> {
   const row = await getDb(env.DB).select().from(endpoints).where(eq(endpoints.id, endpointId)).get();
@@ -54,7 +52,7 @@ export async function readEndpointSnapshot(env: Env, endpointId: string): Promis
     // More than 6 connections waiting for headers at once stall inside one invocation (platform limit).
     // A listener forwards one delivery at a time, in order: more in flight would only queue in the CLI and
     // spend their timeout there.
-    maxInFlight: row.kind === "relay" ? 1 : Math.min(Math.max(1, row.maxInFlight || 4), MAX_IN_FLIGHT_CEILING),
+    maxInFlight: row.kind === "relay" ? 1 : Math.min(Math.max(1, row.maxInFlight || DEFAULT_MAX_IN_FLIGHT), MAX_IN_FLIGHT_CEILING),
     rateLimit: rate?.success ? rate.data : null,
     retry: retry.success ? retry.data : DEFAULT_RETRY_POLICY,
     secretEnc: row.secretEnc,

@@ -118,7 +118,15 @@ const EndpointSecret = z
   .max(200)
   .regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, "whsec_ followed by base64 of at least 16 bytes");
 const TimeoutMs = z.number().int().min(1000).max(30_000);
-const MaxInFlight = z.number().int().min(1).max(6);
+/**
+ * Requests to one endpoint at once. The ceiling is the platform's: an invocation has at most 6 connections
+ * waiting for response headers, a seventh waits for one of them. The default uses all 6, as the endpoint's
+ * throughput is max_in_flight ÷ its response time (4 at 100 ms is 40 deliveries/s); a receiver that wants fewer
+ * at once sets fewer, and rate_limit paces it either way.
+ */
+export const MAX_IN_FLIGHT_CEILING = 6;
+export const DEFAULT_MAX_IN_FLIGHT = 6;
+const MaxInFlight = z.number().int().min(1).max(MAX_IN_FLIGHT_CEILING);
 const Description = z.string().max(1000);
 /** Required with the admin key; an owner key may omit it (it acts for its own owner) or name only itself. */
 const ScopedOwnerId = OwnerId.optional().openapi({
@@ -139,7 +147,9 @@ export const EndpointCreate = z
     secret: EndpointSecret.optional().openapi({ description: "Generated (whsec_ + 24 random bytes) when absent." }),
     timeout_ms: TimeoutMs.default(10_000),
     rate_limit: RateLimit.nullable().default(null).openapi({ description: "null = unlimited" }),
-    max_in_flight: MaxInFlight.default(4),
+    max_in_flight: MaxInFlight.default(DEFAULT_MAX_IN_FLIGHT).openapi({
+      description: "Requests to this endpoint at once (1–6). Throughput is at most max_in_flight ÷ the endpoint's response time.",
+    }),
     auth: EndpointAuth.nullable().optional(),
     retry: RetryPolicy.optional().openapi({ description: "Defaults to exponential, 8 attempts, 5 s base, ×6, 10 h cap, jitter." }),
     metadata: Metadata.default({}),

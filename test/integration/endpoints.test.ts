@@ -50,6 +50,8 @@ describe("POST /v1/endpoints", () => {
       disabled_reason: null,
       timeout_ms: 10000,
       rate_limit: null,
+      // The platform's ceiling of connections waiting for headers per invocation.
+      max_in_flight: 6,
       auth: null,
       metadata: {},
       consecutive_failures: 0,
