@@ -22,7 +22,7 @@ import { runCost } from "./lib/phases/cost-phase.mjs";
 import { runFanoutFilters } from "./lib/phases/fanout-filters.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
 import { startBare } from "./lib/bare.mjs";
-import { compareWithBare, runBareSingle, runBurstPairs, runHookrelayBurst } from "./lib/phases/bare-compare.mjs";
+import { compareWithBare, runBurstPairs, runHookrelayBurst, runSinglePairs } from "./lib/phases/bare-compare.mjs";
 import { runCostBatch } from "./lib/phases/cost-phase.mjs";
 import { runSoak, soakTargets, startRssSampler } from "./lib/phases/soak.mjs";
 import { renderSoakMarkdown } from "./lib/report-soak.mjs";
@@ -32,8 +32,8 @@ const ROOT = resolve(import.meta.dirname, "..");
 /** Every duration and load in one place; --quick keeps the same shape, shorter (well under 2 minutes). */
 const PROFILES = {
   full: {
-    budgetS: 540, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
-    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, drainS: 30, maxInFlight: 256,
+    budgetS: 600, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, singleS: 20, singleRounds: 3, drainS: 30, maxInFlight: 256,
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
@@ -44,7 +44,7 @@ const PROFILES = {
   },
   quick: {
     budgetS: 125, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
-    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, drainS: 6, maxInFlight: 256,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, singleS: 3, singleRounds: 1, drainS: 6, maxInFlight: 256,
     maxSteps: [100], stepS: 3, stepGraceS: 3, refineMax: false,
     rateLimits: [2, 5, 20], rateWindowS: 3, probeTimeoutS: 15, quiesceMaxS: 3,
     costEvents: 60, costEventsPerS: 30, costDrainS: 15,
@@ -230,11 +230,6 @@ async function main() {
   const delivery = (name, minS, fn) =>
     deliveryReason ? (results.phases[name] = { skipped: true, reason: deliveryReason }) : phase(name, minS, fn, ingestReserveS);
 
-  // The bare pipeline's fixed load first (issue 14), while HookRelay is certainly idle: HookRelay's own delivery
-  // phases can leave a backlog behind on a slow or busy machine, which would load the bare measurements.
-  const bareOnly = (name, minS, fn) => (bare ? phase(name, minS, fn, ingestReserveS) : (results.phases[name] = { skipped: true, reason: `bare pipeline not started: ${bareError}` }));
-  await bareOnly("bare_single", profile.e2eS + profile.drainS + 5, () => runBareSingle(ctx));
-
   const cost = await delivery("cost", profile.costEvents / profile.costEventsPerS + 10, () => runCost(ctx));
   ctx.lowLoadP99Ms = cost?.latency?.p99_ms ?? null;
   await delivery("cost_batch", profile.costBatchEvents / profile.costBatchEventsPerS + 10, () => runCostBatch(ctx));
@@ -249,12 +244,24 @@ async function main() {
   // One result per pipeline, as every other phase (a skipped pair skips both).
   results.phases.fanout_burst = burst?.hookrelay ?? results.phases.fanout_burst;
   results.phases.bare_fanout_burst = burst?.bare ?? results.phases.fanout_burst;
-  // Low-load phases first, then the stepped load, then the fixed loads (which may exceed what this machine
-  // sustains and leave a backlog behind).
+  // One endpoint at a fixed rate, in alternating pairs too, before the phases that may leave a backlog behind.
+  if (onlyPhases?.has("bare_single")) onlyPhases.add("e2e_single");
+  const singleRoundS = profile.singleS + profile.drainS + 5;
+  const single = await delivery("e2e_single", 2 * singleRoundS * profile.singleRounds, async () =>
+    bare
+      ? runSinglePairs(ctx, { rounds: profile.singleRounds, quiesce })
+      : {
+          hookrelay: await runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS, durationS: profile.singleS }),
+          bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+        },
+  );
+  results.phases.e2e_single = single?.hookrelay ?? results.phases.e2e_single;
+  results.phases.bare_single = single?.bare ?? results.phases.e2e_single;
+  // Low-load phases first, then the stepped load, then the 10-endpoint fixed load (which may exceed what this
+  // machine sustains and leave a backlog behind).
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
   await delivery("max_sustained", profile.stepS + profile.stepGraceS + 2, () => runMaxSustained(ctx));
   await delivery("e2e_fanout", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "fan", endpoints: 10, eventsPerS: profile.fanoutEventsPerS }));
-  await delivery("e2e_single", profile.e2eS + profile.drainS + 5, () => runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS }));
   // Quick runs (the smoke test) leave it out unless asked for by name: it adds ~15 s to a ~100 s budget.
   if (mode === "full" || onlyPhases?.has("fanout_filters")) {
     await delivery("fanout_filters", 2 * profile.filterRounds * (profile.filterEvents / 200 + 5), () => runFanoutFilters(ctx));

@@ -14,6 +14,16 @@ function burstRounds(bare, hookrelay) {
   return [`| fanout rounds (bare, then HookRelay, alternating; median pair above) | ${list(bare.rounds_deliveries_per_s)} | ${list(hookrelay.rounds_deliveries_per_s)} | ${list(ratios, 2)} |`];
 }
 
+/** A row with every round of the paired single-endpoint runs (p50 / p99 per round). */
+function singleRounds(bare, hookrelay) {
+  const ratios = hookrelay?.rounds_ratio_p50;
+  if (!Array.isArray(ratios) || ratios.length < 2) return [];
+  const list = (rounds) => rounds.map((x) => `${fmt(x.p50_ms)}/${fmt(x.p99_ms)}`).join(" · ");
+  return [
+    `| single rounds, p50/p99 ms (bare, then HookRelay, alternating; median pair by p50 above) | ${list(bare.rounds_latency)} | ${list(hookrelay.rounds_latency)} | p50 ${ratios.map((x) => fmt(x, 2)).join(" · ")} |`,
+  ];
+}
+
 /** Lines of markdown (empty when the run has no comparison, e.g. older results). */
 export function renderBareComparison(res) {
   const v = res.vs_bare;
@@ -34,6 +44,7 @@ export function renderBareComparison(res) {
     `| ${f.what} | ${fmt(f.bare_deliveries_per_s)}${skippedWhy(p.bare_fanout_burst)} | ${fmt(f.hookrelay_deliveries_per_s)}${skippedWhy(p.fanout_burst)} | ${fmt(f.ratio_hookrelay_to_bare, 2)} |`,
     `| ${s.what} | ${latency(s.bare, p.bare_single)}${censored(p.bare_single)} | ${latency(s.hookrelay, p.e2e_single)}${censored(p.e2e_single)} | p50 ${fmt(s.ratio_p50_hookrelay_to_bare, 2)} · p99 ${fmt(s.ratio_p99_hookrelay_to_bare, 2)} |`,
     ...burstRounds(p.bare_fanout_burst, p.fanout_burst),
+    ...singleRounds(p.bare_single, p.e2e_single),
     `| backlog left when the load stopped (deliveries) | ${fmt(s.bare?.backlog_at_load_end)} | ${fmt(s.hookrelay?.backlog_at_load_end)} | |`,
     "",
     `Targets (issue 14): ${Object.entries(v.targets).map(([k, ok]) => `${k}: ${verdict(ok)}`).join("; ")}.`,

@@ -79,4 +79,13 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(medianPair([pair(0, 0.8), pair(1, 0.6)]).round).toBe(1);
     expect(medianPair([pair(0, 0.8)]).round).toBe(0);
   });
+  it("reports the single-endpoint pair with the median latency ratio, a pair that never arrived ranking worst", () => {
+    const pair = (round: number, ratio: number | null) => ({ round, ratio });
+    const lower = { lowerIsBetter: true };
+    expect(medianPair([pair(0, 3.1), pair(1, 1.8), pair(2, 12)], lower).round).toBe(0);
+    expect(medianPair([pair(0, 1.5), pair(1, null), pair(2, 1.9)], lower).round).toBe(2);
+    expect(medianPair([pair(0, null), pair(1, null), pair(2, 1.2)], lower).round).toBe(0);
+    // Of two, the worse (higher) one: a pass must not hang on the luckier round.
+    expect(medianPair([pair(0, 1.5), pair(1, 2.5)], lower).round).toBe(1);
+  });
 });

@@ -5,4 +5,4 @@ export function compareWithBare(phases: Record<string, unknown>): {
   single: { ratio_p50_hookrelay_to_bare: number | null; ratio_p99_hookrelay_to_bare: number | null };
   targets: Record<string, boolean | null>;
 };
-export function medianPair<P extends { ratio: number | null }>(pairs: P[]): P;
+export function medianPair<P extends { ratio: number | null }>(pairs: P[], opts?: { lowerIsBetter?: boolean }): P;

@@ -1,10 +1,11 @@
 // HookRelay beside the bare pipeline (bench/bare), same run, same wrangler (issue 14): a 10-endpoint fanout
 // burst (1,000 events in batches of 100 → deliveries/s) and one endpoint at a fixed rate (arrival latency and
-// whether a backlog is left growing). The comparison and its targets are computed by compareWithBare().
+// whether a backlog is left growing), each in alternating pairs. The comparison and its targets are computed by
+// compareWithBare().
 import { barePoster } from "../bare.mjs";
 import { createClient } from "../http.mjs";
 import { r1, ratio, summarize } from "../stats.mjs";
-import { fixedLoad, hookrelayPoster } from "./e2e.mjs";
+import { fixedLoad, hookrelayPoster, runE2eFixed } from "./e2e.mjs";
 import { payloadFor } from "./ingest.mjs";
 import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
@@ -79,10 +80,14 @@ export async function runBareBurst(ctx, round = 0) {
   return { target: "bare", producer: "POST /events (bare)", ...result };
 }
 
-/** The pair with the median ratio (the lower middle one of an even count; a pair without a ratio ranks lowest). */
-export function medianPair(pairs) {
-  const ranked = [...pairs].sort((a, b) => (a.ratio ?? -1) - (b.ratio ?? -1));
-  return ranked[Math.floor((ranked.length - 1) / 2)];
+/**
+ * The pair with the median ratio (the lower middle one of an even count). A pair without a ratio failed: it
+ * ranks lowest where higher is better (throughput), highest where lower is better (latency).
+ */
+export function medianPair(pairs, { lowerIsBetter = false } = {}) {
+  const missing = lowerIsBetter ? Infinity : -Infinity;
+  const ranked = [...pairs].sort((a, b) => (a.ratio ?? missing) - (b.ratio ?? missing));
+  return ranked[lowerIsBetter ? Math.ceil((ranked.length - 1) / 2) : Math.floor((ranked.length - 1) / 2)];
 }
 
 /**
@@ -108,16 +113,39 @@ export async function runBurstPairs(ctx, { rounds, quiesce }) {
   };
 }
 
-/** One endpoint at e2eEventsPerS against the bare pipeline, same shape as HookRelay's e2e_single. */
-export async function runBareSingle(ctx) {
+/** One endpoint at e2eEventsPerS for singleS against the bare pipeline, same shape as HookRelay's e2e_single. */
+export async function runBareSingle(ctx, round = 0) {
   const p = ctx.profile;
-  const paths = ["/bare-single/0"];
+  const paths = [`/bare-single/${round}`];
   const client = bareClient(ctx);
   const post = barePoster(client, [ctx.receiver.url + paths[0]]);
   post.label = "POST /events (bare)";
-  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.e2eS, drainS: p.drainS, post });
+  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post });
   client.close();
   return { target: "bare", ...result };
+}
+
+/**
+ * One endpoint at a fixed rate against both pipelines in alternating rounds, as runBurstPairs does for the
+ * fanout: a single run's latency swings several-fold with the machine's load, so each pair is measured at nearly
+ * the same load and the pair with the median p50 ratio is reported, every round's p50 and p99 kept beside it.
+ */
+export async function runSinglePairs(ctx, { rounds, quiesce }) {
+  const p = ctx.profile;
+  const pairs = [];
+  for (let round = 0; round < rounds; round++) {
+    const bare = await runBareSingle(ctx, round);
+    await quiesce();
+    const hookrelay = await runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS });
+    await quiesce();
+    pairs.push({ bare, hookrelay, ratio: ratio(hookrelay.latency.p50_ms, bare.latency.p50_ms, 2) });
+  }
+  const median = medianPair(pairs, { lowerIsBetter: true });
+  const perRound = (side) => pairs.map((pair) => ({ p50_ms: pair[side].latency.p50_ms, p99_ms: pair[side].latency.p99_ms }));
+  return {
+    bare: { ...median.bare, rounds_latency: perRound("bare") },
+    hookrelay: { ...median.hookrelay, rounds_latency: perRound("hookrelay"), rounds_ratio_p50: pairs.map((pair) => pair.ratio) },
+  };
 }
 
 function bareClient(ctx) {

@@ -134,12 +134,12 @@ function timeline({ sends, paths, receiver, t0, binS, endMs, fanout }) {
   return bins;
 }
 
-export async function runE2eFixed(ctx, { label, endpoints, eventsPerS }) {
+export async function runE2eFixed(ctx, { label, endpoints, eventsPerS, durationS = ctx.profile.e2eS }) {
   const owner = `bench-${label}`;
   const eventType = `bench.${label}`;
   const paths = Array.from({ length: endpoints }, (_, i) => `/${label}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
-  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS: ctx.profile.e2eS, drainS: ctx.profile.drainS });
+  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS: ctx.profile.drainS });
   result.endpoints_disabled_after = await disableEndpoints(ctx, ids);
   return result;
 }
