@@ -2,7 +2,10 @@
 // figures can be read against it. No storage, no retries beyond the queue's own, nothing kept per event.
 import { DurableObject } from "cloudflare:workers";
 
-/** Fetches in flight at once per target: HookRelay's default `max_in_flight` per endpoint, for a fair ceiling. */
+/**
+ * Fetches in flight at once per call (one target's items of one consumer batch): HookRelay's default
+ * `max_in_flight` per endpoint. Calls from concurrent consumer invocations each get their own lanes.
+ */
 const PER_TARGET_CONCURRENCY = 6;
 
 /** One object per target URL: receives a consumer batch's items for that target and fetches them. */

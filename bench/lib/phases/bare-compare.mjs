@@ -81,8 +81,8 @@ export async function runBareBurst(ctx, round = 0) {
 }
 
 /**
- * The pair with the median ratio (the lower middle one of an even count). A pair without a ratio failed: it
- * ranks lowest where higher is better (throughput), highest where lower is better (latency).
+ * The pair with the median ratio; of an even count, the worse of the two middle ones. A pair without a ratio
+ * failed: it ranks worst, lowest where higher is better (throughput), highest where lower is better (latency).
  */
 export function medianPair(pairs, { lowerIsBetter = false } = {}) {
   const missing = lowerIsBetter ? Infinity : -Infinity;
