@@ -22,7 +22,7 @@ import { runCost } from "./lib/phases/cost-phase.mjs";
 import { runFanoutFilters } from "./lib/phases/fanout-filters.mjs";
 import { probeDelivery, SkipError } from "./lib/phases/setup.mjs";
 import { startBare } from "./lib/bare.mjs";
-import { compareWithBare, runBurstPairs, runHookrelayBurst, runSinglePairs } from "./lib/phases/bare-compare.mjs";
+import { compareWithBare, runBurstPairs, runHookrelayBurst, runHookrelaySingle, runSinglePairs } from "./lib/phases/bare-compare.mjs";
 import { runCostBatch } from "./lib/phases/cost-phase.mjs";
 import { runSoak, soakTargets, startRssSampler } from "./lib/phases/soak.mjs";
 import { renderSoakMarkdown } from "./lib/report-soak.mjs";
@@ -250,10 +250,7 @@ async function main() {
   const single = await delivery("e2e_single", 2 * singleRoundS * profile.singleRounds, async () =>
     bare
       ? runSinglePairs(ctx, { rounds: profile.singleRounds, quiesce })
-      : {
-          hookrelay: await runE2eFixed(ctx, { label: "e2e1", endpoints: 1, eventsPerS: profile.e2eEventsPerS, durationS: profile.singleS }),
-          bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
-        },
+      : { hookrelay: await runHookrelaySingle(ctx), bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` } },
   );
   results.phases.e2e_single = single?.hookrelay ?? results.phases.e2e_single;
   results.phases.bare_single = single?.bare ?? results.phases.e2e_single;

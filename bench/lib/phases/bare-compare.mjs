@@ -91,20 +91,32 @@ export function medianPair(pairs, { lowerIsBetter = false } = {}) {
 }
 
 /**
- * The fanout burst against both pipelines in alternating rounds (bare, then HookRelay, `rounds` times, the
- * machine left to go quiet between runs): each pair is measured at nearly the same load, which drifts on a
- * shared machine, and the pair with the median ratio is the one reported. → { bare, hookrelay } phase results,
- * each with every round's deliveries/s.
+ * Runs `bare` then `hookrelay` (each given the round number) `rounds` times, the machine left to go quiet after
+ * each run: each pair is measured at nearly the same load, which drifts on a shared machine. → [{ bare,
+ * hookrelay, ratio }] with `ratioOf(hookrelay, bare)`.
  */
-export async function runBurstPairs(ctx, { rounds, quiesce }) {
+async function alternatingPairs({ rounds, quiesce }, { bare, hookrelay, ratioOf }) {
   const pairs = [];
   for (let round = 0; round < rounds; round++) {
-    const bare = await runBareBurst(ctx, round);
+    const b = await bare(round);
     await quiesce();
-    const hookrelay = await runHookrelayBurst(ctx, round);
+    const h = await hookrelay(round);
     await quiesce();
-    pairs.push({ bare, hookrelay, ratio: ratio(hookrelay.deliveries_per_s, bare.deliveries_per_s, 3) });
+    pairs.push({ bare: b, hookrelay: h, ratio: ratioOf(h, b) });
   }
+  return pairs;
+}
+
+/**
+ * The fanout burst against both pipelines in alternating pairs; the pair with the median ratio is the one
+ * reported. → { bare, hookrelay } phase results, each with every round's deliveries/s.
+ */
+export async function runBurstPairs(ctx, schedule) {
+  const pairs = await alternatingPairs(schedule, {
+    bare: (round) => runBareBurst(ctx, round),
+    hookrelay: (round) => runHookrelayBurst(ctx, round),
+    ratioOf: (h, b) => ratio(h.deliveries_per_s, b.deliveries_per_s, 3),
+  });
   const median = medianPair(pairs);
   const perRound = (side) => pairs.map((pair) => pair[side].deliveries_per_s);
   return {
@@ -125,21 +137,23 @@ export async function runBareSingle(ctx, round = 0) {
   return { target: "bare", ...result };
 }
 
-/**
- * One endpoint at a fixed rate against both pipelines in alternating rounds, as runBurstPairs does for the
- * fanout: a single run's latency swings several-fold with the machine's load, so each pair is measured at nearly
- * the same load and the pair with the median p50 ratio is reported, every round's p50 and p99 kept beside it.
- */
-export async function runSinglePairs(ctx, { rounds, quiesce }) {
+/** One endpoint at e2eEventsPerS for singleS against HookRelay (its own owner per round), disabled afterwards. */
+export function runHookrelaySingle(ctx, round = 0) {
   const p = ctx.profile;
-  const pairs = [];
-  for (let round = 0; round < rounds; round++) {
-    const bare = await runBareSingle(ctx, round);
-    await quiesce();
-    const hookrelay = await runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS });
-    await quiesce();
-    pairs.push({ bare, hookrelay, ratio: ratio(hookrelay.latency.p50_ms, bare.latency.p50_ms, 2) });
-  }
+  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS });
+}
+
+/**
+ * One endpoint at a fixed rate against both pipelines in alternating pairs, as for the fanout: a single run's
+ * latency swings several-fold with the machine's load. The pair with the median p50 ratio is reported, every
+ * round's p50 and p99 kept beside it.
+ */
+export async function runSinglePairs(ctx, schedule) {
+  const pairs = await alternatingPairs(schedule, {
+    bare: (round) => runBareSingle(ctx, round),
+    hookrelay: (round) => runHookrelaySingle(ctx, round),
+    ratioOf: (h, b) => ratio(h.latency.p50_ms, b.latency.p50_ms, 2),
+  });
   const median = medianPair(pairs, { lowerIsBetter: true });
   const perRound = (side) => pairs.map((pair) => ({ p50_ms: pair[side].latency.p50_ms, p99_ms: pair[side].latency.p99_ms }));
   return {
