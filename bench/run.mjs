@@ -32,8 +32,8 @@ const ROOT = resolve(import.meta.dirname, "..");
 /** Every duration and load in one place; --quick keeps the same shape, shorter (well under 2 minutes). */
 const PROFILES = {
   full: {
-    budgetS: 600, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
-    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, singleS: 20, singleRounds: 3, drainS: 30, maxInFlight: 256,
+    budgetS: 680, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, singleS: 20, singleRounds: 3, singleWarmupEvents: 20, drainS: 30, maxInFlight: 256,
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
     costEvents: 300, costEventsPerS: 50, costDrainS: 60,
@@ -44,7 +44,7 @@ const PROFILES = {
   },
   quick: {
     budgetS: 125, warmupS: 1, concurrency: 50, batchConcurrency: 10, baselineS: 2, ingestS: 2, wsS: 2, wsWindow: 50,
-    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, singleS: 3, singleRounds: 1, drainS: 6, maxInFlight: 256,
+    e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 3, singleS: 3, singleRounds: 1, singleWarmupEvents: 3, drainS: 6, maxInFlight: 256,
     maxSteps: [100], stepS: 3, stepGraceS: 3, refineMax: false,
     rateLimits: [2, 5, 20], rateWindowS: 3, probeTimeoutS: 15, quiesceMaxS: 3,
     costEvents: 60, costEventsPerS: 30, costDrainS: 15,
@@ -108,6 +108,7 @@ const results = {
   prices_usd_per_million: USD_PER_MILLION,
   worker: {},
   bare: {},
+  bare_front: {},
   phases: {},
   memory: null,
   duration_s: null,
@@ -116,21 +117,23 @@ const results = {
 let worker;
 let bare;
 let bareError = null;
+let bareFront;
+let bareFrontError = null;
 let receiver;
 let client;
 const onSignal = async () => {
-  await Promise.all([worker?.stop(), bare?.stop()]);
+  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop()]);
   process.exit(130);
 };
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
 const workerdCpu = () => (worker ? cpuSecondsOfTree(worker.pid, (name) => name.startsWith("workerd")) : null);
-/** CPU of both workerds (HookRelay's and the bare pipeline's): neither may still be busy when a phase starts. */
+/** CPU of every workerd (HookRelay's and the bare pipelines'): none may still be busy when a phase starts. */
 const allWorkerdCpu = () => {
-  const w = workerdCpu();
-  const b = bare ? cpuSecondsOfTree(bare.pid, (name) => name.startsWith("workerd")) : null;
-  return w === null && b === null ? null : (w ?? 0) + (b ?? 0);
+  const of = (proc) => (proc ? cpuSecondsOfTree(proc.pid, (name) => name.startsWith("workerd")) : null);
+  const all = [workerdCpu(), of(bare), of(bareFront)].filter((x) => x !== null);
+  return all.length ? all.reduce((a, b) => a + b, 0) : null;
 };
 
 /** Waits (bounded) until workerd is nearly idle, so one phase's background work does not bleed into the next. */
@@ -172,28 +175,37 @@ async function phase(name, minS, fn, reserveS = 0) {
   return results.phases[name];
 }
 
-/** Starts HookRelay and the bare pipeline side by side; the bare one failing only skips its phases. */
-async function startBoth() {
+/**
+ * Starts HookRelay and the bare pipeline side by side, and (not for the soak) a second bare copy behind HookRelay's
+ * asset front door; a bare one failing only skips its runs.
+ */
+async function startBoth({ front = true } = {}) {
+  const why = (err) => String(err?.message ?? err).slice(0, 600);
   const bareStarting = startBare({ log }).then(
     (b) => (bare = b),
-    (err) => {
-      bareError = String(err?.message ?? err).slice(0, 600);
-    },
+    (err) => (bareError = why(err)),
   );
+  const frontStarting = front
+    ? startBare({ log, front: true }).then(
+        (b) => (bareFront = b),
+        (err) => (bareFrontError = why(err)),
+      )
+    : (bareFrontError = "not started for this run");
   worker = await startWorker({ log });
-  await bareStarting;
+  await Promise.all([bareStarting, frontStarting]);
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };
   results.bare = bare ? { startup_ms: bare.startup_ms, url: bare.url, source: "bench/bare" } : { error: bareError };
-  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}`);
+  results.bare_front = bareFront ? { startup_ms: bareFront.startup_ms, url: bareFront.url, source: "bench/bare behind an asset front door" } : { error: bareFrontError };
+  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}; behind the asset front ${bareFront ? `on ${bareFront.url}` : bareFrontError}`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
-  return { client, receiver, worker, bare, bareError, profile, log, quiesce, workerdCpu };
+  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, profile, log, quiesce, workerdCpu };
 }
 
 /** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */
 async function soakMain() {
   log(`mode soak (${profile.soakS} s each at ${profile.soakEventsPerS} events/s); ${results.machine.cores} cores; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  const ctx = await startBoth();
+  const ctx = await startBoth({ front: false });
   await quiesce();
   const sampler = startRssSampler({ hookrelay: worker.pid, bare: bare?.pid }, profile.soakSampleS);
   const soak = (target) => () => runSoak(ctx, { target, seconds: profile.soakS, eventsPerS: profile.soakEventsPerS, drainS: profile.soakDrainS, sampler });
@@ -247,13 +259,19 @@ async function main() {
   // One endpoint at a fixed rate, in alternating pairs too, before the phases that may leave a backlog behind.
   if (onlyPhases?.has("bare_single")) onlyPhases.add("e2e_single");
   const singleRoundS = profile.singleS + profile.drainS + 5;
-  const single = await delivery("e2e_single", 2 * singleRoundS * profile.singleRounds, async () =>
+  const runsPerRound = bareFront ? 3 : 2;
+  const single = await delivery("e2e_single", runsPerRound * singleRoundS * profile.singleRounds, async () =>
     bare
       ? runSinglePairs(ctx, { rounds: profile.singleRounds, quiesce })
-      : { hookrelay: await runHookrelaySingle(ctx), bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` } },
+      : {
+          hookrelay: await runHookrelaySingle(ctx),
+          bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+          bare_front: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+        },
   );
   results.phases.e2e_single = single?.hookrelay ?? results.phases.e2e_single;
   results.phases.bare_single = single?.bare ?? results.phases.e2e_single;
+  results.phases.bare_front_single = single?.bare_front ?? results.phases.e2e_single;
   // Low-load phases first, then the stepped load, then the 10-endpoint fixed load (which may exceed what this
   // machine sustains and leave a backlog behind).
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
@@ -288,7 +306,7 @@ try {
 } finally {
   client?.close();
   await receiver?.close();
-  await Promise.all([worker?.stop(), bare?.stop()]);
+  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop()]);
 }
 results.machine.loadavg_end = os.loadavg();
 // Every throughput as a ratio to the runtime ceiling of the same run (null when either side is missing).

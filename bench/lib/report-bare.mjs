@@ -24,6 +24,21 @@ function singleRounds(bare, hookrelay) {
   ];
 }
 
+/** Rows for the bare copy behind HookRelay's asset front door (informational: not one of issue 14's baselines). */
+function sameFrontRows(v, p) {
+  const f = v.single_same_front;
+  if (!f) return [];
+  const latency = (x) => `p50 ${ms(x.p50_ms)} / p99 ${ms(x.p99_ms)}${x.backlog_growing ? ", backlog left growing" : ""}`;
+  const rounds = p.bare_front_single?.rounds_latency ?? [];
+  const ratios = p.bare_front_single?.rounds_ratio_p50 ?? [];
+  return [
+    `| ${f.what} | ${latency(f.bare_front)} | ${latency(f.hookrelay)} | p50 ${fmt(f.ratio_p50_hookrelay_to_bare_front, 2)} · p99 ${fmt(f.ratio_p99_hookrelay_to_bare_front, 2)} |`,
+    ...(rounds.length >= 2
+      ? [`| single rounds behind the asset front, p50/p99 ms (run between the two above) | ${rounds.map((x) => `${fmt(x.p50_ms)}/${fmt(x.p99_ms)}`).join(" · ")} | | p50 ${ratios.map((x) => fmt(x, 2)).join(" · ")} |`]
+      : []),
+  ];
+}
+
 /** Lines of markdown (empty when the run has no comparison, e.g. older results). */
 export function renderBareComparison(res) {
   const v = res.vs_bare;
@@ -46,7 +61,17 @@ export function renderBareComparison(res) {
     ...burstRounds(p.bare_fanout_burst, p.fanout_burst),
     ...singleRounds(p.bare_single, p.e2e_single),
     `| backlog left when the load stopped (deliveries) | ${fmt(s.bare?.backlog_at_load_end)} | ${fmt(s.hookrelay?.backlog_at_load_end)} | |`,
+    ...(s.hookrelay?.first_delivery_ms != null || s.bare?.first_delivery_ms != null
+      ? [`| cold start: the first delivery to the new endpoint, before the measured load (warm-up: ${p.e2e_single?.warmup?.events ?? "n/a"} events, 50 ms apart) | ${ms(s.bare?.first_delivery_ms)} | ${ms(s.hookrelay?.first_delivery_ms)} | |`]
+      : []),
+    ...sameFrontRows(v, p),
     "",
+    ...(v.single_same_front
+      ? [
+          "Behind the asset front: a second copy of the bare pipeline with static assets and `run_worker_first` routes as HookRelay has for its dashboard. Locally every request to such a Worker first passes Miniflare's asset proxy and router workers on the same workerd thread; in production they run outside the Worker and are not billed. Informational: issue 14's targets are against the bare pipeline without it.",
+          "",
+        ]
+      : []),
     `Targets (issue 14): ${Object.entries(v.targets).map(([k, ok]) => `${k}: ${verdict(ok)}`).join("; ")}.`,
     "",
   ];

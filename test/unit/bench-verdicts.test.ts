@@ -67,6 +67,23 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(v.single.ratio_p50_hookrelay_to_bare).toBe(2);
     expect(Object.values(v.targets)).toEqual([true, true, true, true]);
   });
+  it("compares against the bare copy behind the asset front beside the targets, never in them", () => {
+    const phases = {
+      fanout_burst: { deliveries_per_s: 1400 },
+      bare_fanout_burst: { deliveries_per_s: 2000 },
+      e2e_single: single(100, 400, 20),
+      bare_single: single(20, 100, 10),
+      bare_front_single: { ...single(40, 300, 10), hookrelay_same_round: { p50_ms: 90, p99_ms: 450, backlog_at_load_end: 5, backlog_growing: false } },
+    };
+    const v = compareWithBare(phases);
+    // HookRelay's figures of the front copy's own round, not the median pair's.
+    expect(v.single_same_front?.ratio_p50_hookrelay_to_bare_front).toBe(2.25);
+    expect(v.single_same_front?.ratio_p99_hookrelay_to_bare_front).toBe(1.5);
+    expect(v.single.ratio_p50_hookrelay_to_bare).toBe(5);
+    expect(Object.keys(v.targets)).toHaveLength(4);
+    expect(v.targets["single p50 ≤ 2× bare and ≤ 100 ms"]).toBe(false);
+    expect(compareWithBare({ ...phases, bare_front_single: { skipped: true, reason: "x" } }).single_same_front).toBeNull();
+  });
   it("fails a growing backlog and a p50 past 100 ms, and censored percentiles", () => {
     expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);
     const v = compareWithBare({ fanout_burst: { deliveries_per_s: 300 }, bare_fanout_burst: { deliveries_per_s: 2300 }, e2e_single: single(null, null, 5000, 1000, null, 3000), bare_single: single(50, 200, 10) });

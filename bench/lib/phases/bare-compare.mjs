@@ -91,18 +91,21 @@ export function medianPair(pairs, { lowerIsBetter = false } = {}) {
 }
 
 /**
- * Runs `bare` then `hookrelay` (each given the round number) `rounds` times, the machine left to go quiet after
- * each run: each pair is measured at nearly the same load, which drifts on a shared machine. → [{ bare,
- * hookrelay, ratio }] with `ratioOf(hookrelay, bare)`.
+ * Runs `bare`, then `front` if given, then `hookrelay` (each given the round number) `rounds` times, the machine
+ * left to go quiet after each run: each round is measured at nearly the same load, which drifts on a shared
+ * machine. → [{ bare, hookrelay, ratio, front?, frontRatio? }] with `ratioOf(hookrelay, bare)` and
+ * `ratioOf(hookrelay, front)`.
  */
-async function alternatingPairs({ rounds, quiesce }, { bare, hookrelay, ratioOf }) {
+async function alternatingPairs({ rounds, quiesce }, { bare, front, hookrelay, ratioOf }) {
   const pairs = [];
   for (let round = 0; round < rounds; round++) {
     const b = await bare(round);
     await quiesce();
+    const f = front ? await front(round) : undefined;
+    if (front) await quiesce();
     const h = await hookrelay(round);
     await quiesce();
-    pairs.push({ bare: b, hookrelay: h, ratio: ratioOf(h, b) });
+    pairs.push({ bare: b, hookrelay: h, ratio: ratioOf(h, b), ...(front ? { front: f, frontRatio: ratioOf(h, f) } : {}) });
   }
   return pairs;
 }
@@ -125,32 +128,37 @@ export async function runBurstPairs(ctx, schedule) {
   };
 }
 
-/** One endpoint at e2eEventsPerS for singleS against the bare pipeline, same shape as HookRelay's e2e_single. */
-export async function runBareSingle(ctx, round = 0) {
+/**
+ * One endpoint at e2eEventsPerS for singleS against the bare pipeline, same shape as HookRelay's e2e_single;
+ * `front`: the copy behind HookRelay's asset front door (bench/lib/bare.mjs).
+ */
+export async function runBareSingle(ctx, round = 0, { front = false } = {}) {
   const p = ctx.profile;
-  const paths = [`/bare-single/${round}`];
-  const client = bareClient(ctx);
+  const paths = [`/${front ? "bare-front" : "bare"}-single/${round}`];
+  const client = bareClient(ctx, { front });
   const post = barePoster(client, [ctx.receiver.url + paths[0]]);
-  post.label = "POST /events (bare)";
-  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post });
+  post.label = front ? "POST /events (bare, behind the asset front)" : "POST /events (bare)";
+  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post, warmupEvents: p.singleWarmupEvents });
   client.close();
-  return { target: "bare", ...result };
+  return { target: front ? "bare_front" : "bare", ...result };
 }
 
 /** One endpoint at e2eEventsPerS for singleS against HookRelay (its own owner per round), disabled afterwards. */
 export function runHookrelaySingle(ctx, round = 0) {
   const p = ctx.profile;
-  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS });
+  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, warmupEvents: p.singleWarmupEvents });
 }
 
 /**
  * One endpoint at a fixed rate against both pipelines in alternating pairs, as for the fanout: a single run's
  * latency swings several-fold with the machine's load. The pair with the median p50 ratio is reported, every
- * round's p50 and p99 kept beside it.
+ * round's p50 and p99 kept beside it. With the front-door copy of the bare pipeline running (ctx.bareFront), each
+ * round also measures it between the two, and `bare_front` reports its round with the median p50 ratio.
  */
 export async function runSinglePairs(ctx, schedule) {
   const pairs = await alternatingPairs(schedule, {
     bare: (round) => runBareSingle(ctx, round),
+    front: ctx.bareFront ? (round) => runBareSingle(ctx, round, { front: true }) : undefined,
     hookrelay: (round) => runHookrelaySingle(ctx, round),
     ratioOf: (h, b) => ratio(h.latency.p50_ms, b.latency.p50_ms, 2),
   });
@@ -159,12 +167,26 @@ export async function runSinglePairs(ctx, schedule) {
   return {
     bare: { ...median.bare, rounds_latency: perRound("bare") },
     hookrelay: { ...median.hookrelay, rounds_latency: perRound("hookrelay"), rounds_ratio_p50: pairs.map((pair) => pair.ratio) },
+    bare_front: ctx.bareFront ? frontResult(pairs) : { skipped: true, reason: `bare pipeline behind the asset front not started: ${ctx.bareFrontError}` },
   };
 }
 
-function bareClient(ctx) {
-  if (!ctx.bare) throw new Error("bare pipeline not started");
-  return createClient(ctx.bare.url, { maxSockets: 128 });
+/** The front-door copy's round with the median p50 ratio, with HookRelay's figures of that same round. */
+function frontResult(pairs) {
+  const median = medianPair(pairs.map((pair) => ({ ...pair, ratio: pair.frontRatio })), { lowerIsBetter: true });
+  const { p50_ms, p99_ms } = median.hookrelay.latency;
+  return {
+    ...median.front,
+    hookrelay_same_round: { p50_ms, p99_ms, backlog_at_load_end: median.hookrelay.backlog_at_load_end, backlog_growing: backlogGrowing(median.hookrelay) },
+    rounds_latency: pairs.map((pair) => ({ p50_ms: pair.front.latency.p50_ms, p99_ms: pair.front.latency.p99_ms })),
+    rounds_ratio_p50: pairs.map((pair) => pair.frontRatio),
+  };
+}
+
+function bareClient(ctx, { front = false } = {}) {
+  const bare = front ? ctx.bareFront : ctx.bare;
+  if (!bare) throw new Error(`bare pipeline${front ? " behind the asset front" : ""} not started`);
+  return createClient(bare.url, { maxSockets: 128 });
 }
 
 /**
@@ -196,6 +218,7 @@ export function compareWithBare(phases) {
   const p99Ratio = ratio(lat(hs, "p99_ms"), lat(bs, "p99_ms"), 2);
   const hGrowing = backlogGrowing(hs);
   const target = (cond, measured) => (measured ? cond : null);
+  const bf = phases.bare_front_single;
   return {
     fanout: {
       what: `${(ok(hb) ? hb : bb)?.endpoints ?? 10} endpoints, ${((ok(hb) ? hb : bb)?.events ?? 1000).toLocaleString("en-US")} events in POSTs of 100: deliveries/s`,
@@ -205,11 +228,22 @@ export function compareWithBare(phases) {
     },
     single: {
       what: ok(hs) ? `1 endpoint at ${hs.offered_events_per_s} events/s for ${hs.duration_s} s: arrival latency` : "1 endpoint at a fixed rate",
-      bare: ok(bs) ? { p50_ms: lat(bs, "p50_ms"), p99_ms: lat(bs, "p99_ms"), backlog_at_load_end: bs.backlog_at_load_end, backlog_growing: backlogGrowing(bs) } : null,
-      hookrelay: ok(hs) ? { p50_ms: lat(hs, "p50_ms"), p99_ms: lat(hs, "p99_ms"), backlog_at_load_end: hs.backlog_at_load_end, backlog_growing: hGrowing } : null,
+      bare: ok(bs) ? { p50_ms: lat(bs, "p50_ms"), p99_ms: lat(bs, "p99_ms"), backlog_at_load_end: bs.backlog_at_load_end, backlog_growing: backlogGrowing(bs), first_delivery_ms: bs.warmup?.first_delivery_ms ?? null } : null,
+      hookrelay: ok(hs) ? { p50_ms: lat(hs, "p50_ms"), p99_ms: lat(hs, "p99_ms"), backlog_at_load_end: hs.backlog_at_load_end, backlog_growing: hGrowing, first_delivery_ms: hs.warmup?.first_delivery_ms ?? null } : null,
       ratio_p50_hookrelay_to_bare: p50Ratio,
       ratio_p99_hookrelay_to_bare: p99Ratio,
     },
+    // Not one of issue 14's targets (they are against the bare pipeline as it is): how much of the single-endpoint
+    // gap is the local asset front door both Workers would then share.
+    single_same_front: ok(bf)
+      ? {
+          what: "the same, the bare pipeline behind HookRelay's asset front door (its round with the median p50 ratio)",
+          bare_front: { p50_ms: lat(bf, "p50_ms"), p99_ms: lat(bf, "p99_ms"), backlog_at_load_end: bf.backlog_at_load_end, backlog_growing: backlogGrowing(bf) },
+          hookrelay: bf.hookrelay_same_round,
+          ratio_p50_hookrelay_to_bare_front: ratio(bf.hookrelay_same_round.p50_ms, lat(bf, "p50_ms"), 2),
+          ratio_p99_hookrelay_to_bare_front: ratio(bf.hookrelay_same_round.p99_ms, lat(bf, "p99_ms"), 2),
+        }
+      : null,
     targets: {
       "fanout ≥ 70% of bare": target(fanoutRatio !== null && fanoutRatio >= 0.7, fanoutRatio !== null),
       "single p50 ≤ 2× bare and ≤ 100 ms": censored(hs, "p50_ms") ? false : target(p50Ratio !== null && p50Ratio <= 2 && lat(hs, "p50_ms") <= 100, p50Ratio !== null),

@@ -33,9 +33,10 @@ export function hookrelayPoster(client, { owner, eventType, batch = false }) {
  * `post(payloads) → { status, ids }` sends them (default: HookRelay's API; the bare pipeline passes its own).
  * `binS`: also return a timeline of events accepted and deliveries arrived per `binS` seconds.
  */
-export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0 }) {
+export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0, warmupEvents = 0 }) {
   const { receiver } = ctx;
   post ??= hookrelayPoster(ctx.client, { owner, eventType, batch: batchTicksPerS > 0 });
+  const warmup = warmupEvents > 0 ? await warmUp(ctx, { post, paths, events: warmupEvents, drainS, seed: seed + 1_000_000 }) : null;
   const sends = [];
   const t0 = performance.now();
   // Batched mode: `batchTicksPerS` POST /v1/events/batch per second carrying eventsPerS / ticks events each, so
@@ -114,8 +115,33 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     latency,
     latency_first_quarter_p50_ms: quarterP50(0, 0.25),
     latency_last_quarter_p50_ms: quarterP50(0.75, 1),
+    ...(warmup ? { warmup } : {}),
     ...(binS ? { timeline: timeline({ sends, paths, receiver, t0, binS, endMs: Math.max(lastArrival, lastSend) - t0, fanout: paths.length }) } : {}),
   };
+}
+
+/** Events sent one at a time this often while warming up: a trickle, not a load. */
+const WARMUP_GAP_MS = 50;
+
+/**
+ * Sends `events` single events one at a time (WARMUP_GAP_MS apart) to targets that just came into being, and waits
+ * (≤ drainS) for their deliveries: the measured load then starts on targets that exist and have had traffic, as
+ * an endpoint in steady use has. The first event's latency is kept as the cold start — a new endpoint's first
+ * delivery, with whatever each pipeline sets up for it — so it is reported, not hidden.
+ */
+async function warmUp(ctx, { post, paths, events, drainS, seed }) {
+  const sent = [];
+  for (let i = 0; i < events; i++) {
+    const t = performance.now();
+    const r = await post([payloadFor(seed + i)]);
+    if (r.status === 202) for (const id of r.ids) sent.push({ id, t });
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_GAP_MS));
+  }
+  const arrived = () => sent.every((s) => paths.every((p) => ctx.receiver.arrival(p, s.id) !== undefined));
+  const allArrived = await ctx.receiver.waitUntil(arrived, drainS * 1000);
+  const first = sent[0] ? paths.map((p) => ctx.receiver.arrival(p, sent[0].id)) : [];
+  const firstMs = first.length && first.every((at) => at !== undefined) ? Math.max(...first) - sent[0].t : null;
+  return { events, accepted: sent.length, all_arrived: allArrived, first_delivery_ms: firstMs === null ? null : Math.round(firstMs) };
 }
 
 /** Per `binS` seconds from the start: events accepted (by send time) and deliveries that first arrived. */
@@ -134,12 +160,12 @@ function timeline({ sends, paths, receiver, t0, binS, endMs, fanout }) {
   return bins;
 }
 
-export async function runE2eFixed(ctx, { label, endpoints, eventsPerS, durationS = ctx.profile.e2eS }) {
+export async function runE2eFixed(ctx, { label, endpoints, eventsPerS, durationS = ctx.profile.e2eS, warmupEvents = 0 }) {
   const owner = `bench-${label}`;
   const eventType = `bench.${label}`;
   const paths = Array.from({ length: endpoints }, (_, i) => `/${label}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
-  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS: ctx.profile.drainS });
+  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS: ctx.profile.drainS, warmupEvents });
   result.endpoints_disabled_after = await disableEndpoints(ctx, ids);
   return result;
 }
