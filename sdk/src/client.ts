@@ -52,7 +52,7 @@ async function ok<T>(pending: Promise<Result<T>>): Promise<T> {
 export type HookRelay = ReturnType<typeof createHookRelay>;
 
 export function createHookRelay(options: HookRelayOptions) {
-  const baseFetch = options.fetch ?? ((input: Request) => globalThis.fetch(input));
+  const baseFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const raw: Client<paths> = createClient<paths>({
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     headers: { ...options.headers, authorization: `Bearer ${options.apiKey}` },

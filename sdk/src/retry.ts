@@ -57,15 +57,22 @@ export function resolveRetryOptions(opts: RetryOptions = {}): Required<RetryOpti
  */
 export function retryingFetch(fetchImpl: typeof fetch, options: RetryOptions = {}, timeoutMs = 0): (input: Request) => Promise<Response> {
   const opts = resolveRetryOptions(options);
-  const attempt = (request: Request) =>
-    timeoutMs > 0 ? fetchImpl(new Request(request, { signal: AbortSignal.any([request.signal, AbortSignal.timeout(timeoutMs)]) })) : fetchImpl(request);
+  // The signal goes in fetch's own init too, not only on the Request: undici (Node 22) links a Request's signal to
+  // one made from it (clone(), new Request(r, {signal})) through a weak reference, and once garbage collection
+  // breaks that link an abort or timeout no longer reaches the fetch (test/unit/sdk-retry.test.ts shows it). The
+  // Request keeps it as well, for a custom fetch that reads only its first argument. `callerSignal` is the
+  // original request's: a clone's own signal is one of those weak links.
+  const attempt = (request: Request, callerSignal: AbortSignal) => {
+    const signal = timeoutMs > 0 ? AbortSignal.any([callerSignal, AbortSignal.timeout(timeoutMs)]) : callerSignal;
+    return fetchImpl(new Request(request, { signal }), { signal });
+  };
   return async (request: Request) => {
-    if (opts.retries === 0 || !isRetryableRequest(request.method, request.headers)) return attempt(request);
+    if (opts.retries === 0 || !isRetryableRequest(request.method, request.headers)) return attempt(request, request.signal);
     // A Request body can be read once: every attempt sends a fresh clone of the untouched original.
     for (let retry = 0; ; retry++) {
       let response: Response | undefined;
       try {
-        response = await attempt(request.clone());
+        response = await attempt(request.clone(), request.signal);
       } catch (err) {
         if (request.signal?.aborted) throw err;
         const wait = nextDelay(retry, undefined, opts);

@@ -1,6 +1,8 @@
 // The SDK's retry wrapper against a real HTTP server on 127.0.0.1: which calls are repeated, how often, and
 // that Retry-After is honoured as a floor (judged as a lower bound on elapsed time, never an upper one).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextDelay, resolveRetryOptions, retryingFetch } from "../../sdk/src/retry";
 import { parseRetryAfter } from "../../sdk/src/errors";
@@ -109,6 +111,31 @@ describe("retryingFetch", () => {
     setTimeout(() => controller.abort(), 100);
     await expect(pending).rejects.toThrow();
     expect(seen).toHaveLength(1);
+  });
+
+  // undici links a Request's signal to one made from it (clone(), new Request(r, {signal})) weakly: after a
+  // garbage collection the abort or timeout no longer reached the fetch, and these calls resolved with the late
+  // answer (as "does not retry when the caller aborts" sometimes did under load).
+  it("honours the caller's abort and its own timeout after a garbage collection", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const collect = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    run((_req, _n, res) => setTimeout(() => res.writeHead(200).end("late"), 2_000));
+    const controller = new AbortController();
+    const aborted = fast(new Request(`${base}/slow`, { signal: controller.signal }));
+    await new Promise((r) => setTimeout(r, 50));
+    await collect();
+    controller.abort();
+    await expect(aborted).rejects.toThrow();
+
+    const timedOut = retryingFetch(fetch, { retries: 0 }, 300)(new Request(`${base}/slow`));
+    await collect();
+    await expect(timedOut).rejects.toThrow();
   });
 
   it("retries connection failures a bounded number of times, then throws", async () => {
