@@ -128,11 +128,12 @@ const onSignal = async () => {
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
-const workerdCpu = () => (worker ? cpuSecondsOfTree(worker.pid, (name) => name.startsWith("workerd")) : null);
+/** CPU-seconds of the workerd processes under one wrangler (null when it is not running). */
+const workerdCpuOf = (proc) => (proc ? cpuSecondsOfTree(proc.pid, (name) => name.startsWith("workerd")) : null);
+const workerdCpu = () => workerdCpuOf(worker);
 /** CPU of every workerd (HookRelay's and the bare pipelines'): none may still be busy when a phase starts. */
 const allWorkerdCpu = () => {
-  const of = (proc) => (proc ? cpuSecondsOfTree(proc.pid, (name) => name.startsWith("workerd")) : null);
-  const all = [workerdCpu(), of(bare), of(bareFront)].filter((x) => x !== null);
+  const all = [worker, bare, bareFront].map(workerdCpuOf).filter((x) => x !== null);
   return all.length ? all.reduce((a, b) => a + b, 0) : null;
 };
 
@@ -185,12 +186,13 @@ async function startBoth({ front = true } = {}) {
     (b) => (bare = b),
     (err) => (bareError = why(err)),
   );
+  if (!front) bareFrontError = "not started for this run";
   const frontStarting = front
     ? startBare({ log, front: true }).then(
         (b) => (bareFront = b),
         (err) => (bareFrontError = why(err)),
       )
-    : (bareFrontError = "not started for this run");
+    : null;
   worker = await startWorker({ log });
   await Promise.all([bareStarting, frontStarting]);
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };

@@ -4,6 +4,8 @@
 const fmt = (x, digits = 0) =>
   x === null || x === undefined ? "n/a" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (x) => (x === null || x === undefined ? "n/a" : `${fmt(x)} ms`);
+/** "p50 … / p99 …" of a single-endpoint run's summary (compareWithBare), with its backlog verdict. */
+const latencyText = (x) => `p50 ${ms(x.p50_ms)} / p99 ${ms(x.p99_ms)}${x.backlog_growing ? ", backlog left growing" : ""}`;
 const verdict = (v) => (v === null || v === undefined ? "not measured" : v ? "**pass**" : "**fail**");
 
 /** A row with every round of the paired fanout bursts (the table's first row is the median pair). */
@@ -28,11 +30,10 @@ function singleRounds(bare, hookrelay) {
 function sameFrontRows(v, p) {
   const f = v.single_same_front;
   if (!f) return [];
-  const latency = (x) => `p50 ${ms(x.p50_ms)} / p99 ${ms(x.p99_ms)}${x.backlog_growing ? ", backlog left growing" : ""}`;
   const rounds = p.bare_front_single?.rounds_latency ?? [];
   const ratios = p.bare_front_single?.rounds_ratio_p50 ?? [];
   return [
-    `| ${f.what} | ${latency(f.bare_front)} | ${latency(f.hookrelay)} | p50 ${fmt(f.ratio_p50_hookrelay_to_bare_front, 2)} · p99 ${fmt(f.ratio_p99_hookrelay_to_bare_front, 2)} |`,
+    `| ${f.what} | ${latencyText(f.bare_front)} | ${latencyText(f.hookrelay)} | p50 ${fmt(f.ratio_p50_hookrelay_to_bare_front, 2)} · p99 ${fmt(f.ratio_p99_hookrelay_to_bare_front, 2)} |`,
     ...(rounds.length >= 2
       ? [`| single rounds behind the asset front, p50/p99 ms (run between the two above) | ${rounds.map((x) => `${fmt(x.p50_ms)}/${fmt(x.p99_ms)}`).join(" · ")} | | p50 ${ratios.map((x) => fmt(x, 2)).join(" · ")} |`]
       : []),
@@ -47,7 +48,7 @@ export function renderBareComparison(res) {
   const s = v.single;
   const p = res.phases;
   const skippedWhy = (r) => (r?.skipped ? ` (skipped: ${r.reason})` : "");
-  const latency = (x, r) => (x ? `p50 ${ms(x.p50_ms)} / p99 ${ms(x.p99_ms)}${x.backlog_growing ? ", backlog left growing" : ""}` : `n/a${skippedWhy(r)}`);
+  const latency = (x, r) => (x ? latencyText(x) : `n/a${skippedWhy(r)}`);
   const censored = (r) => (r && !r.skipped && r.latency?.unfinished ? ` (${fmt(r.latency.unfinished)} not arrived within ${r.drain_limit_s} s)` : "");
   return [
     "## Beside the bare pipeline (same run)",
