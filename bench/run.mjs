@@ -201,7 +201,8 @@ async function startBoth({ front = true } = {}) {
   log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}; behind the asset front ${bareFront ? `on ${bareFront.url}` : bareFrontError}`);
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
-  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, profile, log, quiesce, workerdCpu };
+  const cpuOf = { hookrelay: workerdCpu, bare: () => workerdCpuOf(bare) };
+  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, profile, log, quiesce, workerdCpu, cpuOf };
 }
 
 /** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */

@@ -13,7 +13,13 @@ function burstRounds(bare, hookrelay) {
   const ratios = hookrelay?.rounds_ratio;
   if (!Array.isArray(ratios) || ratios.length < 2) return [];
   const list = (xs, digits = 0) => xs.map((x) => fmt(x, digits)).join(" · ");
-  return [`| fanout rounds (bare, then HookRelay, alternating; median pair above) | ${list(bare.rounds_deliveries_per_s)} | ${list(hookrelay.rounds_deliveries_per_s)} | ${list(ratios, 2)} |`];
+  const cpu = hookrelay.rounds_cpu_ratio;
+  return [
+    `| fanout rounds (bare, then HookRelay, alternating; median pair above) | ${list(bare.rounds_deliveries_per_s)} | ${list(hookrelay.rounds_deliveries_per_s)} | ${list(ratios, 2)} |`,
+    ...(Array.isArray(cpu) && cpu.some((x) => x !== null)
+      ? [`| the same rounds: workerd CPU per delivery, ms (from the first send until the pipeline went quiet, history writes included) | ${list(bare.rounds_cpu_ms_per_delivery, 3)} | ${list(hookrelay.rounds_cpu_ms_per_delivery, 3)} | ${list(cpu, 2)} |`]
+      : []),
+  ];
 }
 
 /** A row with every round of the paired single-endpoint runs (p50 / p99 per round). */

@@ -105,7 +105,7 @@ async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}
 
 /**
  * Runs `wrangler dev` in `cwd` on a free loopback port with `persistDir` as its state, waits until GET /healthz
- * answers 200, and returns { url, port, pid, logs, startup_ms, stop() }. `stop()` kills the process group
+ * answers 200, and returns { url, port, inspectorPort, pid, logs, startup_ms, stop() }. `stop()` kills the process group
  * (wrangler, workerd, esbuild) and removes `cwd` and `persistDir`. Shared by HookRelay and the bare pipeline.
  */
 export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeoutMs = 120_000 }) {
@@ -165,7 +165,7 @@ export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeo
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { url, port, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
+  return { url, port, inspectorPort, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
 }
 
 function killGroup(child) {

@@ -4,8 +4,8 @@
 // event was accepted before it is settled (in history, or an in-flight row). On start, the events from the
 // mark to the start are read again, and each delivery to this endpoint that history does not hold becomes an
 // in-flight row. The mark is written when fresh work arrives older than it, moved up at most every
-// MARK_REFRESH_MS while the endpoint is busy, and cleared after MARK_IDLE_MS with nothing unsettled: rows
-// written for it are per busy spell, not per delivery.
+// MARK_REFRESH_MS while the endpoint is busy, moved past a large spell once it is all settled, and cleared
+// after MARK_IDLE_MS with nothing unsettled: rows written for it are per busy spell, not per delivery.
 import { deliveryId } from "../domain/ids";
 import type { Env } from "../env";
 import { findDeliveries } from "../history/delivery-history";
@@ -23,11 +23,19 @@ export const MARK_IDLE_MS = 30_000;
 /** Events read per page of a recovery scan, and pages per alarm run (the rest continues in the next run). */
 const SCAN_PAGE = 200;
 const SCAN_PAGES_PER_RUN = 50;
+/**
+ * A spell that handed over at least this many fresh deliveries moves the mark past itself once all of it is
+ * settled: one row written, so that a restart before the idle clearing (an eviction; locally objects are
+ * evicted within seconds) does not read the whole spell's events again and look each delivery up in history.
+ */
+const SPELL_WORTH_SKIPPING = SCAN_PAGE;
 
 export class RecoveryMark {
   private mark: number | null;
   /** Events from `from` to `to` (this object's start) may hold deliveries lost from an earlier instance's memory. */
   private scan: { from: number; to: number; beforeId?: string } | null;
+  /** Fresh deliveries handed over since the mark was last written: what a restart's scan would read again. */
+  private coveredSinceWrite = 0;
 
   constructor(
     private readonly store: EndpointStore,
@@ -45,6 +53,7 @@ export class RecoveryMark {
   /** Before a fresh delivery is kept in memory: the mark must be at or before its event. Call inside the enqueue transaction. */
   cover(acceptedAt: number): void {
     if (this.mark === null || this.mark > acceptedAt) this.write(acceptedAt - MARK_SLACK_MS);
+    this.coveredSinceWrite++;
   }
 
   /**
@@ -55,6 +64,9 @@ export class RecoveryMark {
     const floors = [oldestUnsettled, this.scan?.from ?? null].filter((t): t is number => t !== null);
     if (floors.length === 0) {
       if (this.mark === null) return null;
+      // Everything handed over so far is settled: the mark may pass all of it (a late handoff of an older
+      // event moves it back in cover()).
+      if (this.coveredSinceWrite >= SPELL_WORTH_SKIPPING) this.write(now);
       if (now - lastActivity < MARK_IDLE_MS) return lastActivity + MARK_IDLE_MS;
       this.store.deleteMeta(MARK_KEY);
       this.mark = null;
@@ -135,5 +147,6 @@ export class RecoveryMark {
   private write(at: number): void {
     this.store.setMeta(MARK_KEY, String(at));
     this.mark = at;
+    this.coveredSinceWrite = 0;
   }
 }

@@ -50,4 +50,11 @@ describe("response bodies read in workerd", () => {
     expect(await readAnswer({ status: 200, stall_body_ms: 50, body: "rest" }, 100)).toEqual({ text: "partial rest", truncated: false });
     expect(await readAnswer({ status: 200, stall_body_ms: 50, body: "rest" }, 8)).toEqual({ text: "partial ", truncated: true });
   });
+
+  it("bodies around the delivery limit (4 KiB) keep exactly their first 4 KiB", async () => {
+    for (const size of [1500, 4095, 4096, 4097, 9000]) {
+      const body = Array.from({ length: size }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+      expect(await readAnswer({ status: 200, body }, 4096), `${size} bytes`).toEqual({ text: body.slice(0, 4096), truncated: size > 4096 });
+    }
+  });
 });

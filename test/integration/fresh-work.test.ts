@@ -123,4 +123,27 @@ describe("fresh work", () => {
     expect((await fresh.inspect()).memory.recovered).toBe(0);
     expect([...perDelivery(await received(key)).values()]).toEqual(works.map(() => 1));
   }, 60_000);
+
+  it("once a large spell is all settled, the mark moves past it: a restart does not read that spell again", async () => {
+    const key = uniqueKey("fresh-spell");
+    await script(key, [{ status: 200 }]);
+    const ep = await seedEndpoint({ url: receiverUrl(key) });
+    const works = await seedDeliveries(ep, 200);
+    const stub = endpointStub(env, ep.id);
+    await stub.enqueue(works);
+    const newest = Math.max(...works.map((w) => w.accepted_at));
+    // While the spell is unsettled the mark stays before its oldest event…
+    expect(Number(await recoveryMark(stub))).toBeLessThanOrEqual(Math.min(...works.map((w) => w.accepted_at)));
+    // …and after the last outcome is in history, it passes the newest one (long before the 30 s idle clearing).
+    await waitFor(async () => Number(await recoveryMark(stub)) > newest, 30_000);
+    expect((await stub.inspect()).unlogged).toBe(0);
+    expect(perDelivery(await received(key)).size).toBe(works.length);
+
+    // A late handoff of an older event still moves the mark back before it.
+    const [late] = await seedDeliveries(ep, 1);
+    const older = { ...late!, accepted_at: newest - 60_000 };
+    await stub.enqueue([older]);
+    expect(Number(await recoveryMark(stub))).toBeLessThanOrEqual(older.accepted_at);
+    await waitForStatus(older.delivery_id, "succeeded", 20_000);
+  }, 60_000);
 });

@@ -2,7 +2,8 @@
 // issue 20's soak targets and issue 14's HookRelay-vs-bare targets, on hand-made results.
 import { describe, expect, it } from "vitest";
 import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
-import { backlogGrowing, compareWithBare, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
+import { backlogGrowing, compareWithBare, medianOf, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
+import { renderBareComparison } from "../../bench/lib/report-bare.mjs";
 
 /** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
 const series = (f: (min: number) => number) =>
@@ -66,6 +67,23 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(v.fanout.ratio_hookrelay_to_bare).toBe(0.7);
     expect(v.single.ratio_p50_hookrelay_to_bare).toBe(2);
     expect(Object.values(v.targets)).toEqual([true, true, true, true]);
+  });
+  it("reports the fanout pairs' CPU per delivery beside the targets, never in them", () => {
+    const phases = {
+      fanout_burst: { deliveries_per_s: 1400, rounds_deliveries_per_s: [1400, 1300, 1500], rounds_ratio: [0.7, 0.65, 0.75], rounds_cpu_ms_per_delivery: [0.5, 0.6, 0.45], rounds_cpu_ratio: [1.6, 1.9, null] },
+      bare_fanout_burst: { deliveries_per_s: 2000, rounds_deliveries_per_s: [2000, 2000, 2000], rounds_cpu_ms_per_delivery: [0.31, 0.32, null] },
+      e2e_single: single(100, 400, 20),
+      bare_single: single(50, 200, 10),
+    };
+    const v = compareWithBare(phases);
+    expect(v.fanout.cpu_ratio_hookrelay_to_bare).toBe(1.6);
+    expect(Object.keys(v.targets)).toHaveLength(4);
+    const row = renderBareComparison({ vs_bare: v, phases }).find((line) => line.includes("CPU per delivery"));
+    expect(row).toContain("| 0.310 · 0.320 · n/a | 0.500 · 0.600 · 0.450 | 1.60 · 1.90 · n/a |");
+    expect(medianOf([3, 1, 2])).toBe(2);
+    expect(medianOf([4, 1, 3, 2])).toBe(2);
+    expect(medianOf([null, undefined])).toBeNull();
+    expect(medianOf(undefined)).toBeNull();
   });
   it("compares against the bare copy behind the asset front beside the targets, never in them", () => {
     const phases = {

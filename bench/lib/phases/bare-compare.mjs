@@ -11,11 +11,14 @@ import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
 /**
  * Sends `events` payloads in POSTs of `batch` (all at once, `batch` per request) and waits (≤ drainS) until
- * every (path, id) arrived. deliveries/s = deliveries ÷ (last arrival − first send).
+ * every (path, id) arrived. deliveries/s = deliveries ÷ (last arrival − first send). `cpu` (CPU-seconds of the
+ * pipeline's workerd so far, or null) gives the CPU each delivery cost: until the last arrival, and with the
+ * work that follows it (history written after the receiver answered) once the machine went quiet.
  */
-export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, seed = 0 }) {
+export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, seed = 0, cpu = () => null }) {
   const { receiver } = ctx;
   const sends = [];
+  const cpuStart = cpu();
   const t0 = performance.now();
   const answers = await Promise.all(
     Array.from({ length: Math.ceil(events / batch) }, async (_, b) => {
@@ -30,6 +33,9 @@ export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, see
   const expected = sends.length * paths.length;
   const count = () => sends.reduce((n, s) => n + paths.filter((p) => receiver.arrival(p, s.id) !== undefined).length, 0);
   await receiver.waitUntil(() => paths.reduce((n, p) => n + receiver.uniqueAt(p), 0) >= expected && count() >= expected, drainS * 1000);
+  const cpuArrived = cpu();
+  await ctx.quiesce();
+  const cpuQuiet = cpu();
   const latencies = [];
   let last = t0;
   for (const s of sends)
@@ -54,8 +60,12 @@ export async function fanoutBurst(ctx, { post, paths, events, batch, drainS, see
     all_arrived_after_s: latencies.length === expected ? r1(seconds) : null,
     deliveries_per_s: latencies.length ? r1(latencies.length / Math.max(seconds, 1e-3)) : null,
     latency: summarize(latencies),
+    workerd_cpu_ms_per_delivery: cpuPerDelivery(cpuStart, cpuArrived, latencies.length),
+    workerd_cpu_ms_per_delivery_with_tail: cpuPerDelivery(cpuStart, cpuQuiet, latencies.length),
   };
 }
+
+const cpuPerDelivery = (from, to, deliveries) => (from === null || to === null || !deliveries ? null : Math.round(((to - from) * 1e6) / deliveries) / 1e3);
 
 /** The fanout burst against HookRelay: its own owner (one per round) and 10 endpoints, disabled afterwards. */
 export async function runHookrelayBurst(ctx, round = 0) {
@@ -65,7 +75,7 @@ export async function runHookrelayBurst(ctx, round = 0) {
   const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/burst/${round}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
   const post = hookrelayPoster(ctx.client, { owner, eventType, batch: true });
-  const result = await fanoutBurst(ctx, { post, paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
+  const result = await fanoutBurst(ctx, { post, paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS, cpu: ctx.cpuOf?.hookrelay });
   await disableEndpoints(ctx, ids);
   return { target: "hookrelay", producer: post.label, ...result };
 }
@@ -75,7 +85,14 @@ export async function runBareBurst(ctx, round = 0) {
   const p = ctx.profile;
   const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/bare-burst/${round}/${i}`);
   const client = bareClient(ctx);
-  const result = await fanoutBurst(ctx, { post: barePoster(client, paths.map((x) => ctx.receiver.url + x)), paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS });
+  const result = await fanoutBurst(ctx, {
+    post: barePoster(client, paths.map((x) => ctx.receiver.url + x)),
+    paths,
+    events: p.burstEvents,
+    batch: 100,
+    drainS: p.burstDrainS,
+    cpu: ctx.cpuOf?.bare,
+  });
   client.close();
   return { target: "bare", producer: "POST /events (bare)", ...result };
 }
@@ -112,7 +129,8 @@ async function alternatingPairs({ rounds, quiesce }, { bare, front, hookrelay, r
 
 /**
  * The fanout burst against both pipelines in alternating pairs; the pair with the median ratio is the one
- * reported. → { bare, hookrelay } phase results, each with every round's deliveries/s.
+ * reported. → { bare, hookrelay } phase results, each with every round's deliveries/s and workerd CPU per
+ * delivery (HookRelay's with the HookRelay ÷ bare ratio of each pair).
  */
 export async function runBurstPairs(ctx, schedule) {
   const pairs = await alternatingPairs(schedule, {
@@ -121,10 +139,17 @@ export async function runBurstPairs(ctx, schedule) {
     ratioOf: (h, b) => ratio(h.deliveries_per_s, b.deliveries_per_s, 3),
   });
   const median = medianPair(pairs);
-  const perRound = (side) => pairs.map((pair) => pair[side].deliveries_per_s);
+  const perRound = (side, key = "deliveries_per_s") => pairs.map((pair) => pair[side][key] ?? null);
+  const cpu = "workerd_cpu_ms_per_delivery_with_tail";
   return {
-    bare: { ...median.bare, rounds_deliveries_per_s: perRound("bare") },
-    hookrelay: { ...median.hookrelay, rounds_deliveries_per_s: perRound("hookrelay"), rounds_ratio: pairs.map((pair) => pair.ratio) },
+    bare: { ...median.bare, rounds_deliveries_per_s: perRound("bare"), rounds_cpu_ms_per_delivery: perRound("bare", cpu) },
+    hookrelay: {
+      ...median.hookrelay,
+      rounds_deliveries_per_s: perRound("hookrelay"),
+      rounds_ratio: pairs.map((pair) => pair.ratio),
+      rounds_cpu_ms_per_delivery: perRound("hookrelay", cpu),
+      rounds_cpu_ratio: pairs.map((pair) => ratio(pair.hookrelay[cpu] ?? null, pair.bare[cpu] ?? null, 2)),
+    },
   };
 }
 
@@ -201,6 +226,12 @@ export function backlogGrowing(r) {
   return r.backlog_at_load_end > r.offered_deliveries_per_s || climbing;
 }
 
+/** The median of the numbers in `xs` (the lower middle of an even count); null when there are none. */
+export function medianOf(xs) {
+  const sorted = (Array.isArray(xs) ? xs : []).filter((x) => typeof x === "number").sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+}
+
 /** Side by side figures, HookRelay ÷ bare ratios and issue 14's targets (pass/fail; null when not measured). */
 export function compareWithBare(phases) {
   const hb = phases.fanout_burst;
@@ -225,6 +256,9 @@ export function compareWithBare(phases) {
       bare_deliveries_per_s: bbRate,
       hookrelay_deliveries_per_s: hbRate,
       ratio_hookrelay_to_bare: fanoutRatio,
+      // Informational: the burst is bound by the one workerd thread's CPU, so this says where the throughput
+      // ratio comes from (the median of the pairs' ratios).
+      cpu_ratio_hookrelay_to_bare: ok(hb) ? medianOf(hb.rounds_cpu_ratio) : null,
     },
     single: {
       what: ok(hs) ? `1 endpoint at ${hs.offered_events_per_s} events/s for ${hs.duration_s} s: arrival latency` : "1 endpoint at a fixed rate",
