@@ -7,6 +7,11 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
+/** The median of the numbers among `xs` (the lower middle of an even count: nearest-rank p50); null when none. */
+export function median(xs) {
+  return percentile((Array.isArray(xs) ? xs : []).filter((x) => typeof x === "number").sort((a, b) => a - b), 50);
+}
+
 /** p50/p90/p99/max/mean (ms, 2 decimals) of latency samples. */
 export function summarize(samples) {
   const sorted = Float64Array.from(samples).sort();

@@ -2,7 +2,8 @@
 // issue 20's soak targets and issue 14's HookRelay-vs-bare targets, on hand-made results.
 import { describe, expect, it } from "vitest";
 import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
-import { backlogGrowing, compareWithBare, medianOf, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
+import { backlogGrowing, compareWithBare, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
+import { median } from "../../bench/lib/stats.mjs";
 import { renderBareComparison } from "../../bench/lib/report-bare.mjs";
 
 /** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
@@ -80,10 +81,10 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(Object.keys(v.targets)).toHaveLength(4);
     const row = renderBareComparison({ vs_bare: v, phases }).find((line) => line.includes("CPU per delivery"));
     expect(row).toContain("| 0.310 · 0.320 · n/a | 0.500 · 0.600 · 0.450 | 1.60 · 1.90 · n/a |");
-    expect(medianOf([3, 1, 2])).toBe(2);
-    expect(medianOf([4, 1, 3, 2])).toBe(2);
-    expect(medianOf([null, undefined])).toBeNull();
-    expect(medianOf(undefined)).toBeNull();
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2);
+    expect(median([null, undefined])).toBeNull();
+    expect(median(undefined)).toBeNull();
   });
   it("compares against the bare copy behind the asset front beside the targets, never in them", () => {
     const phases = {

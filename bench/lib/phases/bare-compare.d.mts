@@ -11,5 +11,4 @@ export function compareWithBare(phases: Record<string, unknown>): {
   single_same_front: { ratio_p50_hookrelay_to_bare_front: number | null; ratio_p99_hookrelay_to_bare_front: number | null } | null;
   targets: Record<string, boolean | null>;
 };
-export function medianOf(xs: unknown): number | null;
 export function medianPair<P extends { ratio: number | null }>(pairs: P[], opts?: { lowerIsBetter?: boolean }): P;

@@ -4,7 +4,7 @@
 // compareWithBare().
 import { barePoster } from "../bare.mjs";
 import { createClient } from "../http.mjs";
-import { r1, ratio, summarize } from "../stats.mjs";
+import { median, r1, ratio, summarize } from "../stats.mjs";
 import { fixedLoad, hookrelayPoster, runE2eFixed } from "./e2e.mjs";
 import { payloadFor } from "./ingest.mjs";
 import { createEndpoints, disableEndpoints } from "./setup.mjs";
@@ -226,12 +226,6 @@ export function backlogGrowing(r) {
   return r.backlog_at_load_end > r.offered_deliveries_per_s || climbing;
 }
 
-/** The median of the numbers in `xs` (the lower middle of an even count); null when there are none. */
-export function medianOf(xs) {
-  const sorted = (Array.isArray(xs) ? xs : []).filter((x) => typeof x === "number").sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
-}
-
 /** Side by side figures, HookRelay ÷ bare ratios and issue 14's targets (pass/fail; null when not measured). */
 export function compareWithBare(phases) {
   const hb = phases.fanout_burst;
@@ -258,7 +252,7 @@ export function compareWithBare(phases) {
       ratio_hookrelay_to_bare: fanoutRatio,
       // Informational: the burst is bound by the one workerd thread's CPU, so this says where the throughput
       // ratio comes from (the median of the pairs' ratios).
-      cpu_ratio_hookrelay_to_bare: ok(hb) ? medianOf(hb.rounds_cpu_ratio) : null,
+      cpu_ratio_hookrelay_to_bare: ok(hb) ? median(hb.rounds_cpu_ratio) : null,
     },
     single: {
       what: ok(hs) ? `1 endpoint at ${hs.offered_events_per_s} events/s for ${hs.duration_s} s: arrival latency` : "1 endpoint at a fixed rate",

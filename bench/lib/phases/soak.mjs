@@ -4,7 +4,7 @@
 import { barePoster } from "../bare.mjs";
 import { createClient } from "../http.mjs";
 import { memoryOfTree } from "../proc.mjs";
-import { r1, ratio } from "../stats.mjs";
+import { median, r1, ratio } from "../stats.mjs";
 import { fixedLoad } from "./e2e.mjs";
 import { createEndpoints, disableEndpoints } from "./setup.mjs";
 
@@ -43,8 +43,7 @@ export function rssSummary(samples, name, from, to) {
   if (inLoad.length === 0) return null;
   // The plateau: the median of the last third of the load window (early samples are the climb).
   const lastThird = inLoad.filter((s) => s.at >= from + ((to - from) * 2) / 3);
-  const vals = (lastThird.length ? lastThird : inLoad.slice(-1)).map((s) => s[key]).sort((a, b) => a - b);
-  const plateau = vals[Math.floor((vals.length - 1) / 2)];
+  const plateau = median((lastThird.length ? lastThird : inLoad.slice(-1)).map((s) => s[key]));
   let slope = null;
   if (lastThird.length >= 3) {
     const xs = lastThird.map((s) => s.at / 60_000);
