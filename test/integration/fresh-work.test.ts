@@ -25,11 +25,21 @@ function perDelivery(reqs: { headers: Record<string, string> }[]): Map<string, n
   return out;
 }
 
+/** An endpoint answering 200 at once, with default settings, handed `count` new deliveries. */
+async function endpointWithWork(label: string, count: number) {
+  const key = uniqueKey(label);
+  await script(key, [{ status: 200 }]);
+  return handedWork(key, await seedEndpoint({ url: receiverUrl(key) }), count);
+}
+
 /** An endpoint answering 200 after `delayMs`, one request at a time, handed `count` new deliveries. */
 async function slowEndpointWithWork(label: string, count: number, delayMs: number, timeoutMs?: number) {
   const key = uniqueKey(label);
   await script(key, [{ status: 200, delay_ms: delayMs }]);
-  const ep = await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  return handedWork(key, await seedEndpoint({ url: receiverUrl(key), maxInFlight: 1, ...(timeoutMs === undefined ? {} : { timeoutMs }) }), count);
+}
+
+async function handedWork(key: string, ep: Awaited<ReturnType<typeof seedEndpoint>>, count: number) {
   const works = await seedDeliveries(ep, count);
   const stub = endpointStub(env, ep.id);
   await stub.enqueue(works);
@@ -104,12 +114,7 @@ describe("fresh work", () => {
   }, 60_000);
 
   it("a restart with nothing lost reads history and attempts nothing again", async () => {
-    const key = uniqueKey("fresh-nothing-lost");
-    await script(key, [{ status: 200 }]);
-    const ep = await seedEndpoint({ url: receiverUrl(key) });
-    const works = await seedDeliveries(ep, 4);
-    const stub = endpointStub(env, ep.id);
-    await stub.enqueue(works);
+    const { key, ep, works, stub } = await endpointWithWork("fresh-nothing-lost", 4);
     for (const w of works) await waitForStatus(w.delivery_id, "succeeded", 20_000);
     // Outcomes in history (an outcome lost with the object would be attempted again: at least once).
     await waitFor(async () => (await stub.inspect()).unlogged === 0);
@@ -125,12 +130,7 @@ describe("fresh work", () => {
   }, 60_000);
 
   it("once a large spell is all settled, the mark moves past it: a restart does not read that spell again", async () => {
-    const key = uniqueKey("fresh-spell");
-    await script(key, [{ status: 200 }]);
-    const ep = await seedEndpoint({ url: receiverUrl(key) });
-    const works = await seedDeliveries(ep, 200);
-    const stub = endpointStub(env, ep.id);
-    await stub.enqueue(works);
+    const { key, ep, works, stub } = await endpointWithWork("fresh-spell", 200);
     const newest = Math.max(...works.map((w) => w.accepted_at));
     // While the spell is unsettled the mark stays before its oldest event…
     const during = await recoveryMark(stub);
