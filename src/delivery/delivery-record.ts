@@ -20,9 +20,12 @@ export function attemptLogOf(row: Pick<WorkSummary, "attempt_log">): AttemptReco
   return JSON.parse(row.attempt_log) as AttemptRecord[];
 }
 
-/** The fields of a record that come from the row, before its outcome is known. */
-function base(row: WorkSummary, endpointId: string): Omit<DeliveryRecord, "status" | "completed_at" | "updated_at" | "next_attempt_at"> {
-  const attempts = attemptLogOf(row);
+/** The fields of a record that come from the row and its attempts, before its outcome is known. */
+function base(
+  row: WorkSummary,
+  endpointId: string,
+  attempts: AttemptRecord[] = attemptLogOf(row),
+): Omit<DeliveryRecord, "status" | "completed_at" | "updated_at" | "next_attempt_at"> {
   const last = attempts[attempts.length - 1];
   return {
     id: row.delivery_id,
@@ -50,8 +53,9 @@ export function finalRecord(
   now: number,
   opts: { attempt?: AttemptRecord; error?: string | null } = {},
 ): DeliveryRecord {
-  const log = opts.attempt ? [...attemptLogOf(row), opts.attempt] : attemptLogOf(row);
-  const record = base({ ...row, attempt_log: JSON.stringify(log) }, endpointId);
+  // Once per finished delivery (the hot path): the row's log is parsed once and the record built on it.
+  const logged = attemptLogOf(row);
+  const record = base(row, endpointId, opts.attempt ? [...logged, opts.attempt] : logged);
   if (opts.attempt) {
     record.attempt_count = opts.attempt.attempt;
     record.attempts_in_run = row.attempts_in_run + 1;

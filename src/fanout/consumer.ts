@@ -137,7 +137,9 @@ async function planWork(events: FanoutEvent[], limits: FanoutLimits) {
       ...(target.status === "active" ? {} : { held: true }),
       ...(event.maybeSeen ? { maybe_seen: true } : {}),
     };
-    workByEndpoint.set(endpointId, [...(workByEndpoint.get(endpointId) ?? []), work]);
+    const works = workByEndpoint.get(endpointId);
+    if (works) works.push(work);
+    else workByEndpoint.set(endpointId, [work]);
     endpointsOfMessage.set(message, (endpointsOfMessage.get(message) ?? new Set()).add(endpointId));
   }
   const ownerOf = new Map(events.map((e) => [e.record.id, e.record.owner_id]));
