@@ -32,7 +32,7 @@ const ROOT = resolve(import.meta.dirname, "..");
 /** Every duration and load in one place; --quick keeps the same shape, shorter (well under 2 minutes). */
 const PROFILES = {
   full: {
-    budgetS: 680, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
+    budgetS: 900, warmupS: 2, concurrency: 50, batchConcurrency: 10, baselineS: 10, ingestS: 12, wsS: 10, wsWindow: 50,
     e2eEventsPerS: 200, fanoutEventsPerS: 20, e2eS: 30, singleS: 20, singleRounds: 3, singleWarmupEvents: 20, drainS: 30, maxInFlight: 256,
     maxSteps: [50, 100, 200, 400, 800, 1600, 3200], stepS: 8, stepGraceS: 4, refineMax: true,
     rateLimits: [2, 5, 20], rateWindowS: 10, probeTimeoutS: 20, quiesceMaxS: 20,
@@ -109,6 +109,7 @@ const results = {
   worker: {},
   bare: {},
   bare_front: {},
+  floor: {},
   phases: {},
   memory: null,
   duration_s: null,
@@ -119,10 +120,12 @@ let bare;
 let bareError = null;
 let bareFront;
 let bareFrontError = null;
+let floor;
+let floorError = null;
 let receiver;
 let client;
 const onSignal = async () => {
-  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop()]);
+  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop(), floor?.stop()]);
   process.exit(130);
 };
 process.on("SIGINT", onSignal);
@@ -133,7 +136,7 @@ const workerdCpuOf = (proc) => (proc ? cpuSecondsOfTree(proc.pid, (name) => name
 const workerdCpu = () => workerdCpuOf(worker);
 /** CPU of every workerd (HookRelay's and the bare pipelines'): none may still be busy when a phase starts. */
 const allWorkerdCpu = () => {
-  const all = [worker, bare, bareFront].map(workerdCpuOf).filter((x) => x !== null);
+  const all = [worker, bare, bareFront, floor].map(workerdCpuOf).filter((x) => x !== null);
   return all.length ? all.reduce((a, b) => a + b, 0) : null;
 };
 
@@ -178,7 +181,7 @@ async function phase(name, minS, fn, reserveS = 0) {
 
 /**
  * Starts HookRelay and the bare pipeline side by side, and (not for the soak) a second bare copy behind HookRelay's
- * asset front door; a bare one failing only skips its runs.
+ * asset front door and the floor (bench/floor, behind the same front); a reference failing only skips its runs.
  */
 async function startBoth({ front = true } = {}) {
   const why = (err) => String(err?.message ?? err).slice(0, 600);
@@ -186,23 +189,33 @@ async function startBoth({ front = true } = {}) {
     (b) => (bare = b),
     (err) => (bareError = why(err)),
   );
-  if (!front) bareFrontError = "not started for this run";
+  if (!front) bareFrontError = floorError = "not started for this run";
   const frontStarting = front
     ? startBare({ log, front: true }).then(
         (b) => (bareFront = b),
         (err) => (bareFrontError = why(err)),
       )
     : null;
+  const floorStarting = front
+    ? startBare({ log, front: true, floor: true }).then(
+        (b) => (floor = b),
+        (err) => (floorError = why(err)),
+      )
+    : null;
   worker = await startWorker({ log });
-  await Promise.all([bareStarting, frontStarting]);
+  await Promise.all([bareStarting, frontStarting, floorStarting]);
   results.worker = { startup_ms: worker.startup_ms, url: worker.url };
   results.bare = bare ? { startup_ms: bare.startup_ms, url: bare.url, source: "bench/bare" } : { error: bareError };
   results.bare_front = bareFront ? { startup_ms: bareFront.startup_ms, url: bareFront.url, source: "bench/bare behind an asset front door" } : { error: bareFrontError };
-  log(`wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}; behind the asset front ${bareFront ? `on ${bareFront.url}` : bareFrontError}`);
+  results.floor = floor ? { startup_ms: floor.startup_ms, url: floor.url, source: "bench/floor behind an asset front door" } : { error: floorError };
+  log(
+    `wrangler dev ready on ${worker.url} in ${(worker.startup_ms / 1000).toFixed(1)} s; bare pipeline ${bare ? `on ${bare.url}` : `failed: ${bareError}`}; ` +
+      `behind the asset front ${bareFront ? `on ${bareFront.url}` : bareFrontError}; floor ${floor ? `on ${floor.url}` : floorError}`,
+  );
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
-  const cpuOf = { hookrelay: workerdCpu, bare: () => workerdCpuOf(bare) };
-  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, profile, log, quiesce, workerdCpu, cpuOf };
+  const cpuOf = { hookrelay: workerdCpu, bare: () => workerdCpuOf(bare), floor: () => workerdCpuOf(floor) };
+  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, floor, floorError, profile, log, quiesce, workerdCpu, cpuOf };
 }
 
 /** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */
@@ -251,18 +264,23 @@ async function main() {
   // The fanout burst against both pipelines in alternating pairs (runBurstPairs); `--only` either name runs them.
   // After the cost phases: the 30 objects it leaves behind (watchdog alarms, held work) must not be in their counts.
   if (onlyPhases?.has("bare_fanout_burst")) onlyPhases.add("fanout_burst");
-  const burst = await delivery("fanout_burst", 10 * profile.burstRounds, async () =>
+  const burst = await delivery("fanout_burst", (floor ? 15 : 10) * profile.burstRounds, async () =>
     bare
       ? runBurstPairs(ctx, { rounds: profile.burstRounds, quiesce })
-      : { hookrelay: await runHookrelayBurst(ctx), bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` } },
+      : {
+          hookrelay: await runHookrelayBurst(ctx),
+          bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+          floor: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+        },
   );
   // One result per pipeline, as every other phase (a skipped pair skips both).
   results.phases.fanout_burst = burst?.hookrelay ?? results.phases.fanout_burst;
   results.phases.bare_fanout_burst = burst?.bare ?? results.phases.fanout_burst;
+  results.phases.floor_fanout_burst = burst?.floor ?? results.phases.fanout_burst;
   // One endpoint at a fixed rate, in alternating pairs too, before the phases that may leave a backlog behind.
   if (onlyPhases?.has("bare_single")) onlyPhases.add("e2e_single");
   const singleRoundS = profile.singleS + profile.drainS + 5;
-  const runsPerRound = bareFront ? 3 : 2;
+  const runsPerRound = 2 + (bareFront ? 1 : 0) + (floor ? 1 : 0);
   const single = await delivery("e2e_single", runsPerRound * singleRoundS * profile.singleRounds, async () =>
     bare
       ? runSinglePairs(ctx, { rounds: profile.singleRounds, quiesce })
@@ -270,11 +288,13 @@ async function main() {
           hookrelay: await runHookrelaySingle(ctx),
           bare: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
           bare_front: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
+          floor: { skipped: true, reason: `bare pipeline not started: ${bareError}` },
         },
   );
   results.phases.e2e_single = single?.hookrelay ?? results.phases.e2e_single;
   results.phases.bare_single = single?.bare ?? results.phases.e2e_single;
   results.phases.bare_front_single = single?.bare_front ?? results.phases.e2e_single;
+  results.phases.floor_single = single?.floor ?? results.phases.e2e_single;
   // Low-load phases first, then the stepped load, then the 10-endpoint fixed load (which may exceed what this
   // machine sustains and leave a backlog behind).
   await delivery("rate_limits", profile.rateWindowS + 6, () => runRateLimits(ctx));
@@ -309,7 +329,7 @@ try {
 } finally {
   client?.close();
   await receiver?.close();
-  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop()]);
+  await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop(), floor?.stop()]);
 }
 results.machine.loadavg_end = os.loadavg();
 // Every throughput as a ratio to the runtime ceiling of the same run (null when either side is missing).

@@ -1,6 +1,7 @@
 // The bare pipeline (see wrangler.toml): what delivering a webhook costs the runtime alone, so HookRelay's
 // figures can be read against it. No storage, no retries beyond the queue's own, nothing kept per event.
 import { DurableObject } from "cloudflare:workers";
+import { readEventsRequest } from "./events-request.mjs";
 
 /**
  * Fetches in flight at once per call (one target's items of one consumer batch): HookRelay's default
@@ -36,17 +37,9 @@ export default {
     const { pathname } = new URL(request.url);
     if (pathname === "/healthz") return new Response("ok");
     if (request.method !== "POST" || pathname !== "/events") return new Response("not found", { status: 404 });
-    let body;
-    try {
-      body = await request.json();
-    } catch {
-      return Response.json({ error: "body must be JSON" }, { status: 400 });
-    }
-    const targets = body?.targets;
-    const events = body?.events;
-    if (!Array.isArray(targets) || !Array.isArray(events) || events.length === 0 || events.length > 100) {
-      return Response.json({ error: "expected {targets: [url], events: [payload] (1–100)}" }, { status: 400 });
-    }
+    const parsed = await readEventsRequest(request);
+    if (parsed instanceof Response) return parsed;
+    const { targets, events } = parsed;
     const ids = events.map(() => `msg_${crypto.randomUUID().replaceAll("-", "")}`);
     await env.EVENTS.sendBatch(events.map((payload, i) => ({ body: { id: ids[i], targets, payload } })));
     return Response.json({ ids }, { status: 202 });

@@ -1,11 +1,13 @@
-// Starts the bare pipeline (bench/bare: queue → consumer → one DO per target → fetch, no bookkeeping) under the
-// same `wrangler dev` as HookRelay, from a frozen copy on its own port and state dir, and posts events to it.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// Starts the bare pipeline (bench/bare: queue → consumer → one DO per target → fetch, no bookkeeping) — or the
+// floor (bench/floor: the same plus the per-delivery work issue 14 requires) — under the same `wrangler dev` as
+// HookRelay, from a frozen copy on its own port and state dir, and posts events to it.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { launchWranglerDev } from "./worker.mjs";
 
 const BARE_DIR = resolve(import.meta.dirname, "..", "bare");
+const FLOOR_DIR = resolve(import.meta.dirname, "..", "floor");
 
 /**
  * HookRelay's front door, for the copy started with `front: true`: static assets with `run_worker_first` routes,
@@ -18,15 +20,22 @@ const ASSET_FRONT = `
 [assets]
 directory = "./public"
 not_found_handling = "single-page-application"
-run_worker_first = ["/events", "/healthz"]
+run_worker_first = ["/events", "/history", "/healthz"]
 `;
 
-/** Writes the bare pipeline into `cwd`; the front-door copy gets its own Worker and queue names beside the plain one. */
-function writeSource(cwd, front) {
-  cpSync(join(BARE_DIR, "index.mjs"), join(cwd, "index.mjs"));
-  let toml = readFileSync(join(BARE_DIR, "wrangler.toml"), "utf8");
+/**
+ * Writes the bare pipeline (or the floor) into `cwd`; the bare front-door copy gets its own Worker and queue names
+ * beside the plain one.
+ */
+function writeSource(cwd, { front, floor }) {
+  const dir = floor ? FLOOR_DIR : BARE_DIR;
+  // The floor shares the bare pipeline's request parsing (events-request.mjs).
+  const sources = [...(floor ? [join(BARE_DIR, "events-request.mjs")] : []), ...readdirSync(dir).filter((f) => f.endsWith(".mjs")).map((f) => join(dir, f))];
+  for (const source of sources) cpSync(source, join(cwd, basename(source)));
+  let toml = readFileSync(join(dir, "wrangler.toml"), "utf8");
+  if (front && !floor) toml = toml.replaceAll("hookrelay-bench-bare", "hookrelay-bench-bare-front");
   if (front) {
-    toml = toml.replaceAll("hookrelay-bench-bare", "hookrelay-bench-bare-front") + ASSET_FRONT;
+    toml += ASSET_FRONT;
     mkdirSync(join(cwd, "public"));
     writeFileSync(join(cwd, "public", "index.html"), "<!doctype html><title>bare pipeline</title>\n");
   }
@@ -35,18 +44,18 @@ function writeSource(cwd, front) {
 
 /**
  * → { url, port, pid, logs, startup_ms, stop() } like startWorker(); retried on a port race. `front`: behind the
- * same asset front door as HookRelay (ASSET_FRONT).
+ * same asset front door as HookRelay (ASSET_FRONT). `floor`: bench/floor instead of bench/bare.
  */
-export async function startBare({ log = () => {}, front = false } = {}) {
+export async function startBare({ log = () => {}, front = false, floor = false } = {}) {
   for (let attempt = 1; ; attempt++) {
     const cwd = mkdtempSync(join(tmpdir(), "hookrelay-bench-bare-src-"));
-    writeSource(cwd, front);
+    writeSource(cwd, { front, floor });
     const persistDir = mkdtempSync(join(tmpdir(), "hookrelay-bench-bare-"));
     try {
       return await launchWranglerDev({ cwd, persistDir });
     } catch (err) {
       if (attempt >= 4 || !/Address already in use/.test(String(err?.message))) throw err;
-      log(`bare pipeline: wrangler dev could not bind its ports (attempt ${attempt}); retrying on new ports`);
+      log(`${floor ? "floor" : "bare pipeline"}: wrangler dev could not bind its ports (attempt ${attempt}); retrying on new ports`);
     }
   }
 }

@@ -46,6 +46,45 @@ function sameFrontRows(v, p) {
   ];
 }
 
+/**
+ * The floor (bench/floor) beside both: what issue 14's required per-delivery work costs on this runtime by itself,
+ * so the bare pipeline's figures split into "the issue's work" (floor ÷ bare) and "HookRelay's own" (HookRelay ÷ floor).
+ */
+function floorRows(v, p) {
+  const fl = v.floor;
+  if (!fl) return [];
+  const ff = p.floor_fanout_burst;
+  const fs = p.floor_single;
+  const list = (xs, digits = 0) => (Array.isArray(xs) ? xs.map((x) => fmt(x, digits)).join(" · ") : "n/a");
+  const rows = [
+    "### The floor: the work issue 14 requires, and nothing else",
+    "",
+    "`bench/floor`: the bare pipeline plus, per event, a record in its owner's history shard before the hand-over and, per delivery, a deterministic id, a Standard Webhooks signature with the documented headers, a timeout, a bounded read of the response and one history row written in batches — the plain way, behind the same asset front door as HookRelay. Nothing else: no retries, rate limits, settings, recovery or API. What it reaches against the bare pipeline approximates the best any implementation of the issue reaches on this runtime; what HookRelay loses against it is HookRelay's own.",
+    "",
+    "| same run | bare pipeline | floor | HookRelay | floor ÷ bare | HookRelay ÷ floor |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  if (ff && !ff.skipped) {
+    rows.push(
+      `| fanout deliveries/s (floor: its round with the median floor ÷ bare) | ${fmt(v.fanout.bare_deliveries_per_s)} | ${fmt(fl.fanout_deliveries_per_s)} | ${fmt(v.fanout.hookrelay_deliveries_per_s)} | ${fmt(fl.fanout_ratio_floor_to_bare, 2)} | ${fmt(fl.fanout_ratio_hookrelay_to_floor, 2)} (median of rounds) |`,
+      ...(ff.rounds_deliveries_per_s?.length >= 2
+        ? [`| fanout rounds, deliveries/s and ratios | ${list(p.bare_fanout_burst?.rounds_deliveries_per_s)} | ${list(ff.rounds_deliveries_per_s)} | ${list(p.fanout_burst?.rounds_deliveries_per_s)} | ${list(ff.rounds_ratio_to_bare, 2)} | ${list(ff.rounds_ratio_hookrelay_to_floor, 2)} |`]
+        : []),
+      `| ${ff.rounds_deliveries_per_s?.length >= 2 ? "the same rounds: " : ""}workerd CPU per delivery, ms | ${list(p.bare_fanout_burst?.rounds_cpu_ms_per_delivery, 3)} | ${list(ff.rounds_cpu_ms_per_delivery, 3)} | ${list(p.fanout_burst?.rounds_cpu_ms_per_delivery, 3)} | ${list(ff.rounds_cpu_ratio_to_bare, 2)} | ${list(ff.rounds_cpu_ratio_hookrelay_to_floor, 2)} |`,
+    );
+  } else rows.push(`| fanout | | n/a${ff?.skipped ? ` (skipped: ${ff.reason})` : ""} | | | |`);
+  if (fs && !fs.skipped && fl.single) {
+    const rounds = (xs) => (Array.isArray(xs) ? xs.map((x) => `${fmt(x.p50_ms)}/${fmt(x.p99_ms)}`).join(" · ") : "n/a");
+    rows.push(
+      `| 1 endpoint, arrival latency (floor: its round with the median p50 ratio to bare) | ${latencyText(v.single.bare ?? {})} | ${latencyText(fl.single)} | ${latencyText(v.single.hookrelay ?? {})} | p50 ${fmt(fl.single_ratio_p50_floor_to_bare, 2)} | p50 ${fmt(fl.single_ratio_p50_hookrelay_to_floor, 2)} (median of rounds) |`,
+      ...(fs.rounds_latency?.length >= 2
+        ? [`| single rounds, p50/p99 ms and p50 ratios | ${rounds(p.bare_single?.rounds_latency)} | ${rounds(fs.rounds_latency)} | ${rounds(p.e2e_single?.rounds_latency)} | ${list(fs.rounds_ratio_p50_to_bare, 2)} | ${list(fs.rounds_ratio_p50_hookrelay_to_floor, 2)} |`]
+        : []),
+    );
+  } else rows.push(`| 1 endpoint | | n/a${fs?.skipped ? ` (skipped: ${fs.reason})` : ""} | | | |`);
+  return [...rows, ""];
+}
+
 /** Lines of markdown (empty when the run has no comparison, e.g. older results). */
 export function renderBareComparison(res) {
   const v = res.vs_bare;
@@ -81,5 +120,6 @@ export function renderBareComparison(res) {
       : []),
     `Targets (issue 14): ${Object.entries(v.targets).map(([k, ok]) => `${k}: ${verdict(ok)}`).join("; ")}.`,
     "",
+    ...floorRows(v, p),
   ];
 }

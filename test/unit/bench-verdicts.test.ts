@@ -103,6 +103,42 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(v.targets["single p50 ≤ 2× bare and ≤ 100 ms"]).toBe(false);
     expect(compareWithBare({ ...phases, bare_front_single: { skipped: true, reason: "x" } }).single_same_front).toBeNull();
   });
+  it("reports the floor (the issue's required work alone) beside the targets, never in them", () => {
+    const phases = {
+      fanout_burst: { deliveries_per_s: 1200, rounds_deliveries_per_s: [1200, 1100, 1300], rounds_cpu_ms_per_delivery: [0.55, 0.6, 0.5] },
+      bare_fanout_burst: { deliveries_per_s: 2000, rounds_deliveries_per_s: [2000, 2000, 2000], rounds_cpu_ms_per_delivery: [0.3, 0.3, 0.3] },
+      floor_fanout_burst: {
+        deliveries_per_s: 1300,
+        ratio_to_bare: 0.65,
+        rounds_deliveries_per_s: [1300, 1200, 1400],
+        rounds_ratio_to_bare: [0.65, 0.6, 0.7],
+        rounds_ratio_hookrelay_to_floor: [0.92, 0.92, 0.93],
+        rounds_cpu_ms_per_delivery: [0.5, 0.55, 0.45],
+        rounds_cpu_ratio_to_bare: [1.67, 1.83, 1.5],
+        rounds_cpu_ratio_hookrelay_to_floor: [1.1, 1.09, 1.11],
+      },
+      e2e_single: single(100, 400, 20),
+      bare_single: single(20, 100, 10),
+      floor_single: { ...single(45, 300, 10), ratio_p50_to_bare: 2.25, rounds_latency: [{ p50_ms: 45, p99_ms: 300 }], rounds_ratio_p50_to_bare: [2.25, 2.5, 2], rounds_ratio_p50_hookrelay_to_floor: [2.2, 3, 1.5] },
+    };
+    const v = compareWithBare(phases);
+    expect(v.floor?.fanout_ratio_floor_to_bare).toBe(0.65);
+    expect(v.floor?.fanout_ratio_hookrelay_to_floor).toBe(0.92);
+    expect(v.floor?.fanout_cpu_ratio_floor_to_bare).toBe(1.67);
+    expect(v.floor?.single_ratio_p50_floor_to_bare).toBe(2.25);
+    expect(v.floor?.single_ratio_p50_hookrelay_to_floor).toBe(2.2);
+    // The targets stay against the bare pipeline alone.
+    expect(Object.keys(v.targets)).toHaveLength(4);
+    expect(v.fanout.ratio_hookrelay_to_bare).toBe(0.6);
+    const md = renderBareComparison({ vs_bare: v, phases });
+    expect(md).toContain("### The floor: the work issue 14 requires, and nothing else");
+    expect(md.find((line) => line.startsWith("| fanout deliveries/s"))).toContain("| 2,000 | 1,300 | 1,200 | 0.65 | 0.92 (median of rounds) |");
+    expect(md.find((line) => line.startsWith("| the same rounds: workerd CPU"))).toContain("| 1.67 · 1.83 · 1.50 | 1.10 · 1.09 · 1.11 |");
+    expect(compareWithBare({ ...phases, floor_fanout_burst: { skipped: true, reason: "x" }, floor_single: { skipped: true, reason: "x" } }).floor).toBeNull();
+    expect(renderBareComparison({ vs_bare: compareWithBare({ ...phases, floor_single: { skipped: true, reason: "x" } }), phases: { ...phases, floor_single: { skipped: true, reason: "x" } } })).toContain(
+      "| 1 endpoint | | n/a (skipped: x) | | | |",
+    );
+  });
   it("fails a growing backlog and a p50 past 100 ms, and censored percentiles", () => {
     expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);
     const v = compareWithBare({ fanout_burst: { deliveries_per_s: 300 }, bare_fanout_burst: { deliveries_per_s: 2300 }, e2e_single: single(null, null, 5000, 1000, null, 3000), bare_single: single(50, 200, 10) });

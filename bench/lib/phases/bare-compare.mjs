@@ -80,21 +80,21 @@ export async function runHookrelayBurst(ctx, round = 0) {
   return { target: "hookrelay", producer: post.label, ...result };
 }
 
-/** The same burst against the bare pipeline. */
-export async function runBareBurst(ctx, round = 0) {
+/** The same burst against the bare pipeline, or (`floor`) against the floor (bench/floor). */
+export async function runBareBurst(ctx, round = 0, { floor = false } = {}) {
   const p = ctx.profile;
-  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/bare-burst/${round}/${i}`);
-  const client = bareClient(ctx);
+  const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/${floor ? "floor" : "bare"}-burst/${round}/${i}`);
+  const client = bareClient(ctx, { floor });
   const result = await fanoutBurst(ctx, {
     post: barePoster(client, paths.map((x) => ctx.receiver.url + x)),
     paths,
     events: p.burstEvents,
     batch: 100,
     drainS: p.burstDrainS,
-    cpu: ctx.cpuOf?.bare,
+    cpu: floor ? ctx.cpuOf?.floor : ctx.cpuOf?.bare,
   });
   client.close();
-  return { target: "bare", producer: "POST /events (bare)", ...result };
+  return { target: floor ? "floor" : "bare", producer: `POST /events (${floor ? "floor" : "bare"})`, ...result };
 }
 
 /**
@@ -108,21 +108,27 @@ export function medianPair(pairs, { lowerIsBetter = false } = {}) {
 }
 
 /**
- * Runs `bare`, then `front` if given, then `hookrelay` (each given the round number) `rounds` times, the machine
- * left to go quiet after each run: each round is measured at nearly the same load, which drifts on a shared
- * machine. → [{ bare, hookrelay, ratio, front?, frontRatio? }] with `ratioOf(hookrelay, bare)` and
- * `ratioOf(hookrelay, front)`.
+ * Runs `bare`, then each of `references` that is given (the bare copy behind the asset front, the floor), then
+ * `hookrelay` (each given the round number) `rounds` times, the machine left to go quiet after each run: each round
+ * is measured at nearly the same load, which drifts on a shared machine. → [{ bare, hookrelay, ratio, [name],
+ * [name]Ratio }] with `ratioOf(hookrelay, bare)` and `ratioOf(hookrelay, reference)` per reference.
  */
-async function alternatingPairs({ rounds, quiesce }, { bare, front, hookrelay, ratioOf }) {
+async function alternatingPairs({ rounds, quiesce }, { bare, references = {}, hookrelay, ratioOf }) {
+  const runners = Object.entries(references).filter(([, run]) => run);
   const pairs = [];
   for (let round = 0; round < rounds; round++) {
     const b = await bare(round);
     await quiesce();
-    const f = front ? await front(round) : undefined;
-    if (front) await quiesce();
+    const refs = {};
+    for (const [name, run] of runners) {
+      refs[name] = await run(round);
+      await quiesce();
+    }
     const h = await hookrelay(round);
     await quiesce();
-    pairs.push({ bare: b, hookrelay: h, ratio: ratioOf(h, b), ...(front ? { front: f, frontRatio: ratioOf(h, f) } : {}) });
+    const pair = { bare: b, hookrelay: h, ratio: ratioOf(h, b) };
+    for (const [name, r] of Object.entries(refs)) Object.assign(pair, { [name]: r, [`${name}Ratio`]: ratioOf(h, r) });
+    pairs.push(pair);
   }
   return pairs;
 }
@@ -135,6 +141,7 @@ async function alternatingPairs({ rounds, quiesce }, { bare, front, hookrelay, r
 export async function runBurstPairs(ctx, schedule) {
   const pairs = await alternatingPairs(schedule, {
     bare: (round) => runBareBurst(ctx, round),
+    references: { floor: ctx.floor ? (round) => runBareBurst(ctx, round, { floor: true }) : undefined },
     hookrelay: (round) => runHookrelayBurst(ctx, round),
     ratioOf: (h, b) => ratio(h.deliveries_per_s, b.deliveries_per_s, 3),
   });
@@ -150,22 +157,41 @@ export async function runBurstPairs(ctx, schedule) {
       rounds_cpu_ms_per_delivery: perRound("hookrelay", cpu),
       rounds_cpu_ratio: pairs.map((pair) => ratio(pair.hookrelay[cpu] ?? null, pair.bare[cpu] ?? null, 2)),
     },
+    floor: ctx.floor ? floorBurstResult(pairs) : { skipped: true, reason: `floor not started: ${ctx.floorError}` },
+  };
+}
+
+/** The floor's burst in the round with its median floor ÷ bare ratio, with every round's figures beside it. */
+function floorBurstResult(pairs) {
+  const cpu = "workerd_cpu_ms_per_delivery_with_tail";
+  const toBare = pairs.map((pair) => ({ ...pair, ratio: ratio(pair.floor.deliveries_per_s ?? null, pair.bare.deliveries_per_s ?? null, 3) }));
+  const median = medianPair(toBare);
+  return {
+    ...median.floor,
+    ratio_to_bare: median.ratio,
+    rounds_deliveries_per_s: pairs.map((pair) => pair.floor.deliveries_per_s ?? null),
+    rounds_ratio_to_bare: toBare.map((pair) => pair.ratio),
+    rounds_ratio_hookrelay_to_floor: pairs.map((pair) => pair.floorRatio),
+    rounds_cpu_ms_per_delivery: pairs.map((pair) => pair.floor[cpu] ?? null),
+    rounds_cpu_ratio_to_bare: pairs.map((pair) => ratio(pair.floor[cpu] ?? null, pair.bare[cpu] ?? null, 2)),
+    rounds_cpu_ratio_hookrelay_to_floor: pairs.map((pair) => ratio(pair.hookrelay[cpu] ?? null, pair.floor[cpu] ?? null, 2)),
   };
 }
 
 /**
  * One endpoint at e2eEventsPerS for singleS against the bare pipeline, same shape as HookRelay's e2e_single;
- * `front`: the copy behind HookRelay's asset front door (bench/lib/bare.mjs).
+ * `front`: the copy behind HookRelay's asset front door (bench/lib/bare.mjs); `floor`: the floor (bench/floor).
  */
-export async function runBareSingle(ctx, round = 0, { front = false } = {}) {
+export async function runBareSingle(ctx, round = 0, { front = false, floor = false } = {}) {
   const p = ctx.profile;
-  const paths = [`/${front ? "bare-front" : "bare"}-single/${round}`];
-  const client = bareClient(ctx, { front });
+  const name = floor ? "floor" : front ? "bare-front" : "bare";
+  const paths = [`/${name}-single/${round}`];
+  const client = bareClient(ctx, { front, floor });
   const post = barePoster(client, [ctx.receiver.url + paths[0]]);
-  post.label = front ? "POST /events (bare, behind the asset front)" : "POST /events (bare)";
+  post.label = floor ? "POST /events (floor, behind the asset front)" : front ? "POST /events (bare, behind the asset front)" : "POST /events (bare)";
   const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post, warmupEvents: p.singleWarmupEvents });
   client.close();
-  return { target: front ? "bare_front" : "bare", ...result };
+  return { target: name.replace("-", "_"), ...result };
 }
 
 /** One endpoint at e2eEventsPerS for singleS against HookRelay (its own owner per round), disabled afterwards. */
@@ -183,7 +209,10 @@ export function runHookrelaySingle(ctx, round = 0) {
 export async function runSinglePairs(ctx, schedule) {
   const pairs = await alternatingPairs(schedule, {
     bare: (round) => runBareSingle(ctx, round),
-    front: ctx.bareFront ? (round) => runBareSingle(ctx, round, { front: true }) : undefined,
+    references: {
+      front: ctx.bareFront ? (round) => runBareSingle(ctx, round, { front: true }) : undefined,
+      floor: ctx.floor ? (round) => runBareSingle(ctx, round, { floor: true }) : undefined,
+    },
     hookrelay: (round) => runHookrelaySingle(ctx, round),
     ratioOf: (h, b) => ratio(h.latency.p50_ms, b.latency.p50_ms, 2),
   });
@@ -193,6 +222,20 @@ export async function runSinglePairs(ctx, schedule) {
     bare: { ...median.bare, rounds_latency: perRound("bare") },
     hookrelay: { ...median.hookrelay, rounds_latency: perRound("hookrelay"), rounds_ratio_p50: pairs.map((pair) => pair.ratio) },
     bare_front: ctx.bareFront ? frontResult(pairs) : { skipped: true, reason: `bare pipeline behind the asset front not started: ${ctx.bareFrontError}` },
+    floor: ctx.floor ? floorSingleResult(pairs) : { skipped: true, reason: `floor not started: ${ctx.floorError}` },
+  };
+}
+
+/** The floor's single-endpoint run in the round with its median p50 ratio to bare, every round's figures beside it. */
+function floorSingleResult(pairs) {
+  const toBare = pairs.map((pair) => ({ ...pair, ratio: ratio(pair.floor.latency.p50_ms, pair.bare.latency.p50_ms, 2) }));
+  const median = medianPair(toBare, { lowerIsBetter: true });
+  return {
+    ...median.floor,
+    ratio_p50_to_bare: median.ratio,
+    rounds_latency: pairs.map((pair) => ({ p50_ms: pair.floor.latency.p50_ms, p99_ms: pair.floor.latency.p99_ms })),
+    rounds_ratio_p50_to_bare: toBare.map((pair) => pair.ratio),
+    rounds_ratio_p50_hookrelay_to_floor: pairs.map((pair) => pair.floorRatio),
   };
 }
 
@@ -208,9 +251,9 @@ function frontResult(pairs) {
   };
 }
 
-function bareClient(ctx, { front = false } = {}) {
-  const bare = front ? ctx.bareFront : ctx.bare;
-  if (!bare) throw new Error(`bare pipeline${front ? " behind the asset front" : ""} not started`);
+function bareClient(ctx, { front = false, floor = false } = {}) {
+  const bare = floor ? ctx.floor : front ? ctx.bareFront : ctx.bare;
+  if (!bare) throw new Error(floor ? "floor not started" : `bare pipeline${front ? " behind the asset front" : ""} not started`);
   return createClient(bare.url, { maxSockets: 128 });
 }
 
@@ -244,6 +287,8 @@ export function compareWithBare(phases) {
   const hGrowing = backlogGrowing(hs);
   const target = (cond, measured) => (measured ? cond : null);
   const bf = phases.bare_front_single;
+  const ff = phases.floor_fanout_burst;
+  const fs = phases.floor_single;
   return {
     fanout: {
       what: `${(ok(hb) ? hb : bb)?.endpoints ?? 10} endpoints, ${((ok(hb) ? hb : bb)?.events ?? 1000).toLocaleString("en-US")} events in POSTs of 100: deliveries/s`,
@@ -270,6 +315,21 @@ export function compareWithBare(phases) {
           hookrelay: bf.hookrelay_same_round,
           ratio_p50_hookrelay_to_bare_front: ratio(bf.hookrelay_same_round.p50_ms, lat(bf, "p50_ms"), 2),
           ratio_p99_hookrelay_to_bare_front: ratio(bf.hookrelay_same_round.p99_ms, lat(bf, "p99_ms"), 2),
+        }
+      : null,
+    // Not a target either: the bare pipeline plus only the per-delivery work issue 14 requires (bench/floor), behind
+    // the same asset front as HookRelay. floor ÷ bare approximates the best any implementation of the issue reaches here;
+    // HookRelay ÷ floor is what HookRelay's own machinery costs on top.
+    floor: ok(ff) || ok(fs)
+      ? {
+          what: "the floor: the bare pipeline plus the per-delivery work issue 14 requires (bench/floor), behind HookRelay's asset front door",
+          fanout_deliveries_per_s: ok(ff) ? ff.deliveries_per_s : null,
+          fanout_ratio_floor_to_bare: ok(ff) ? ff.ratio_to_bare : null,
+          fanout_ratio_hookrelay_to_floor: ok(ff) ? median(ff.rounds_ratio_hookrelay_to_floor) : null,
+          fanout_cpu_ratio_floor_to_bare: ok(ff) ? median(ff.rounds_cpu_ratio_to_bare) : null,
+          single: ok(fs) ? { p50_ms: lat(fs, "p50_ms"), p99_ms: lat(fs, "p99_ms"), backlog_at_load_end: fs.backlog_at_load_end, backlog_growing: backlogGrowing(fs) } : null,
+          single_ratio_p50_floor_to_bare: ok(fs) ? fs.ratio_p50_to_bare : null,
+          single_ratio_p50_hookrelay_to_floor: ok(fs) ? median(fs.rounds_ratio_p50_hookrelay_to_floor) : null,
         }
       : null,
     targets: {
