@@ -44,7 +44,9 @@ export async function writeHealth(env: Env, endpointId: string, ownerId: string,
       .update(endpoints)
       .set({ status: "disabled", disabledReason: sync.disable.reason, disabledAt: sync.disable.at, updatedAt: sync.disable.at })
       .where(and(eq(endpoints.id, endpointId), eq(endpoints.status, "active"))),
-    // Routing caches must see the endpoint as disabled so new deliveries are recorded `held`.
+    // Routing caches must see the endpoint as disabled so new deliveries are recorded `held`. No settle wait
+    // (config-versions.ts): nobody waits for this write, and work routed within the trust window still reaches
+    // this EndpointDO, which holds it itself while its endpoint is disabled.
     bumpConfigVersion(db, ownerId),
   ]);
 }

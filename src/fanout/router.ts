@@ -1,16 +1,19 @@
 // Which endpoints an event goes to: per-owner routing indexes (patterns and compiled filters), cached per isolate and revalidated against
-// config_versions with one query per batch (any write that changes routing bumps the owner's version).
+// config_versions (any write that changes routing bumps the owner's version) — at most once per CONFIG_VERSION_TRUST_MS
+// per owner, which stays exact because such writes answer only after ROUTING_CHANGE_SETTLE_MS (config-versions.ts).
 // With Redis, an isolate that lacks an owner's current routes takes them from Redis before D1.
 import type { SharedCache } from "../cache/cache";
 import { countLookup } from "../cache/stats";
 import type { Db } from "../db/client";
-import { readConfigVersions } from "../db/repos/config-versions";
+import { CONFIG_VERSION_TRUST_MS, readConfigVersions } from "../db/repos/config-versions";
 import { loadSubscriptionRoutes } from "../db/repos/routing";
 import { buildRoutingIndex, type RoutingIndex, type SubscriptionRoute } from "../domain/event-matching";
 
 interface CachedRouting {
   version: number;
   index: RoutingIndex;
+  /** When the read that confirmed `version` was issued: trusted until CONFIG_VERSION_TRUST_MS after. */
+  checkedAt: number;
 }
 
 /** Bounded so an isolate serving many owners keeps memory flat; the oldest entry goes first. */
@@ -67,7 +70,8 @@ function parseFilter(filter: string | null): Record<string, unknown> | null {
   return { $never: true };
 }
 
-export function createRouter(): Router {
+/** `now`: the clock the trust window is measured on (tests pass their own). */
+export function createRouter({ now = Date.now }: { now?: () => number } = {}): Router {
   const cache = new Map<string, CachedRouting>();
 
   async function loadFromD1(db: Db, owners: string[]): Promise<Map<string, SubscriptionRoute[]>> {
@@ -92,15 +96,22 @@ export function createRouter(): Router {
       const owners = [...new Set(ownerIds)];
       const result = new Map<string, RoutingIndex>();
       if (owners.length === 0) return result;
-      const versions = await readConfigVersions(db, owners);
-      countLookup("d1_config_version_reads", Math.ceil(owners.length / 90));
+      const checkedAt = now();
+      const unchecked = owners.filter((owner) => checkedAt - (cache.get(owner)?.checkedAt ?? -Infinity) >= CONFIG_VERSION_TRUST_MS);
+      const versions = unchecked.length > 0 ? await readConfigVersions(db, unchecked) : new Map<string, number>();
+      if (unchecked.length > 0) countLookup("d1_config_version_reads", Math.ceil(unchecked.length / 90));
       // An owner who never changed config has no row: version 0.
       const versionOf = (owner: string) => versions.get(owner) ?? 0;
-      const stale = owners.filter((owner) => cache.get(owner)?.version !== versionOf(owner));
+      const stale = unchecked.filter((owner) => cache.get(owner)?.version !== versionOf(owner));
+      // Still at the version just read: trusted for another window from this read.
+      for (const owner of unchecked) {
+        const entry = cache.get(owner);
+        if (entry && entry.version === versionOf(owner)) entry.checkedAt = checkedAt;
+      }
 
       if (stale.length > 0) {
         // Versions were read before the routes, so a change racing this load leaves a version that no longer
-        // matches, and the next batch reloads: the cache can lag one batch, never stick. Shared entries are
+        // matches, and the next check (within a trust window) reloads: the cache can lag, never stick. Shared entries are
         // written under the version read before their load, so the same holds for every isolate reading them.
         const useShared = shared?.kind === "redis";
         const fromShared = useShared
@@ -124,7 +135,7 @@ export function createRouter(): Router {
         }
         for (const [owner, routes] of routesOf) {
           cache.delete(owner);
-          cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex(routes) });
+          cache.set(owner, { version: versionOf(owner), index: buildRoutingIndex(routes), checkedAt });
         }
       }
       for (const owner of owners) result.set(owner, cache.get(owner)!.index);

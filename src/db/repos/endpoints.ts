@@ -4,7 +4,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
-import { bumpConfigVersion } from "./config-versions";
+import { bumpConfigVersion, settleRoutingChange } from "./config-versions";
 
 export type EndpointRow = typeof endpoints.$inferSelect;
 export type EndpointStatus = EndpointRow["status"];
@@ -16,6 +16,7 @@ export type EndpointChanges = Partial<
 
 export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
   await db.batch([db.insert(endpoints).values(row), bumpConfigVersion(db, row.ownerId)]);
+  await settleRoutingChange();
 }
 
 /** Ids of an owner's relay endpoints (`hookrelay listen`), at most `limit`: whose listeners a revoked key must lose. */
@@ -60,6 +61,7 @@ async function writeEndpoint(
     db.update(endpoints).set(set).where(eq(endpoints.id, endpoint.id)).returning(),
     bumpConfigVersion(db, endpoint.ownerId),
   ]);
+  await settleRoutingChange();
   return updated[0];
 }
 
@@ -112,5 +114,6 @@ export async function deleteEndpoint(db: Db, endpoint: Pick<EndpointRow, "id" | 
     db.delete(endpoints).where(eq(endpoints.id, endpoint.id)).returning({ id: endpoints.id }),
     bumpConfigVersion(db, endpoint.ownerId),
   ]);
+  await settleRoutingChange();
   return removed.length > 0;
 }

@@ -4,7 +4,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
-import { bumpConfigVersion } from "./config-versions";
+import { bumpConfigVersion, settleRoutingChange } from "./config-versions";
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
@@ -34,6 +34,7 @@ export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<
       .returning({ id: subscriptions.id }),
     bumpConfigVersion(db, row.ownerId),
   ]);
+  await settleRoutingChange();
   return inserted.length === 1;
 }
 
@@ -72,6 +73,7 @@ export async function updateSubscription(
       .returning(),
     bumpConfigVersion(db, sub.ownerId),
   ]);
+  await settleRoutingChange();
   return updated[0];
 }
 
@@ -80,5 +82,6 @@ export async function deleteSubscription(db: Db, sub: Pick<SubscriptionRow, "id"
     db.delete(subscriptions).where(eq(subscriptions.id, sub.id)).returning({ id: subscriptions.id }),
     bumpConfigVersion(db, sub.ownerId),
   ]);
+  await settleRoutingChange();
   return removed.length > 0;
 }
