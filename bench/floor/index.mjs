@@ -5,8 +5,8 @@
 // - a Standard Webhooks signature and the headers API.md promises an endpoint;
 // - a timeout on every attempt and a bounded read of the response (its first 4 KiB are kept for debugging);
 // - one history row per delivery, attempt inline, written in batches (200 or 250 ms) to the target's log shard.
-// Nothing else: no retries, rate limits, settings, recovery, metrics or API. Events and records are the shape and
-// size of HookRelay's, so the rows cost the same.
+// Nothing else: no retries, rate limits, settings, recovery, metrics or API. Events and records are about the shape
+// and size of HookRelay's, so the rows cost about the same.
 import { DurableObject } from "cloudflare:workers";
 import { readEventsRequest } from "./events-request.mjs";
 import { SIGNING_SECRET } from "./signing-secret.mjs";
