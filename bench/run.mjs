@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "./lib/http.mjs";
 import { PRICES_CHECKED, USD_PER_MILLION } from "./lib/prices.mjs";
-import { cpuSecondsOfTree, memoryOfTree } from "./lib/proc.mjs";
+import { cpuSecondsOfTree, memoryOfTree, threadCpuSeconds } from "./lib/proc.mjs";
 import { startReceiver } from "./lib/receiver.mjs";
 import { ratio } from "./lib/stats.mjs";
 import { renderMarkdown } from "./lib/report.mjs";
@@ -60,12 +60,28 @@ const { values: args, positionals } = parseArgs({
   args: argv,
   allowPositionals: true,
   // --only NAME: the delivery probe and that one phase, nothing else (to measure one change without a full run).
-  options: { quick: { type: "boolean", default: false }, out: { type: "string" }, soak: { type: "boolean", default: false }, only: { type: "string" } },
+  options: {
+    quick: { type: "boolean", default: false },
+    out: { type: "string" },
+    soak: { type: "boolean", default: false },
+    only: { type: "string" },
+    // --single-rate N: the single-endpoint rounds at N events/s instead of issue 14's 200 (to see how latency
+    // depends on load); their issue 14 verdicts are then left unjudged.
+    "single-rate": { type: "string" },
+  },
 });
 // `--only rate_limits,cost`: run just these phases (comma-separated names as in the results) after the delivery probe.
 const onlyPhases = args.only ? new Set(args.only.split(",").map((s) => s.trim().replace(/-/g, "_"))) : null;
 const mode = args.soak ? "soak" : args.quick ? "quick" : "full";
 const profile = { ...PROFILES[mode === "quick" ? "quick" : "full"] };
+if (args["single-rate"] !== undefined) {
+  const rate = Number(args["single-rate"]);
+  if (!Number.isInteger(rate) || rate < 10 || rate > 1000) {
+    console.error(`--single-rate takes events per second from 10 to 1000 (got ${args["single-rate"]})`);
+    process.exit(2);
+  }
+  profile.e2eEventsPerS = rate;
+}
 if (mode === "soak") {
   const asked = positionals[0] === undefined ? profile.soakDefaultS : Number(positionals[0]);
   if (!Number.isFinite(asked) || asked < 60 || asked > 7200) {
@@ -134,6 +150,8 @@ process.on("SIGTERM", onSignal);
 /** CPU-seconds of the workerd processes under one wrangler (null when it is not running). */
 const workerdCpuOf = (proc) => (proc ? cpuSecondsOfTree(proc.pid, (name) => name.startsWith("workerd")) : null);
 const workerdCpu = () => workerdCpuOf(worker);
+/** Per-thread CPU-seconds of those workerd processes (busiestThreadShare: how close the one JS thread is to saturation). */
+const workerdThreadsOf = (proc) => (proc ? threadCpuSeconds(proc.pid, (name) => name.startsWith("workerd")) : null);
 /** CPU of every workerd (HookRelay's and the bare pipelines'): none may still be busy when a phase starts. */
 const allWorkerdCpu = () => {
   const all = [worker, bare, bareFront, floor].map(workerdCpuOf).filter((x) => x !== null);
@@ -215,7 +233,8 @@ async function startBoth({ front = true } = {}) {
   receiver = await startReceiver();
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
   const cpuOf = { hookrelay: workerdCpu, bare: () => workerdCpuOf(bare), floor: () => workerdCpuOf(floor) };
-  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, floor, floorError, profile, log, quiesce, workerdCpu, cpuOf };
+  const threadsOf = Object.fromEntries(Object.entries({ hookrelay: worker, bare, bareFront, floor }).map(([name, proc]) => [name, () => workerdThreadsOf(proc)]));
+  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, floor, floorError, profile, log, quiesce, workerdCpu, cpuOf, threadsOf };
 }
 
 /** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */

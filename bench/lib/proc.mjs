@@ -77,6 +77,37 @@ export function cpuSecondsOfTree(rootPid, nameFilter = () => true) {
   return procs.reduce((s, p) => s + p.utime + p.stime, 0) / CLOCK_TICKS;
 }
 
+/**
+ * CPU seconds so far of every thread of the tree's processes whose name matches, keyed "pid/tid". workerd runs
+ * a Worker's isolates (and Miniflare's local services) on one thread, so how busy its busiest thread is during a
+ * load says how close the local runtime is to saturation — where latency stops measuring the work per event and
+ * starts measuring the queue in front of that one thread.
+ */
+export function threadCpuSeconds(rootPid, nameFilter = () => true) {
+  const out = new Map();
+  for (const p of processTree(rootPid).filter((q) => nameFilter(q.comm))) {
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${p.pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const t = readStat(`${p.pid}/task/${tid}`);
+      if (t) out.set(`${p.pid}/${tid}`, (t.utime + t.stime) / CLOCK_TICKS);
+    }
+  }
+  return out.size ? out : null;
+}
+
+/** The busiest thread's share of one core between two threadCpuSeconds() snapshots `seconds` apart (0…1), or null. */
+export function busiestThreadShare(before, after, seconds) {
+  if (!before || !after || !(seconds > 0)) return null;
+  let busiest = 0;
+  for (const [key, cpu] of after) busiest = Math.max(busiest, cpu - (before.get(key) ?? 0));
+  return Math.round((busiest / seconds) * 100) / 100;
+}
+
 /** Total CPU seconds of the whole machine (all cores) from /proc/stat, to compare against. */
 export function machineCpuSeconds() {
   try {

@@ -5,6 +5,7 @@ import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
 import { backlogGrowing, compareWithBare, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
 import { median } from "../../bench/lib/stats.mjs";
 import { renderBareComparison } from "../../bench/lib/report-bare.mjs";
+import { busiestThreadShare, threadCpuSeconds } from "../../bench/lib/proc.mjs";
 
 /** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
 const series = (f: (min: number) => number) =>
@@ -54,6 +55,7 @@ describe("HookRelay beside the bare pipeline", () => {
   const single = (p50: number | null, p99: number | null, backlog: number, first = 50, last: number | null = 60, unfinished = 0) => ({
     latency: { p50_ms: p50, p99_ms: p99, unfinished },
     backlog_at_load_end: backlog,
+    offered_events_per_s: 200,
     offered_deliveries_per_s: 200,
     latency_first_quarter_p50_ms: first,
     latency_last_quarter_p50_ms: last,
@@ -138,6 +140,47 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(renderBareComparison({ vs_bare: compareWithBare({ ...phases, floor_single: { skipped: true, reason: "x" } }), phases: { ...phases, floor_single: { skipped: true, reason: "x" } } })).toContain(
       "| 1 endpoint | | n/a (skipped: x) | | | |",
     );
+  });
+  it("leaves the single-endpoint targets unjudged at another rate (--single-rate), and says so", () => {
+    const at100 = (p50: number, p99: number) => ({ ...single(p50, p99, 1), offered_events_per_s: 100, offered_deliveries_per_s: 100 });
+    const phases = { fanout_burst: { deliveries_per_s: 1400 }, bare_fanout_burst: { deliveries_per_s: 2000 }, e2e_single: at100(9, 40), bare_single: at100(5, 30) };
+    const v = compareWithBare(phases);
+    expect(v.single.ratio_p50_hookrelay_to_bare).toBe(1.8);
+    expect(v.targets).toEqual({
+      "fanout ≥ 70% of bare": true,
+      "single p50 ≤ 2× bare and ≤ 100 ms": null,
+      "single p99 ≤ 2× bare": null,
+      "single: no backlog left growing": null,
+    });
+    expect(renderBareComparison({ vs_bare: v, phases }).join("\n")).toContain(
+      "Not judged: single-endpoint rounds ran at 100 events/s (--single-rate); issue 14's single-endpoint targets are judged at 200 only.",
+    );
+    expect(compareWithBare({ ...phases, e2e_single: single(9, 40, 1), bare_single: single(5, 30, 1) }).targets_note).toBeNull();
+  });
+  it("shows how loaded the runtime's busiest thread and the machine were in each single round", () => {
+    const round = (p50: number, thread: number | null, machine: number | null) => ({ p50_ms: p50, p99_ms: p50 * 4, runtime_busiest_thread: thread, machine_busy: machine });
+    const phases = {
+      fanout_burst: { deliveries_per_s: 1400 },
+      bare_fanout_burst: { deliveries_per_s: 2000 },
+      e2e_single: { ...single(20, 80, 1), rounds_latency: [round(20, 0.68, 0.9), round(25, 0.7, 0.92)], rounds_ratio_p50: [2, 2.5] },
+      bare_single: { ...single(10, 40, 1), rounds_latency: [round(10, 0.57, 0.8), round(10, null, null)] },
+    };
+    const md = renderBareComparison({ vs_bare: compareWithBare(phases), phases });
+    expect(md.find((line) => line.includes("busiest workerd thread"))).toBe(
+      "| the same rounds: the busiest workerd thread's share of a core while sending (machine's cores busy) | 0.57 (0.80) · n/a (n/a) | 0.68 (0.90) · 0.70 (0.92) | |",
+    );
+    // Older results carry no thread figures: no row.
+    const old = { ...phases, e2e_single: { ...phases.e2e_single, rounds_latency: [{ p50_ms: 20, p99_ms: 80 }, { p50_ms: 25, p99_ms: 90 }] }, bare_single: { ...phases.bare_single, rounds_latency: [{ p50_ms: 10, p99_ms: 40 }, { p50_ms: 10, p99_ms: 40 }] } };
+    expect(renderBareComparison({ vs_bare: compareWithBare(old), phases: old }).some((line) => line.includes("busiest workerd thread"))).toBe(false);
+  });
+  it("takes the busiest thread's share of a core between two snapshots", () => {
+    const before = new Map([["1/1", 10], ["1/2", 3], ["2/7", 1]]);
+    const after = new Map([["1/1", 16.8], ["1/2", 3.5], ["2/7", 5], ["2/9", 0.2]]);
+    expect(busiestThreadShare(before, after, 10)).toBe(0.68);
+    expect(busiestThreadShare(null, after, 10)).toBeNull();
+    expect(busiestThreadShare(before, after, 0)).toBeNull();
+    // A live process's threads are readable from /proc: this test's own.
+    expect(threadCpuSeconds(process.pid)?.size).toBeGreaterThan(0);
   });
   it("fails a growing backlog and a p50 past 100 ms, and censored percentiles", () => {
     expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);

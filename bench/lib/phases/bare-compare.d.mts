@@ -18,5 +18,9 @@ export function compareWithBare(phases: Record<string, unknown>): {
     single_ratio_p50_hookrelay_to_floor: number | null;
   } | null;
   targets: Record<string, boolean | null>;
+  /** Why the single-endpoint targets are null: the rounds ran at another rate than issue 14's (--single-rate). */
+  targets_note: string | null;
 };
+/** The rate issue 14's single-endpoint targets are set at (events/s). */
+export const ISSUE_14_SINGLE_RATE: number;
 export function medianPair<P extends { ratio: number | null }>(pairs: P[], opts?: { lowerIsBetter?: boolean }): P;

@@ -189,7 +189,8 @@ export async function runBareSingle(ctx, round = 0, { front = false, floor = fal
   const client = bareClient(ctx, { front, floor });
   const post = barePoster(client, [ctx.receiver.url + paths[0]]);
   post.label = floor ? "POST /events (floor, behind the asset front)" : front ? "POST /events (bare, behind the asset front)" : "POST /events (bare)";
-  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post, warmupEvents: p.singleWarmupEvents });
+  const threads = ctx.threadsOf?.[floor ? "floor" : front ? "bareFront" : "bare"];
+  const result = await fixedLoad(ctx, { paths, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, drainS: p.drainS, post, warmupEvents: p.singleWarmupEvents, threads });
   client.close();
   return { target: name.replace("-", "_"), ...result };
 }
@@ -197,7 +198,7 @@ export async function runBareSingle(ctx, round = 0, { front = false, floor = fal
 /** One endpoint at e2eEventsPerS for singleS against HookRelay (its own owner per round), disabled afterwards. */
 export function runHookrelaySingle(ctx, round = 0) {
   const p = ctx.profile;
-  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, warmupEvents: p.singleWarmupEvents });
+  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, warmupEvents: p.singleWarmupEvents, threads: ctx.threadsOf?.hookrelay });
 }
 
 /**
@@ -217,13 +218,18 @@ export async function runSinglePairs(ctx, schedule) {
     ratioOf: (h, b) => ratio(h.latency.p50_ms, b.latency.p50_ms, 2),
   });
   const median = medianPair(pairs, { lowerIsBetter: true });
-  const perRound = (side) => pairs.map((pair) => ({ p50_ms: pair[side].latency.p50_ms, p99_ms: pair[side].latency.p99_ms }));
+  const perRound = (side) => pairs.map((pair) => roundFigures(pair[side]));
   return {
     bare: { ...median.bare, rounds_latency: perRound("bare") },
     hookrelay: { ...median.hookrelay, rounds_latency: perRound("hookrelay"), rounds_ratio_p50: pairs.map((pair) => pair.ratio) },
     bare_front: ctx.bareFront ? frontResult(pairs) : { skipped: true, reason: `bare pipeline behind the asset front not started: ${ctx.bareFrontError}` },
     floor: ctx.floor ? floorSingleResult(pairs) : { skipped: true, reason: `floor not started: ${ctx.floorError}` },
   };
+}
+
+/** One single-endpoint round: its latency, and how loaded the pipeline's busiest thread and the machine were. */
+function roundFigures(run) {
+  return { p50_ms: run.latency.p50_ms, p99_ms: run.latency.p99_ms, runtime_busiest_thread: run.runtime_busiest_thread ?? null, machine_busy: run.machine_busy ?? null };
 }
 
 /** The floor's single-endpoint run in the round with its median p50 ratio to bare, every round's figures beside it. */
@@ -233,7 +239,7 @@ function floorSingleResult(pairs) {
   return {
     ...median.floor,
     ratio_p50_to_bare: median.ratio,
-    rounds_latency: pairs.map((pair) => ({ p50_ms: pair.floor.latency.p50_ms, p99_ms: pair.floor.latency.p99_ms })),
+    rounds_latency: pairs.map((pair) => roundFigures(pair.floor)),
     rounds_ratio_p50_to_bare: toBare.map((pair) => pair.ratio),
     rounds_ratio_p50_hookrelay_to_floor: pairs.map((pair) => pair.floorRatio),
   };
@@ -246,7 +252,7 @@ function frontResult(pairs) {
   return {
     ...median.front,
     hookrelay_same_round: { p50_ms, p99_ms, backlog_at_load_end: median.hookrelay.backlog_at_load_end, backlog_growing: backlogGrowing(median.hookrelay) },
-    rounds_latency: pairs.map((pair) => ({ p50_ms: pair.front.latency.p50_ms, p99_ms: pair.front.latency.p99_ms })),
+    rounds_latency: pairs.map((pair) => roundFigures(pair.front)),
     rounds_ratio_p50: pairs.map((pair) => pair.frontRatio),
   };
 }
@@ -269,6 +275,9 @@ export function backlogGrowing(r) {
   return r.backlog_at_load_end > r.offered_deliveries_per_s || climbing;
 }
 
+/** The rate issue 14's single-endpoint targets are set at (events/s); the bench's default (profile.e2eEventsPerS). */
+export const ISSUE_14_SINGLE_RATE = 200;
+
 /** Side by side figures, HookRelay ÷ bare ratios and issue 14's targets (pass/fail; null when not measured). */
 export function compareWithBare(phases) {
   const hb = phases.fanout_burst;
@@ -286,6 +295,9 @@ export function compareWithBare(phases) {
   const p99Ratio = ratio(lat(hs, "p99_ms"), lat(bs, "p99_ms"), 2);
   const hGrowing = backlogGrowing(hs);
   const target = (cond, measured) => (measured ? cond : null);
+  // The single-endpoint targets are issue 14's at its rate; a run at another rate (--single-rate) is not judged by them.
+  const offSingleRate = ok(hs) && hs.offered_events_per_s !== ISSUE_14_SINGLE_RATE;
+  const singleTarget = (cond, measured) => (offSingleRate ? null : target(cond, measured));
   const bf = phases.bare_front_single;
   const ff = phases.floor_fanout_burst;
   const fs = phases.floor_single;
@@ -334,9 +346,12 @@ export function compareWithBare(phases) {
       : null,
     targets: {
       "fanout ≥ 70% of bare": target(fanoutRatio !== null && fanoutRatio >= 0.7, fanoutRatio !== null),
-      "single p50 ≤ 2× bare and ≤ 100 ms": censored(hs, "p50_ms") ? false : target(p50Ratio !== null && p50Ratio <= 2 && lat(hs, "p50_ms") <= 100, p50Ratio !== null),
-      "single p99 ≤ 2× bare": censored(hs, "p99_ms") ? false : target(p99Ratio !== null && p99Ratio <= 2, p99Ratio !== null),
-      "single: no backlog left growing": target(hGrowing === false, hGrowing !== null),
+      "single p50 ≤ 2× bare and ≤ 100 ms": singleTarget(!censored(hs, "p50_ms") && p50Ratio !== null && p50Ratio <= 2 && lat(hs, "p50_ms") <= 100, p50Ratio !== null || censored(hs, "p50_ms")),
+      "single p99 ≤ 2× bare": singleTarget(!censored(hs, "p99_ms") && p99Ratio !== null && p99Ratio <= 2, p99Ratio !== null || censored(hs, "p99_ms")),
+      "single: no backlog left growing": singleTarget(hGrowing === false, hGrowing !== null),
     },
+    targets_note: offSingleRate
+      ? `single-endpoint rounds ran at ${hs.offered_events_per_s} events/s (--single-rate); issue 14's single-endpoint targets are judged at ${ISSUE_14_SINGLE_RATE} only`
+      : null,
   };
 }

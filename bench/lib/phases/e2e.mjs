@@ -1,6 +1,7 @@
 // End-to-end delivery: producer send → receiver arrival latency at a fixed offered load (1 endpoint and a
 // 10-endpoint fanout), and the highest offered deliveries/s that arrivals keep up with (stepped load).
 import { openLoop } from "../load.mjs";
+import { busiestThreadShare, machineCpuSeconds } from "../proc.mjs";
 import { r1, summarize } from "../stats.mjs";
 import { payloadFor } from "./ingest.mjs";
 import { createEndpoints, disableEndpoints } from "./setup.mjs";
@@ -33,11 +34,25 @@ export function hookrelayPoster(client, { owner, eventType, batch = false }) {
  * `post(payloads) → { status, ids }` sends them (default: HookRelay's API; the bare pipeline passes its own).
  * `binS`: also return a timeline of events accepted and deliveries arrived per `binS` seconds.
  */
-export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0, warmupEvents = 0 }) {
+/**
+ * While the load was offered: the pipeline's busiest workerd thread's share of one core (`threads`: snapshots of
+ * threadCpuSeconds, or null) and how busy the machine's cores were on average (every process on it).
+ */
+function loadShares(threadsBefore, threadsAfter, machineBefore, machineAfter, seconds) {
+  const machine =
+    machineBefore && machineAfter && machineAfter.total > machineBefore.total
+      ? Math.round(((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 100) / 100
+      : null;
+  return { runtime_busiest_thread: busiestThreadShare(threadsBefore, threadsAfter, seconds), machine_busy: machine };
+}
+
+export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0, warmupEvents = 0, threads = () => null }) {
   const { receiver } = ctx;
   post ??= hookrelayPoster(ctx.client, { owner, eventType, batch: batchTicksPerS > 0 });
   const warmup = warmupEvents > 0 ? await warmUp(ctx, { post, paths, events: warmupEvents, drainS, seed: seed + 1_000_000 }) : null;
   const sends = [];
+  const threadsAtStart = threads();
+  const machineAtStart = machineCpuSeconds();
   const t0 = performance.now();
   // Batched mode: `batchTicksPerS` POST /v1/events/batch per second carrying eventsPerS / ticks events each, so
   // the producer side stays cheap when the point is to load delivery, not ingest.
@@ -54,6 +69,7 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     },
   });
   const lastSend = performance.now();
+  const loadShare = loadShares(threadsAtStart, threads(), machineAtStart, machineCpuSeconds(), (lastSend - t0) / 1000);
   const expected = sends.length * paths.length;
   const arrivedCount = () => {
     let n = 0;
@@ -113,6 +129,7 @@ export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, dura
     /** Deliveries accepted but not yet arrived when the load stopped. */
     backlog_at_load_end: expected - arrivedDuringSend,
     latency,
+    ...loadShare,
     latency_first_quarter_p50_ms: quarterP50(0, 0.25),
     latency_last_quarter_p50_ms: quarterP50(0.75, 1),
     ...(warmup ? { warmup } : {}),
@@ -160,12 +177,12 @@ function timeline({ sends, paths, receiver, t0, binS, endMs, fanout }) {
   return bins;
 }
 
-export async function runE2eFixed(ctx, { label, endpoints, eventsPerS, durationS = ctx.profile.e2eS, warmupEvents = 0 }) {
+export async function runE2eFixed(ctx, { label, endpoints, eventsPerS, durationS = ctx.profile.e2eS, warmupEvents = 0, threads }) {
   const owner = `bench-${label}`;
   const eventType = `bench.${label}`;
   const paths = Array.from({ length: endpoints }, (_, i) => `/${label}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
-  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS: ctx.profile.drainS, warmupEvents });
+  const result = await fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS: ctx.profile.drainS, warmupEvents, threads });
   result.endpoints_disabled_after = await disableEndpoints(ctx, ids);
   return result;
 }
