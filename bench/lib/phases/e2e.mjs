@@ -29,12 +29,6 @@ export function hookrelayPoster(client, { owner, eventType, batch = false }) {
 }
 
 /**
- * Offers `eventsPerS` single-event POSTs for `durationS` to an owner whose event type fans out to `paths`,
- * then waits (≤ drainS) for every delivery. Latency = first arrival of (path, webhook-id) − send start.
- * `post(payloads) → { status, ids }` sends them (default: HookRelay's API; the bare pipeline passes its own).
- * `binS`: also return a timeline of events accepted and deliveries arrived per `binS` seconds.
- */
-/**
  * While the load was offered: the pipeline's busiest workerd thread's share of one core (`threads`: snapshots of
  * threadCpuSeconds, or null) and how busy the machine's cores were on average (every process on it).
  */
@@ -46,6 +40,13 @@ function loadShares(threadsBefore, threadsAfter, machineBefore, machineAfter, se
   return { runtime_busiest_thread: busiestThreadShare(threadsBefore, threadsAfter, seconds), machine_busy: machine };
 }
 
+/**
+ * Offers `eventsPerS` single-event POSTs for `durationS` to an owner whose event type fans out to `paths`,
+ * then waits (≤ drainS) for every delivery. Latency = first arrival of (path, webhook-id) − send start.
+ * `post(payloads) → { status, ids }` sends them (default: HookRelay's API; the bare pipeline passes its own).
+ * `binS`: also return a timeline of events accepted and deliveries arrived per `binS` seconds.
+ * `threads`: snapshots of the pipeline's workerd threads (threadCpuSeconds), to report how busy the busiest was.
+ */
 export async function fixedLoad(ctx, { owner, eventType, paths, eventsPerS, durationS, drainS, seed = 0, batchTicksPerS = 0, post, binS = 0, warmupEvents = 0, threads = () => null }) {
   const { receiver } = ctx;
   post ??= hookrelayPoster(ctx.client, { owner, eventType, batch: batchTicksPerS > 0 });
