@@ -6,6 +6,7 @@
 // That stays exact because a write that changes routing answers its caller only ROUTING_CHANGE_SETTLE_MS after it
 // committed: an event sent after the answer is routed by a version read issued after the commit.
 import { sql } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Db } from "../client";
 import { configVersions } from "../schema";
 import { idChunks } from "../id-chunks";
@@ -18,6 +19,22 @@ export const ROUTING_CHANGE_SETTLE_MS = 100;
 /** Awaited after a committed write that bumped a config version, before the write is answered. */
 export function settleRoutingChange(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ROUTING_CHANGE_SETTLE_MS));
+}
+
+/**
+ * A write that changes an owner's routing: `statements` and the owner's version bump in one D1 batch (one
+ * transaction: no cache sees the write without the bump), then the settle wait, so no caller can bump without
+ * waiting. Resolves to the statements' own results, in order.
+ */
+export async function commitRoutingChange<T extends readonly [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]>(
+  db: Db,
+  ownerId: string,
+  statements: T,
+): Promise<BatchResponse<T>> {
+  const results = await db.batch([...statements, bumpConfigVersion(db, ownerId)]);
+  await settleRoutingChange();
+  // The bump's own result is dropped; the rest are the statements' results, position for position.
+  return results.slice(0, statements.length) as BatchResponse<T>;
 }
 
 /** A statement to include in the same db.batch() as the write it accompanies. */

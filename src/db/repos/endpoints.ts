@@ -4,7 +4,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
-import { bumpConfigVersion, settleRoutingChange } from "./config-versions";
+import { commitRoutingChange } from "./config-versions";
 
 export type EndpointRow = typeof endpoints.$inferSelect;
 export type EndpointStatus = EndpointRow["status"];
@@ -15,8 +15,7 @@ export type EndpointChanges = Partial<
 >;
 
 export async function insertEndpoint(db: Db, row: EndpointRow): Promise<void> {
-  await db.batch([db.insert(endpoints).values(row), bumpConfigVersion(db, row.ownerId)]);
-  await settleRoutingChange();
+  await commitRoutingChange(db, row.ownerId, [db.insert(endpoints).values(row)]);
 }
 
 /** Ids of an owner's relay endpoints (`hookrelay listen`), at most `limit`: whose listeners a revoked key must lose. */
@@ -57,11 +56,9 @@ async function writeEndpoint(
   endpoint: Pick<EndpointRow, "id" | "ownerId">,
   set: SQLiteUpdateSetSource<typeof endpoints>,
 ): Promise<EndpointRow | undefined> {
-  const [updated] = await db.batch([
+  const [updated] = await commitRoutingChange(db, endpoint.ownerId, [
     db.update(endpoints).set(set).where(eq(endpoints.id, endpoint.id)).returning(),
-    bumpConfigVersion(db, endpoint.ownerId),
   ]);
-  await settleRoutingChange();
   return updated[0];
 }
 
@@ -109,11 +106,9 @@ export function rotateEndpointSecret(
 
 /** Deletes an endpoint with its subscriptions (its delivery history stays for the retention window). */
 export async function deleteEndpoint(db: Db, endpoint: Pick<EndpointRow, "id" | "ownerId">): Promise<boolean> {
-  const [, removed] = await db.batch([
+  const [, removed] = await commitRoutingChange(db, endpoint.ownerId, [
     db.delete(subscriptions).where(eq(subscriptions.endpointId, endpoint.id)),
     db.delete(endpoints).where(eq(endpoints.id, endpoint.id)).returning({ id: endpoints.id }),
-    bumpConfigVersion(db, endpoint.ownerId),
   ]);
-  await settleRoutingChange();
   return removed.length > 0;
 }

@@ -4,7 +4,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db } from "../client";
 import { endpoints, subscriptions } from "../schema";
-import { bumpConfigVersion, settleRoutingChange } from "./config-versions";
+import { commitRoutingChange } from "./config-versions";
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
@@ -13,7 +13,7 @@ export type SubscriptionRow = typeof subscriptions.$inferSelect;
  * the version bump), so a concurrent endpoint delete cannot leave an orphan. False when the endpoint is gone.
  */
 export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<boolean> {
-  const [inserted] = await db.batch([
+  const [inserted] = await commitRoutingChange(db, row.ownerId, [
     db
       .insert(subscriptions)
       .select(
@@ -32,9 +32,7 @@ export async function insertSubscription(db: Db, row: SubscriptionRow): Promise<
           .where(and(eq(endpoints.id, row.endpointId), eq(endpoints.ownerId, row.ownerId))),
       )
       .returning({ id: subscriptions.id }),
-    bumpConfigVersion(db, row.ownerId),
   ]);
-  await settleRoutingChange();
   return inserted.length === 1;
 }
 
@@ -65,23 +63,19 @@ export async function updateSubscription(
   changes: Partial<Pick<SubscriptionRow, "eventTypes" | "filter" | "description">>,
   now = Date.now(),
 ): Promise<SubscriptionRow | undefined> {
-  const [updated] = await db.batch([
+  const [updated] = await commitRoutingChange(db, sub.ownerId, [
     db
       .update(subscriptions)
       .set({ ...changes, updatedAt: now })
       .where(eq(subscriptions.id, sub.id))
       .returning(),
-    bumpConfigVersion(db, sub.ownerId),
   ]);
-  await settleRoutingChange();
   return updated[0];
 }
 
 export async function deleteSubscription(db: Db, sub: Pick<SubscriptionRow, "id" | "ownerId">): Promise<boolean> {
-  const [removed] = await db.batch([
+  const [removed] = await commitRoutingChange(db, sub.ownerId, [
     db.delete(subscriptions).where(eq(subscriptions.id, sub.id)).returning({ id: subscriptions.id }),
-    bumpConfigVersion(db, sub.ownerId),
   ]);
-  await settleRoutingChange();
   return removed.length > 0;
 }
