@@ -140,6 +140,8 @@ let floor;
 let floorError = null;
 let receiver;
 let client;
+/** HookRelay's client for issue 14's comparison (its runtime's own port), when it is not `client`. */
+let comparisonClient;
 const onSignal = async () => {
   await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop(), floor?.stop()]);
   process.exit(130);
@@ -234,7 +236,16 @@ async function startBoth({ front = true } = {}) {
   client = createClient(worker.url, { maxSockets: 128, adminKey: worker.adminKey });
   const cpuOf = { hookrelay: workerdCpu, bare: () => workerdCpuOf(bare), floor: () => workerdCpuOf(floor) };
   const threadsOf = Object.fromEntries(Object.entries({ hookrelay: worker, bare, bareFront, floor }).map(([name, proc]) => [name, () => workerdThreadsOf(proc)]));
-  return { client, receiver, worker, bare, bareError, bareFront, bareFrontError, floor, floorError, profile, log, quiesce, workerdCpu, cpuOf, threadsOf };
+  // Issue 14's comparison sends to each runtime's own port when every pipeline's was found (wrangler's dev proxy,
+  // absent in production, then costs none of them a share of the machine), else to all through the proxy.
+  const direct = [worker, bare, bareFront, floor].filter(Boolean).every((proc) => proc.runtimeUrl);
+  const addressOf = (proc) => (direct ? proc.runtimeUrl : proc.url);
+  comparisonClient = direct ? createClient(worker.runtimeUrl, { maxSockets: 128, adminKey: worker.adminKey }) : client;
+  results.comparison_addressed = direct ? "runtime" : "dev proxy";
+  log(`issue 14's comparison addresses ${direct ? "each runtime's own port" : "every pipeline through wrangler's dev proxy"}`);
+  return {
+    client, comparisonClient, addressOf, receiver, worker, bare, bareError, bareFront, bareFrontError, floor, floorError, profile, log, quiesce, workerdCpu, cpuOf, threadsOf,
+  };
 }
 
 /** `--soak`: HookRelay, then the bare pipeline, each `soakS` at soakEventsPerS to one endpoint; RSS of both throughout. */
@@ -335,7 +346,7 @@ async function main() {
   results.memory = worker ? memoryOfTree(worker.pid) : { total_rss_mib: null, reason: "worker not started" };
   results.memory_bare = bare ? memoryOfTree(bare.pid) : null;
   results.receiver = receiver.stats();
-  results.vs_bare = compareWithBare(results.phases);
+  results.vs_bare = { ...compareWithBare(results.phases), addressed: results.comparison_addressed ?? null };
 }
 
 let failure = null;
@@ -347,6 +358,7 @@ try {
   results.memory ??= { total_rss_mib: null, by_name: {}, reason: "run failed before the memory reading" };
 } finally {
   client?.close();
+  if (comparisonClient !== client) comparisonClient?.close();
   await receiver?.close();
   await Promise.all([worker?.stop(), bare?.stop(), bareFront?.stop(), floor?.stop()]);
 }

@@ -3,3 +3,5 @@
 export function threadCpuSeconds(rootPid: number, nameFilter?: (comm: string) => boolean): Map<string, number> | null;
 /** The busiest thread's share of one core between two snapshots `seconds` apart (0…1), or null. */
 export function busiestThreadShare(before: Map<string, number> | null, after: Map<string, number> | null, seconds: number): number | null;
+/** The TCP ports each process listens on, from /proc. */
+export function listeningPortsByPid(pids: number[]): Map<number, number[]>;

@@ -1,6 +1,6 @@
 // Reads /proc for the process tree the harness started: descendants, their names, resident memory and CPU
 // time, so results can state what the local runtime cost in memory and CPU (Linux only; null elsewhere).
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux; /proc/<pid>/stat times are in these ticks.
 
@@ -106,6 +106,43 @@ export function busiestThreadShare(before, after, seconds) {
   let busiest = 0;
   for (const [key, cpu] of after) busiest = Math.max(busiest, cpu - (before.get(key) ?? 0));
   return Math.round((busiest / seconds) * 100) / 100;
+}
+
+/** The TCP ports each process listens on (IPv4 and IPv6): its sockets' inodes found in /proc/net/tcp{,6}. pid → ports. */
+export function listeningPortsByPid(pids) {
+  const pidOfInode = new Map();
+  for (const pid of pids) {
+    let fds;
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) pidOfInode.set(m[1], pid);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  const out = new Map(pids.map((pid) => [pid, []]));
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      // sl local_address rem_address st … inode: state 0A is LISTEN; the local port is hex after the colon.
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== "0A" || !pidOfInode.has(f[9])) continue;
+      out.get(pidOfInode.get(f[9])).push(parseInt(f[1].split(":")[1], 16));
+    }
+  }
+  return out;
 }
 
 /** Total CPU seconds of the whole machine (all cores) from /proc/stat, to compare against. */

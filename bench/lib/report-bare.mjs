@@ -105,6 +105,18 @@ function floorRows(v, p) {
   return [...rows, ""];
 }
 
+/** Where the comparison's requests went (run.mjs): each runtime's own port, or all through wrangler's dev proxy. */
+function addressedText(addressed) {
+  if (addressed === "runtime") {
+    return [
+      "Every pipeline here is sent its requests on its runtime's own port: `wrangler dev`'s proxy (a second workerd in front of every request, there for reloads, absent in production; on 2 cores it takes 0.4–0.5 of a core at 200 requests/s) is skipped for all of them alike.",
+      "",
+    ];
+  }
+  if (addressed === "dev proxy") return ["Every pipeline here is sent its requests through `wrangler dev`'s proxy (a runtime's own port was not found).", ""];
+  return [];
+}
+
 /** Lines of markdown (empty when the run has no comparison, e.g. older results). */
 export function renderBareComparison(res) {
   const v = res.vs_bare;
@@ -120,6 +132,7 @@ export function renderBareComparison(res) {
     "",
     "The bare pipeline (`bench/bare`) is the runtime's own path for a webhook under the same `wrangler dev`: POST → `queue.sendBatch` → consumer (`max_batch_timeout = 0`) → one Durable Object per target (RPC, 6 fetches at once per call, as HookRelay's default `max_in_flight`) → fetch to the same loopback receiver, with no storage and no bookkeeping.",
     "",
+    ...addressedText(v.addressed),
     "| same run | bare pipeline | HookRelay | HookRelay ÷ bare |",
     "| --- | --- | --- | --- |",
     `| ${f.what} | ${fmt(f.bare_deliveries_per_s)}${skippedWhy(p.bare_fanout_burst)} | ${fmt(f.hookrelay_deliveries_per_s)}${skippedWhy(p.fanout_burst)} | ${fmt(f.ratio_hookrelay_to_bare, 2)} |`,

@@ -5,7 +5,9 @@ import { rssSummary, soakTargets } from "../../bench/lib/phases/soak.mjs";
 import { backlogGrowing, compareWithBare, medianPair } from "../../bench/lib/phases/bare-compare.mjs";
 import { median } from "../../bench/lib/stats.mjs";
 import { renderBareComparison } from "../../bench/lib/report-bare.mjs";
-import { busiestThreadShare, threadCpuSeconds } from "../../bench/lib/proc.mjs";
+import { busiestThreadShare, listeningPortsByPid, threadCpuSeconds } from "../../bench/lib/proc.mjs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 
 /** Samples every 15 s over 300 s: `f(minute)` MiB for the tree "hookrelay". */
 const series = (f: (min: number) => number) =>
@@ -181,6 +183,23 @@ describe("HookRelay beside the bare pipeline", () => {
     expect(busiestThreadShare(before, after, 0)).toBeNull();
     // A live process's threads are readable from /proc: this test's own.
     expect(threadCpuSeconds(process.pid)?.size).toBeGreaterThan(0);
+  });
+  it("finds the ports a process listens on (the bench addresses each runtime's own port with them)", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(listeningPortsByPid([process.pid]).get(process.pid)).toContain(port);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  it("says where the comparison's requests went", () => {
+    const phases = { fanout_burst: { deliveries_per_s: 1400 }, bare_fanout_burst: { deliveries_per_s: 2000 }, e2e_single: single(9, 40, 1), bare_single: single(5, 30, 1) };
+    const text = (addressed: string | null) => renderBareComparison({ vs_bare: { ...compareWithBare(phases), addressed }, phases }).join("\n");
+    expect(text("runtime")).toContain("sent its requests on its runtime's own port");
+    expect(text("dev proxy")).toContain("through `wrangler dev`'s proxy (a runtime's own port was not found)");
+    expect(text(null)).not.toContain("wrangler dev`'s proxy");
   });
   it("fails a growing backlog and a p50 past 100 ms, and censored percentiles", () => {
     expect(backlogGrowing(single(3000, 6000, 900, 500, 5000))).toBe(true);

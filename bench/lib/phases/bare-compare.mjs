@@ -74,7 +74,7 @@ export async function runHookrelayBurst(ctx, round = 0) {
   const eventType = "bench.burst";
   const paths = Array.from({ length: p.burstEndpoints }, (_, i) => `/burst/${round}/${i}`);
   const ids = await createEndpoints(ctx, { owner, eventType, paths });
-  const post = hookrelayPoster(ctx.client, { owner, eventType, batch: true });
+  const post = hookrelayPoster(ctx.comparisonClient ?? ctx.client, { owner, eventType, batch: true });
   const result = await fanoutBurst(ctx, { post, paths, events: p.burstEvents, batch: 100, drainS: p.burstDrainS, cpu: ctx.cpuOf?.hookrelay });
   await disableEndpoints(ctx, ids);
   return { target: "hookrelay", producer: post.label, ...result };
@@ -198,7 +198,9 @@ export async function runBareSingle(ctx, round = 0, { front = false, floor = fal
 /** One endpoint at e2eEventsPerS for singleS against HookRelay (its own owner per round), disabled afterwards. */
 export function runHookrelaySingle(ctx, round = 0) {
   const p = ctx.profile;
-  return runE2eFixed(ctx, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, warmupEvents: p.singleWarmupEvents, threads: ctx.threadsOf?.hookrelay });
+  // Events go where the bare pipelines' go (run.mjs: each runtime's own port, or all through the dev proxy).
+  const sender = { ...ctx, client: ctx.comparisonClient ?? ctx.client };
+  return runE2eFixed(sender, { label: `e2e1-${round}`, endpoints: 1, eventsPerS: p.e2eEventsPerS, durationS: p.singleS, warmupEvents: p.singleWarmupEvents, threads: ctx.threadsOf?.hookrelay });
 }
 
 /**
@@ -260,7 +262,7 @@ function frontResult(pairs) {
 function bareClient(ctx, { front = false, floor = false } = {}) {
   const bare = floor ? ctx.floor : front ? ctx.bareFront : ctx.bare;
   if (!bare) throw new Error(floor ? "floor not started" : `bare pipeline${front ? " behind the asset front" : ""} not started`);
-  return createClient(bare.url, { maxSockets: 128 });
+  return createClient(ctx.addressOf ? ctx.addressOf(bare) : bare.url, { maxSockets: 128 });
 }
 
 /**
