@@ -106,8 +106,9 @@ async function startWorkerOnce({ readyTimeoutMs = 120_000, log = () => {} } = {}
 
 /**
  * Runs `wrangler dev` in `cwd` on a free loopback port with `persistDir` as its state, waits until GET /healthz
- * answers 200, and returns { url, runtimeUrl, port, inspectorPort, pid, logs, startup_ms, stop() } (runtimeUrl: findRuntimeUrl). `stop()` kills the process group
- * (wrangler, workerd, esbuild) and removes `cwd` and `persistDir`. Shared by HookRelay and the bare pipeline.
+ * answers 200, and returns { url, runtimeUrl, port, inspectorPort, pid, logs, startup_ms, stop() } (runtimeUrl:
+ * findRuntimeUrl). `stop()` kills the process group (wrangler, workerd, esbuild) and removes `cwd` and
+ * `persistDir`. Shared by HookRelay and the bare pipeline.
  */
 export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeoutMs = 120_000 }) {
   const env = childEnv();
