@@ -16,8 +16,8 @@ export const CONFIG_VERSION_TRUST_MS = 80;
 /** Longer than the trust, with a margin for clocks that only advance with I/O in the Workers runtime. */
 export const ROUTING_CHANGE_SETTLE_MS = 100;
 
-/** Awaited after a committed write that bumped a config version, before the write is answered. */
-export function settleRoutingChange(): Promise<void> {
+/** Awaited after a committed write that bumped a config version, before the write is answered (commitRoutingChange). */
+function settleRoutingChange(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ROUTING_CHANGE_SETTLE_MS));
 }
 
