@@ -149,6 +149,7 @@ export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeo
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
+  let health; // the ready /healthz body: what the runtime's own port must answer too (findRuntimeUrl)
   for (;;) {
     if (child.exitCode !== null) {
       await stop();
@@ -156,7 +157,7 @@ export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeo
     }
     try {
       const res = await fetch(`${url}/healthz`);
-      await res.text();
+      health = await res.text();
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -167,7 +168,7 @@ export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeo
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const runtimeUrl = await findRuntimeUrl(child.pid, port, url);
+  const runtimeUrl = await findRuntimeUrl(child.pid, port, health);
   return { url, runtimeUrl, port, inspectorPort, pid: child.pid, logs, startup_ms: Date.now() - startedAt, stop };
 }
 
@@ -175,11 +176,10 @@ export async function launchWranglerDev({ cwd, persistDir, vars = {}, readyTimeo
  * The Worker's own address inside `wrangler dev`, or null. Wrangler puts a dev proxy (a second workerd, for
  * reloads) in front of every request; on a 2-core machine it takes 0.4–0.5 of a core at 200 requests/s, a
  * component neither pipeline has in production. Found as the port of a workerd other than the proxy's whose
- * /healthz answers exactly as the proxied one does.
+ * /healthz answers `expected`, the body the proxied one answered.
  */
-async function findRuntimeUrl(rootPid, proxyPort, proxiedUrl) {
+async function findRuntimeUrl(rootPid, proxyPort, expected) {
   try {
-    const expected = await (await fetch(`${proxiedUrl}/healthz`)).text();
     const pids = processTree(rootPid).filter((p) => p.comm.startsWith("workerd")).map((p) => p.pid);
     const byPid = listeningPortsByPid(pids);
     const candidates = [...byPid.values()].filter((ports) => !ports.includes(proxyPort)).flat();
